@@ -1,0 +1,70 @@
+/** Admin read path: everything a marketer needs to see about one customer. */
+import { summarize } from '../../shared/domain/profile.ts';
+import type { CustomerStore, Ledger } from '../../shared/ports.ts';
+
+export interface CustomerView {
+  id: string;
+  stage: string;
+  stageChangedAt: string;
+  email: string | null;
+  orderCount: number;
+  visitCount: number;
+  revenue: number;
+  refundCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  anonymousIds: string[];
+  traits: Record<string, unknown>;
+  orders: { orderId: string; at: string; revenue: number; currency?: string }[];
+  messages: {
+    campaignId: string;
+    occurrence: number;
+    status: string;
+    reason?: string;
+    triggeredBy: string;
+    decidedAt: string;
+    sentAt?: string;
+    recipient?: string;
+    template?: { name: string; version: number };
+    history: { status: string; at: string; reason?: string }[];
+  }[];
+}
+
+/** Looks a customer up by their id or any anonymous id linked to them; undefined if unknown. */
+export async function getCustomer(
+  id: string,
+  deps: { customers: CustomerStore; ledger: Ledger },
+): Promise<CustomerView | undefined> {
+  let stored = await deps.customers.load(id);
+  if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
+  if (stored?.kind !== 'profile') return undefined;
+  const { profile } = stored;
+  const entries = await deps.ledger.list(profile.id);
+  return {
+    id: profile.id,
+    stage: profile.stage,
+    stageChangedAt: profile.stageChangedAt,
+    email: profile.email ?? null,
+    ...summarize(profile),
+    visitCount: profile.visitCount,
+    firstSeenAt: profile.firstSeenAt,
+    lastSeenAt: profile.lastSeenAt,
+    anonymousIds: profile.anonymousIds,
+    traits: profile.traits,
+    orders: profile.orders,
+    messages: entries.map((entry) => ({
+      campaignId: entry.campaignId,
+      occurrence: entry.occurrence,
+      status: entry.status,
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      triggeredBy: entry.triggeredBy,
+      decidedAt: entry.decidedAt,
+      ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
+      ...(entry.recipient ? { recipient: entry.recipient } : {}),
+      ...(entry.template ? { template: entry.template } : {}),
+      history: entry.history,
+    })),
+  };
+}

@@ -1,0 +1,23 @@
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { defaultSettings } from '../../shared/domain/campaigns.ts';
+import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
+import { applyCustomerEvents } from './apply.ts';
+
+const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
+const deps = {
+  store: new DynamoCustomerStore(dynamoDocumentClient(), config.TABLE_NAME),
+  publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
+  settings: async () => defaultSettings(),
+};
+
+export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  // A malformed detail throws: the bus retries it, then parks it in the dead-letter queue with the reason.
+  const detail = CustomerEventsReceived.schema.parse(event.detail);
+  const outcome = await applyCustomerEvents(detail, deps);
+  console.log(JSON.stringify({ level: 'info', message: 'applied', ...outcome }));
+});

@@ -1,0 +1,156 @@
+/**
+ * Send-message: sends one queued ledger entry through SES, at most once.
+ *
+ * The entry is claimed (a lease) before anything else, marked `sending` just before SES is
+ * called and `sent` right after. A copy of the request that arrives meanwhile backs off; one
+ * that finds an expired claim takes over (the owner died before calling SES); one that finds
+ * `sending` cannot know whether SES took the message and records `unknown` rather than risk a
+ * second email. That last window (SES accepted, the record was not written) is the one case
+ * where exactly-once is impossible, and it errs on the side of never sending twice.
+ */
+import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
+import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
+import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
+import { renderEmail, type Sender, type TemplateContent, templateData } from '../../shared/domain/render.ts';
+import {
+  type CustomerStore,
+  type Ledger,
+  type LedgerKey,
+  type Mailer,
+  MailerError,
+} from '../../shared/ports.ts';
+
+export interface SendDeps {
+  ledger: Ledger;
+  customers: CustomerStore;
+  mailer: Mailer;
+  template: (name: string) => Promise<{ content: TemplateContent; version: number }>;
+  templateName: (campaignId: string) => string;
+  sender: Sender & { from: string };
+  now: () => Date;
+  newToken: () => string;
+  leaseMs?: number;
+}
+
+export type SendOutcome = 'sent' | 'skipped' | 'failed' | 'unknown' | 'already-done' | 'missing';
+
+/** Thrown when the message cannot be sent now but may be later: the bus retries the request. */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+}
+
+export async function sendMessage(
+  request: DetailOf<typeof MessageRequested>,
+  deps: SendDeps,
+): Promise<SendOutcome> {
+  const key: LedgerKey = {
+    customerId: request.customerId,
+    campaignId: request.campaignId,
+    occurrence: request.occurrence,
+  };
+  const entry = await deps.ledger.get(key);
+  if (!entry) return 'missing';
+  if (isFinal(entry.status)) return 'already-done';
+  const at = () => deps.now().toISOString();
+
+  if (entry.status === 'sending') {
+    await deps.ledger.transition(key, {
+      status: 'unknown',
+      from: ['sending'],
+      at: at(),
+      reason: 'interrupted after SES was called; not retried so that it is never sent twice',
+    });
+    return 'unknown';
+  }
+
+  const token = deps.newToken();
+  const now = deps.now();
+  const claimed = await deps.ledger.transition(key, {
+    status: 'claimed',
+    from: ['queued'],
+    at: now.toISOString(),
+    leaseExpiredBefore: now.toISOString(),
+    set: {
+      claimToken: token,
+      claimedUntil: new Date(now.getTime() + (deps.leaseMs ?? 60_000)).toISOString(),
+    },
+  });
+  if (!claimed) {
+    const current = await deps.ledger.get(key);
+    if (current && isFinal(current.status)) return 'already-done';
+    throw new RetryLaterError(`${describe(key)} is being sent by another attempt`);
+  }
+  const finish = (status: LedgerStatus, reason: string) =>
+    deps.ledger.transition(key, {
+      status,
+      from: ['claimed', 'sending'],
+      claimToken: token,
+      at: at(),
+      reason,
+    });
+
+  const stored = await deps.customers.load(request.customerId);
+  const profile = stored?.kind === 'profile' ? stored.profile : undefined;
+  if (!profile) {
+    await finish('skipped', 'the customer no longer exists');
+    return 'skipped';
+  }
+  if (!profile.email) {
+    await finish('skipped', 'no email address');
+    return 'skipped';
+  }
+
+  const templateName = deps.templateName(request.campaignId);
+  const template = await deps.template(templateName);
+  const rendered = renderEmail(template.content, templateData(profile), deps.sender);
+
+  const sending = await deps.ledger.transition(key, {
+    status: 'sending',
+    from: ['claimed'],
+    claimToken: token,
+    at: at(),
+    set: { recipient: profile.email, template: { name: templateName, version: template.version } },
+  });
+  if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);
+
+  try {
+    const { messageId } = await deps.mailer.send({
+      from: deps.sender.from,
+      to: profile.email,
+      ...rendered,
+      headers: { 'X-Campaign-Id': request.campaignId },
+      tags: {
+        campaign: request.campaignId,
+        customer: Buffer.from(request.customerId).toString('base64url'),
+        occurrence: String(request.occurrence),
+      },
+    });
+    await deps.ledger.transition(key, {
+      status: 'sent',
+      from: ['sending'],
+      claimToken: token,
+      at: at(),
+      set: { sesMessageId: messageId, sentAt: at() },
+    });
+    return 'sent';
+  } catch (error) {
+    if (!(error instanceof MailerError)) throw error;
+    if (error.outcome === 'retry') {
+      // SES did not take it: give the entry back so the retry can claim it again.
+      await deps.ledger.transition(key, {
+        status: 'queued',
+        from: ['sending'],
+        claimToken: token,
+        at: at(),
+        reason: error.message,
+      });
+      throw new RetryLaterError(`${describe(key)}: ${error.message}`);
+    }
+    await finish(error.outcome === 'reject' ? 'failed' : 'unknown', error.message);
+    return error.outcome === 'reject' ? 'failed' : 'unknown';
+  }
+}
+
+function describe(key: LedgerKey) {
+  return `${key.campaignId} #${key.occurrence} for ${key.customerId}`;
+}

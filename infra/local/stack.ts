@@ -1,0 +1,175 @@
+/**
+ * The embedded local stack: DynamoDB Local, the SES emulator, a local EventBridge and a local API
+ * Gateway, wired from infra/topology.ts and running the same handlers as AWS. Only endpoints
+ * differ, and the handlers learn them from the SDK's own AWS_ENDPOINT_URL_* variables.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
+import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalEventBus } from './event-bus.ts';
+import { LocalHttpGateway } from './http-gateway.ts';
+import { loadFunction } from './lambda-runtime.ts';
+import { startSesLocal } from './ses-local.ts';
+
+export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface LocalSettings {
+  port: number;
+  dynamodbPort: number;
+  sesPort: number;
+  eventBridgePort: number;
+  writeKey: string;
+  adminToken: string;
+  mailFrom: string;
+  brandName: string;
+  postalAddress: string;
+  /** Where DynamoDB Local keeps its files and the bus its dead letters; undefined keeps nothing. */
+  dataDir: string | undefined;
+  region: string;
+}
+
+export function settingsFromEnv(env: Record<string, string | undefined> = process.env): LocalSettings {
+  const port = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new Error(`${name} must be a port number, not ${env[name]}`);
+    return value;
+  };
+  const inMemory = env.IN_MEMORY === '1' || env.IN_MEMORY === 'true';
+  return {
+    port: port('PORT', 3000),
+    dynamodbPort: port('DYNAMODB_PORT', 8000),
+    sesPort: port('SES_PORT', 8005),
+    eventBridgePort: port('EVENTBRIDGE_PORT', 8010),
+    writeKey: env.WRITE_KEY ?? 'dev-write-key',
+    adminToken: env.ADMIN_TOKEN ?? 'dev-admin-token',
+    mailFrom: env.MAIL_FROM ?? 'Lifecycle Shop <hello@shop.example>',
+    brandName: env.BRAND_NAME ?? 'Lifecycle Shop',
+    postalAddress: env.POSTAL_ADDRESS ?? '1 Market Street, Springfield, USA',
+    dataDir: inMemory ? undefined : resolve(env.DATA_DIR ?? '.data'),
+    region: env.AWS_REGION ?? 'us-east-1',
+  };
+}
+
+export interface LocalStack {
+  settings: LocalSettings;
+  urls: { api: string; inbox: string; dynamodb: string; eventBridge: string };
+  bus: LocalEventBus;
+  readyInMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(settings: LocalSettings): Promise<LocalStack> {
+  const started = Date.now();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopPart of stops.splice(0).reverse()) await stopPart().catch(() => undefined);
+  };
+  try {
+    if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
+    const ready = { value: false };
+
+    // The gateway starts first so that /health can answer 503 while the rest comes up.
+    const gateway = new LocalHttpGateway();
+    gateway.localRoute('GET /health', async () => ({
+      status: ready.value ? 200 : 503,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: ready.value ? 'ok' : 'starting' }),
+    }));
+    await gateway.listen(settings.port);
+    stops.push(() => gateway.close());
+
+    const [dynamo, ses] = await Promise.all([
+      startDynamoDbLocal({
+        port: settings.dynamodbPort,
+        ...(settings.dataDir ? { dataDir: join(settings.dataDir, 'dynamodb') } : {}),
+      }),
+      startSesLocal({ port: settings.sesPort, maxSendRate: 50 }),
+    ]);
+    stops.push(
+      () => dynamo.stop(),
+      () => ses.stop(),
+    );
+
+    const eventBridge = `http://127.0.0.1:${settings.eventBridgePort}`;
+    configureEnvironment(settings, { dynamodb: dynamo.endpoint, ses: ses.endpoint, eventBridge });
+
+    const admin = new DynamoDBClient({});
+    await ensureTable(admin, RESOURCE_NAMES.table);
+    admin.destroy();
+
+    const bus = new LocalEventBus({
+      busName: RESOURCE_NAMES.bus,
+      region: settings.region,
+      ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
+    });
+    for (const spec of FUNCTIONS) {
+      const fn = await loadFunction(spec, REPOSITORY_ROOT);
+      for (const routeKey of spec.routes) gateway.route(routeKey, fn);
+      for (const trigger of spec.events) bus.subscribe(trigger, fn);
+    }
+    await bus.listen(settings.eventBridgePort);
+    stops.push(() => bus.close());
+
+    gateway.localRoute('GET /_local/dead-letters', async (request) => {
+      if (request.headers.authorization !== `Bearer ${settings.adminToken}`) {
+        return {
+          status: 401,
+          headers: { 'content-type': 'application/json' },
+          body: '{"error":"missing or invalid admin token"}',
+        };
+      }
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(bus.deadLetters),
+      };
+    });
+
+    ready.value = true;
+    return {
+      settings,
+      urls: {
+        api: `http://127.0.0.1:${settings.port}`,
+        inbox: ses.endpoint,
+        dynamodb: dynamo.endpoint,
+        eventBridge,
+      },
+      bus,
+      readyInMs: Date.now() - started,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** What the handlers read: the same variables the CDK app sets, with local endpoints. */
+function configureEnvironment(
+  settings: LocalSettings,
+  endpoints: { dynamodb: string; ses: string; eventBridge: string },
+) {
+  // Never let a developer's real AWS profile leak into the local stack.
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+  Object.assign(process.env, {
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    TABLE_NAME: RESOURCE_NAMES.table,
+    EVENT_BUS_NAME: RESOURCE_NAMES.bus,
+    WRITE_KEY: settings.writeKey,
+    ADMIN_TOKEN: settings.adminToken,
+    MAIL_FROM: settings.mailFrom,
+    BRAND_NAME: settings.brandName,
+    POSTAL_ADDRESS: settings.postalAddress,
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The one list of functions: what triggers each (HTTP route, bus event pattern, schedule) and
+ * what each may touch. The CDK app turns every entry into a Lambda with least-privilege grants;
+ * the local stack turns the same entries into HTTP routes and in-process rule matching, so the
+ * deployed and the local wiring cannot drift apart.
+ */
+import type { z } from 'zod';
+import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
+import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
+import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
+
+export type EventPattern = Record<string, unknown>;
+
+export interface EventTrigger {
+  /** Rule name (unique): becomes the EventBridge rule's id. */
+  rule: string;
+  pattern: EventPattern;
+  /** How often the bus retries a failed delivery before it goes to the dead-letter queue. */
+  retryAttempts: number;
+}
+
+export interface FunctionSpec {
+  name: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** API Gateway HTTP API route keys (`METHOD /path/{param}`). */
+  routes: string[];
+  events: EventTrigger[];
+  access: {
+    table?: 'read' | 'readWrite';
+    publishToBus?: boolean;
+    sendEmail?: boolean;
+    secrets?: ('writeKey' | 'adminToken')[];
+  };
+}
+
+const on = (rule: string, ...contracts: Contract<z.ZodType>[]): EventTrigger => ({
+  rule,
+  pattern: patternOf(...contracts),
+  retryAttempts: 2,
+});
+
+export const SEGMENT_ROUTES = ['POST /v1/{type}'];
+
+export const FUNCTIONS: FunctionSpec[] = [
+  {
+    name: 'ingest',
+    entry: 'functions/ingest/handler.ts',
+    description: 'Segment-compatible tracking API: validates events and publishes them to the bus',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: SEGMENT_ROUTES,
+    events: [],
+    access: { publishToBus: true, secrets: ['writeKey'] },
+  },
+  {
+    name: 'apply-event',
+    entry: 'functions/apply-event/handler.ts',
+    description: 'Runs the lifecycle engine over customer events and commits profile, records and ledger',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    routes: [],
+    events: [on('CustomerEvents', CustomerEventsReceived)],
+    access: { table: 'readWrite', publishToBus: true },
+  },
+  {
+    name: 'send-message',
+    entry: 'functions/send-message/handler.ts',
+    description: 'Claims a queued message in the ledger and sends it through SES, at most once',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    routes: [],
+    events: [on('MessageRequests', MessageRequested)],
+    access: { table: 'readWrite', sendEmail: true },
+  },
+  {
+    name: 'admin',
+    entry: 'functions/admin/handler.ts',
+    description: 'Admin API for marketers: customers, and later templates, campaigns, metrics',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    routes: ['GET /admin/customers/{id}'],
+    events: [],
+    access: { table: 'read', secrets: ['adminToken'] },
+  },
+];
+
+/** Names shared by both stacks. */
+export const RESOURCE_NAMES = {
+  table: 'lifecycle',
+  bus: 'lifecycle',
+} as const;

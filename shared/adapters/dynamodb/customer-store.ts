@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { type Profile, summarize } from '../../domain/profile.ts';
+import type { AppliedEvent, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
+import { keys, TABLE_KEYS } from './table.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+const PROFILE_FIELDS = [
+  'id',
+  'version',
+  'anonymousIds',
+  'email',
+  'traits',
+  'traitTimes',
+  'stage',
+  'stageChangedAt',
+  'firstSeenAt',
+  'lastSeenAt',
+  'visitCount',
+  'lastVisitAt',
+  'orders',
+  'refunds',
+  'campaigns',
+] as const satisfies readonly (keyof Profile)[];
+
+export class DynamoCustomerStore implements CustomerStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(id: string): Promise<StoredCustomer | undefined> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: profileKey(id), ConsistentRead: true }),
+    );
+    if (!item) return undefined;
+    if (item.entity === 'alias') {
+      return { kind: 'alias', id, mergedInto: String(item.mergedInto), version: Number(item.version) };
+    }
+    return { kind: 'profile', profile: profileFromItem(item) };
+  }
+
+  async findApplied(customerIds: string[], messageIds: string[]): Promise<AppliedEvent[]> {
+    const wanted = [...new Set(customerIds)].flatMap((customerId) =>
+      [...new Set(messageIds)].map((messageId) => ({
+        [TABLE_KEYS.partition]: keys.customer(customerId),
+        [TABLE_KEYS.sort]: keys.event(messageId),
+      })),
+    );
+    const found: AppliedEvent[] = [];
+    for (let start = 0; start < wanted.length; start += 100) {
+      let pending: Item[] = wanted.slice(start, start + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await delay(Math.min(1000, 25 * 2 ** attempt));
+        const result = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) found.push(appliedFromItem(item));
+        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+
+  async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
+    const { profile, expectedVersion } = commit;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: profileItem({ ...profile, version: expectedVersion + 1 }),
+          ...versionCondition(expectedVersion),
+        },
+      },
+      ...commit.aliases.map(
+        (alias): TransactItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...profileKey(alias.id),
+              entity: 'alias',
+              id: alias.id,
+              mergedInto: alias.mergedInto,
+              version: alias.expectedVersion + 1,
+            },
+            ...versionCondition(alias.expectedVersion),
+          },
+        }),
+      ),
+      ...commit.applied.map(
+        (applied): TransactItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              [TABLE_KEYS.partition]: keys.customer(applied.customerId),
+              [TABLE_KEYS.sort]: keys.event(applied.messageId),
+              entity: 'event',
+              ...applied,
+            },
+            ConditionExpression: 'attribute_not_exists(#sk)',
+            ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
+          },
+        }),
+      ),
+      ...commit.messages.map(
+        (entry): TransactItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              [TABLE_KEYS.partition]: keys.customer(entry.customerId),
+              [TABLE_KEYS.sort]: keys.message(entry.campaignId, entry.occurrence),
+              entity: 'message',
+              ...entry,
+            },
+            ConditionExpression: 'attribute_not_exists(#sk)',
+            ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
+          },
+        }),
+      ),
+    ];
+    // The same commit retried by the SDK after a lost response is recognised by DynamoDB as done.
+    const token = createHash('sha256')
+      .update(
+        `${profile.id}|${expectedVersion}|${commit.applied.map((applied) => applied.messageId).join(',')}`,
+      )
+      .digest('hex')
+      .slice(0, 36);
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+      return 'committed';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && isRetryableCancellation(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  async events(customerId: string): Promise<AppliedEvent[]> {
+    const items = await queryAll(this.db, this.tableName, keys.customer(customerId), keys.eventPrefix);
+    return items.map(appliedFromItem);
+  }
+}
+
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  sortPrefix: string,
+) {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition, '#sk': TABLE_KEYS.sort },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': sortPrefix },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+function isRetryableCancellation(error: TransactionCanceledException) {
+  const codes = (error.CancellationReasons ?? [])
+    .map((reason) => reason.Code)
+    .filter((code) => code && code !== 'None');
+  return (
+    codes.length > 0 &&
+    codes.every((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')
+  );
+}
+
+function versionCondition(expectedVersion: number): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  return expectedVersion === 0
+    ? {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition },
+      }
+    : {
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      };
+}
+
+function profileKey(id: string) {
+  return { [TABLE_KEYS.partition]: keys.customer(id), [TABLE_KEYS.sort]: keys.profile };
+}
+
+/** The stored item carries the derived counters too, so the table reads well in the console. */
+function profileItem(profile: Profile): Item {
+  return { ...profileKey(profile.id), entity: 'profile', ...profile, ...summarize(profile) };
+}
+
+function profileFromItem(item: Item): Profile {
+  const profile: Item = {};
+  for (const field of PROFILE_FIELDS) if (item[field] !== undefined) profile[field] = item[field];
+  return profile as unknown as Profile;
+}
+
+function appliedFromItem(item: Item): AppliedEvent {
+  const { [TABLE_KEYS.partition]: _pk, [TABLE_KEYS.sort]: _sk, entity: _entity, ...applied } = item;
+  return applied as unknown as AppliedEvent;
+}
+
+function delay(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,92 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LedgerEntry } from '../../domain/ledger.ts';
+import type { Ledger, LedgerKey, LedgerUpdate } from '../../ports.ts';
+import { queryAll } from './customer-store.ts';
+import { keys, TABLE_KEYS } from './table.ts';
+
+export class DynamoLedger implements Ledger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(key: LedgerKey): Promise<LedgerEntry | undefined> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey(key), ConsistentRead: true }),
+    );
+    return item ? entryFromItem(item) : undefined;
+  }
+
+  async list(customerId: string): Promise<LedgerEntry[]> {
+    const items = await queryAll(this.db, this.tableName, keys.customer(customerId), keys.messagePrefix);
+    return items.map(entryFromItem);
+  }
+
+  async transition(key: LedgerKey, update: LedgerUpdate): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status', '#history': 'history' };
+    const values: Record<string, unknown> = {
+      ':status': update.status,
+      ':history': [
+        { status: update.status, at: update.at, ...(update.reason ? { reason: update.reason } : {}) },
+      ],
+    };
+    const assignments = ['#status = :status', '#history = list_append(#history, :history)'];
+    const fields: Record<string, unknown> = {
+      ...update.set,
+      ...(update.reason ? { reason: update.reason } : {}),
+    };
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      assignments.push(`#${field} = :${field}`);
+    }
+
+    const allowed = update.from.map((status, index) => {
+      values[`:from${index}`] = status;
+      return `:from${index}`;
+    });
+    let condition = `#status IN (${allowed.join(', ')})`;
+    if (update.claimToken) {
+      names['#claimToken'] = 'claimToken';
+      values[':heldToken'] = update.claimToken;
+      condition = `(${condition}) AND #claimToken = :heldToken`;
+    }
+    if (update.leaseExpiredBefore) {
+      names['#claimedUntil'] = 'claimedUntil';
+      values[':claimed'] = 'claimed';
+      values[':leaseEnd'] = update.leaseExpiredBefore;
+      condition = `(${condition}) OR (#status = :claimed AND #claimedUntil < :leaseEnd)`;
+    }
+
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKey(key),
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: `attribute_exists(#pk) AND (${condition})`,
+          ExpressionAttributeNames: { ...names, '#pk': TABLE_KEYS.partition },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function itemKey(key: LedgerKey) {
+  return {
+    [TABLE_KEYS.partition]: keys.customer(key.customerId),
+    [TABLE_KEYS.sort]: keys.message(key.campaignId, key.occurrence),
+  };
+}
+
+function entryFromItem(item: Record<string, unknown>): LedgerEntry {
+  const { [TABLE_KEYS.partition]: _pk, [TABLE_KEYS.sort]: _sk, entity: _entity, ...entry } = item;
+  return entry as unknown as LedgerEntry;
+}

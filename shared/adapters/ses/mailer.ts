@@ -1,0 +1,67 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { type Mailer, MailerError, type OutgoingEmail } from '../../ports.ts';
+
+let client: SESv2Client | undefined;
+
+export function sesClient(): SESv2Client {
+  client ??= new SESv2Client({});
+  return client;
+}
+
+const RETRYABLE = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'Throttling',
+]);
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly configurationSetName: string | undefined,
+    private readonly ses: SESv2Client = sesClient(),
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    try {
+      const result = await this.ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: email.from,
+          Destination: { ToAddresses: [email.to] },
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: {
+                Html: { Data: email.html, Charset: 'UTF-8' },
+                Text: { Data: email.text, Charset: 'UTF-8' },
+              },
+              Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+            },
+          },
+          EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })),
+          ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+        }),
+      );
+      if (!result.MessageId) throw new MailerError('SES answered without a MessageId', 'unknown');
+      return { messageId: result.MessageId };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+/**
+ * SES either answered (then we know whether it took the message) or did not (then we cannot know,
+ * and the caller must not send again). The SDK has already retried what it could.
+ */
+function classify(error: unknown): MailerError {
+  if (error instanceof MailerError) return error;
+  const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = failure.$metadata?.httpStatusCode;
+  const description = `${failure.name ?? 'Error'}: ${failure.message ?? String(error)}`;
+  if (RETRYABLE.has(failure.name ?? '') || /maximum sending rate/i.test(failure.message ?? '')) {
+    return new MailerError(description, 'retry');
+  }
+  if (status === undefined) return new MailerError(description, 'unknown');
+  if (status >= 500 || status === 429) return new MailerError(description, 'retry');
+  return new MailerError(description, 'reject');
+}

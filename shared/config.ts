@@ -1,0 +1,44 @@
+/**
+ * Environment, parsed once at cold start with zod. A function asks only for what it uses and
+ * fails fast, naming the variable, when something is missing: no placeholder defaults.
+ */
+import { z } from 'zod';
+
+const variables = {
+  TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** Locally the key itself; in AWS the id of the Secrets Manager secret that holds it. */
+  WRITE_KEY: z.string().min(8).optional(),
+  WRITE_KEY_SECRET_ID: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(8).optional(),
+  ADMIN_TOKEN_SECRET_ID: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3),
+  BRAND_NAME: z.string().min(1),
+  POSTAL_ADDRESS: z.string().min(1),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+} as const;
+
+type Variables = typeof variables;
+export type Config<K extends keyof Variables> = { [P in K]: z.infer<Variables[P]> };
+
+export function loadConfig<K extends keyof Variables>(
+  names: readonly K[],
+  env: Record<string, string | undefined> = process.env,
+): Config<K> {
+  const shape = Object.fromEntries(names.map((name) => [name, variables[name]]));
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.')} (${issue.message})`)
+      .join(', ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return result.data as Config<K>;
+}
+
+/** A secret is either given directly (local stack) or by the id of a Secrets Manager secret. */
+export function secretSource(value: string | undefined, secretId: string | undefined, name: string) {
+  if (value) return { value } as const;
+  if (secretId) return { secretId } as const;
+  throw new Error(`Invalid configuration: set ${name} or ${name}_SECRET_ID`);
+}

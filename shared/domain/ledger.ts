@@ -1,0 +1,61 @@
+/**
+ * The message ledger: one entry per campaign occurrence per customer. An entry is written when
+ * the engine decides (queued, or skipped with the reason), and send-message moves it on:
+ *
+ *   queued -> claimed -> sending -> sent
+ *                    \-> skipped | failed        (decided before SES was called)
+ *   sending (found again after a crash) -> unknown   (never retried: SES may have accepted it)
+ *
+ * A claim is a lease: a copy of the request that finds a live lease backs off and retries later;
+ * one that finds an expired lease (the owner crashed before calling SES) takes over.
+ */
+import type { CampaignId } from './campaigns.ts';
+import type { MessageEffect } from './lifecycle.ts';
+
+export const FINAL_STATUSES = ['sent', 'skipped', 'failed', 'unknown'] as const;
+export type LedgerStatus = 'queued' | 'claimed' | 'sending' | (typeof FINAL_STATUSES)[number];
+
+export interface LedgerEvent {
+  status: LedgerStatus;
+  at: string;
+  reason?: string;
+}
+
+export interface LedgerEntry {
+  customerId: string;
+  campaignId: CampaignId;
+  occurrence: number;
+  status: LedgerStatus;
+  reason?: string;
+  triggeredBy: string;
+  triggeredAt: string;
+  decidedAt: string;
+  claimToken?: string;
+  claimedUntil?: string;
+  recipient?: string;
+  template?: { name: string; version: number };
+  sesMessageId?: string;
+  sentAt?: string;
+  history: LedgerEvent[];
+}
+
+export function isFinal(status: LedgerStatus) {
+  return (FINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export function ledgerEntryFor(customerId: string, effect: MessageEffect): LedgerEntry {
+  const entry: LedgerEntry = {
+    customerId,
+    campaignId: effect.campaignId,
+    occurrence: effect.occurrence,
+    status: effect.status,
+    triggeredBy: effect.triggeredBy,
+    triggeredAt: effect.triggeredAt,
+    decidedAt: effect.decidedAt,
+    history: [
+      { status: effect.status, at: effect.decidedAt, ...(effect.reason ? { reason: effect.reason } : {}) },
+    ],
+  };
+  if (effect.reason) entry.reason = effect.reason;
+  return entry;
+}

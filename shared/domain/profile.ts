@@ -1,0 +1,162 @@
+/**
+ * The customer profile: facts (orders, refunds, visits, traits with the time each was set) from
+ * which the counters are derived. Keeping facts rather than bare counters is what lets a late,
+ * out-of-order or repeated event land in the right place.
+ */
+import type { CampaignId } from './campaigns.ts';
+
+export const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface OrderFact {
+  orderId: string;
+  at: string;
+  revenue: number;
+  currency?: string;
+  coupon?: string;
+}
+
+export interface RefundFact {
+  orderId?: string;
+  at: string;
+  amount: number;
+}
+
+export interface CampaignHistory {
+  /** How many occurrences were decided (sent or not); the next one is `count + 1`. */
+  count: number;
+  lastAt?: string;
+}
+
+export interface Profile {
+  id: string;
+  /** Optimistic-concurrency version: every write is conditional on the version read. */
+  version: number;
+  anonymousIds: string[];
+  email?: string;
+  traits: Record<string, unknown>;
+  /** For each trait, the event time it was last set at: an older event never overwrites it. */
+  traitTimes: Record<string, string>;
+  stage: Stage;
+  stageChangedAt: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  visitCount: number;
+  lastVisitAt?: string;
+  /** Ascending by time, unique by order id. */
+  orders: OrderFact[];
+  refunds: RefundFact[];
+  campaigns: Partial<Record<CampaignId, CampaignHistory>>;
+}
+
+export interface ProfileSummary {
+  orderCount: number;
+  revenue: number;
+  refundCount: number;
+  refundTotal: number;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+}
+
+export function newProfile(id: string, at: string): Profile {
+  return {
+    id,
+    version: 0,
+    anonymousIds: [],
+    traits: {},
+    traitTimes: {},
+    stage: 'acquaintance',
+    stageChangedAt: at,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    visitCount: 0,
+    orders: [],
+    refunds: [],
+    campaigns: {},
+  };
+}
+
+export function summarize(profile: Profile): ProfileSummary {
+  const { orders, refunds } = profile;
+  return {
+    orderCount: orders.length,
+    revenue: roundMoney(orders.reduce((sum, order) => sum + order.revenue, 0)),
+    refundCount: refunds.length,
+    refundTotal: roundMoney(refunds.reduce((sum, refund) => sum + refund.amount, 0)),
+    firstOrderAt: orders[0]?.at ?? null,
+    lastOrderAt: orders.at(-1)?.at ?? null,
+  };
+}
+
+export function roundMoney(value: number) {
+  return Math.round(value * 100) / 100;
+}
+
+export function earlier(a: string, b: string) {
+  return a <= b ? a : b;
+}
+
+export function later(a: string, b: string) {
+  return a >= b ? a : b;
+}
+
+/** Inserts an order in time order; returns false when the order id is already known. */
+export function withOrder(orders: OrderFact[], order: OrderFact): OrderFact[] | undefined {
+  if (orders.some((known) => known.orderId === order.orderId)) return undefined;
+  return [...orders, order].sort((a, b) =>
+    a.at === b.at ? a.orderId.localeCompare(b.orderId) : a.at < b.at ? -1 : 1,
+  );
+}
+
+/** Sets traits the event carries, unless a later event already set them. */
+export function withTraits(profile: Profile, traits: Record<string, unknown>, at: string): Profile {
+  const next = { ...profile, traits: { ...profile.traits }, traitTimes: { ...profile.traitTimes } };
+  for (const [key, value] of Object.entries(traits)) {
+    const setAt = next.traitTimes[key];
+    if (setAt !== undefined && setAt > at) continue;
+    next.traits[key] = value;
+    next.traitTimes[key] = at;
+  }
+  const email = normalizeEmail(next.traits.email);
+  if (email) next.email = email;
+  return next;
+}
+
+function normalizeEmail(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  // Deliberately loose: SES is the judge of deliverability; this only rejects what is clearly not an address.
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed) ? trimmed : undefined;
+}
+
+/**
+ * Folds an anonymous visitor's profile into the known customer's when identify or alias links
+ * them. Facts are unions, so merging twice gives the same result.
+ */
+export function mergeProfiles(target: Profile, source: Profile): Profile {
+  let merged: Profile = {
+    ...target,
+    anonymousIds: [...new Set([...target.anonymousIds, source.id, ...source.anonymousIds])].filter(
+      (id) => id !== target.id,
+    ),
+    firstSeenAt: earlier(target.firstSeenAt, source.firstSeenAt),
+    lastSeenAt: later(target.lastSeenAt, source.lastSeenAt),
+    visitCount: target.visitCount + source.visitCount,
+    refunds: [...target.refunds, ...source.refunds].sort((a, b) => (a.at < b.at ? -1 : 1)),
+    campaigns: { ...target.campaigns },
+  };
+  if (source.lastVisitAt) {
+    merged.lastVisitAt = merged.lastVisitAt
+      ? later(merged.lastVisitAt, source.lastVisitAt)
+      : source.lastVisitAt;
+  }
+  for (const order of source.orders) merged.orders = withOrder(merged.orders, order) ?? merged.orders;
+  for (const [key, value] of Object.entries(source.traits)) {
+    merged = withTraits(merged, { [key]: value }, source.traitTimes[key] ?? source.lastSeenAt);
+  }
+  for (const [campaign, history] of Object.entries(source.campaigns) as [CampaignId, CampaignHistory][]) {
+    const mine = merged.campaigns[campaign];
+    merged.campaigns[campaign] = mine && mine.count >= history.count ? mine : history;
+  }
+  return merged;
+}

@@ -1,0 +1,113 @@
+/**
+ * The interfaces the use cases need. Adapters in shared/adapters implement them against AWS (or
+ * the local stand-ins); unit tests implement them in memory.
+ */
+import type { CampaignId } from './domain/campaigns.ts';
+import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
+import type { Effect } from './domain/lifecycle.ts';
+import type { Profile } from './domain/profile.ts';
+
+export interface BusEntry {
+  source: string;
+  detailType: string;
+  detail: unknown;
+}
+
+export interface EventPublisher {
+  /** Publishes every entry or throws; entries the bus refused are retried, never dropped silently. */
+  publish(entries: BusEntry[]): Promise<void>;
+}
+
+/** What is stored under a customer id: their profile, or a pointer left when it was merged. */
+export type StoredCustomer =
+  | { kind: 'profile'; profile: Profile }
+  | { kind: 'alias'; id: string; mergedInto: string; version: number };
+
+/** The record of one applied event: dedupe by messageId, and the effects it produced. */
+export interface AppliedEvent {
+  customerId: string;
+  messageId: string;
+  type: string;
+  event?: string;
+  timestamp: string;
+  receivedAt: string;
+  effects: Effect[];
+}
+
+export interface AliasWrite {
+  id: string;
+  mergedInto: string;
+  /** The version of what was stored under `id` (0 when nothing was). */
+  expectedVersion: number;
+}
+
+export interface CustomerCommit {
+  profile: Profile;
+  /** The version the profile was read at (0 for a new customer); the write is conditional on it. */
+  expectedVersion: number;
+  aliases: AliasWrite[];
+  applied: AppliedEvent[];
+  messages: LedgerEntry[];
+}
+
+export interface CustomerStore {
+  load(id: string): Promise<StoredCustomer | undefined>;
+  /** Applied-event records among `messageIds`, looked up under each of `customerIds`. */
+  findApplied(customerIds: string[], messageIds: string[]): Promise<AppliedEvent[]>;
+  /** All or nothing; `conflict` when someone else wrote first or an event was applied meanwhile. */
+  commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
+  events(customerId: string): Promise<AppliedEvent[]>;
+}
+
+export interface LedgerKey {
+  customerId: string;
+  campaignId: CampaignId;
+  occurrence: number;
+}
+
+export interface LedgerUpdate {
+  status: LedgerStatus;
+  at: string;
+  reason?: string;
+  /** Only succeeds while the entry is in one of these states (and, if given, holds this claim). */
+  from: LedgerStatus[];
+  claimToken?: string;
+  set?: Partial<
+    Pick<LedgerEntry, 'claimToken' | 'claimedUntil' | 'recipient' | 'template' | 'sesMessageId' | 'sentAt'>
+  >;
+  /** Allow taking over a claim whose lease ended before this time. */
+  leaseExpiredBefore?: string;
+}
+
+export interface Ledger {
+  get(key: LedgerKey): Promise<LedgerEntry | undefined>;
+  list(customerId: string): Promise<LedgerEntry[]>;
+  /** Conditional transition; false when the entry was not in an allowed state. */
+  transition(key: LedgerKey, update: LedgerUpdate): Promise<boolean>;
+}
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** Why a send failed, as far as the sender can tell. */
+export class MailerError extends Error {
+  constructor(
+    message: string,
+    /** `retry`: SES did not take it (throttled, 5xx); `reject`: SES refused it for good; `unknown`: no answer. */
+    readonly outcome: 'retry' | 'reject' | 'unknown',
+  ) {
+    super(message);
+    this.name = 'MailerError';
+  }
+}
