@@ -2,7 +2,7 @@
  * Environment, parsed once at cold start with zod. A function asks only for what it uses and
  * fails fast, naming the variable, when something is missing: no placeholder defaults.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const variables = {
   TABLE_NAME: z.string().min(1),

@@ -49,8 +49,15 @@ export async function applyCustomerEvents(
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const settings = await deps.settings();
-  const events = [...detail.events].sort(byEventTime);
-  const total: ApplyOutcome = { customerId: detail.customerKey, applied: 0, duplicates: 0, published: 0 };
+  // A messageId repeated within one delivery counts once, like one repeated across deliveries.
+  const unique = [...new Map(detail.events.map((event) => [event.messageId, event])).values()];
+  const events = unique.sort(byEventTime);
+  const total: ApplyOutcome = {
+    customerId: detail.customerKey,
+    applied: 0,
+    duplicates: detail.events.length - unique.length,
+    published: 0,
+  };
   for (let start = 0; start < events.length; start += EVENTS_PER_COMMIT) {
     const outcome = await applyWithRetry(
       detail.customerKey,

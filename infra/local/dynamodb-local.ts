@@ -53,7 +53,14 @@ export async function startDynamoDbLocal(options: {
   } else {
     args.push('-inMemory');
   }
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Java runs under a tiny shell guard that holds a pipe from us: when this process ends in any
+  // way (even SIGKILL), the pipe closes and the guard stops Java, so it is never left running.
+  const guard =
+    'java "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' TERM INT; cat >/dev/null; kill $pid 2>/dev/null; wait $pid';
+  const child = spawn('sh', ['-c', guard, 'dynamodb-local', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true, // its own process group, so a forced stop can take Java down with the guard
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += String(chunk);
@@ -105,11 +112,13 @@ async function waitUntilAnswering(client: DynamoDBClient) {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const force = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    }, 5000);
     child.once('exit', () => {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.stdin?.end();
   });
 }

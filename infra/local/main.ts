@@ -32,6 +32,12 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // `npm start` puts a shell between npm and us that does not pass SIGTERM on; if whoever started
+  // us goes away, we are re-parented, and we take that as the signal to stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent process exited');
+  }, 500).unref();
 
   const { urls } = stack;
   console.log(`

@@ -9,6 +9,7 @@
 import type { CampaignId, EngineSettings, Meaning } from './campaigns.ts';
 import {
   earlier,
+  hasOrder,
   later,
   mergeProfiles,
   newProfile,
@@ -149,10 +150,13 @@ function applyOrder(
   effects: Effect[],
 ): Profile {
   const order = orderFrom(event);
+  const isNew = !hasOrder(profile.orders, order.orderId);
   const orders = withOrder(profile.orders, order);
-  // The same order id again (a client retry under a new messageId) is not a new order.
   if (!orders) return profile;
   let next: Profile = { ...profile, orders };
+  // The same order id again (a client retry under a new messageId) is not a new order: at most
+  // an earlier report of it corrects its time.
+  if (!isNew) return next;
 
   const stage = stageAfterOrders(next);
   if (stage && stage.to !== next.stage) {

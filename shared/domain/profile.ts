@@ -100,12 +100,22 @@ export function later(a: string, b: string) {
   return a >= b ? a : b;
 }
 
-/** Inserts an order in time order; returns false when the order id is already known. */
+/**
+ * Inserts an order in time order. An order id seen before is not a new order: undefined, unless
+ * this copy is older, in which case the earliest report of the order wins (so the result does
+ * not depend on which copy arrived first) and the corrected list is returned as `replaced`.
+ */
 export function withOrder(orders: OrderFact[], order: OrderFact): OrderFact[] | undefined {
-  if (orders.some((known) => known.orderId === order.orderId)) return undefined;
-  return [...orders, order].sort((a, b) =>
+  const known = orders.find((candidate) => candidate.orderId === order.orderId);
+  if (known && known.at <= order.at) return undefined;
+  return [...orders.filter((candidate) => candidate !== known), order].sort((a, b) =>
     a.at === b.at ? a.orderId.localeCompare(b.orderId) : a.at < b.at ? -1 : 1,
   );
+}
+
+/** True when `orders` already holds an order with this id. */
+export function hasOrder(orders: OrderFact[], orderId: string) {
+  return orders.some((candidate) => candidate.orderId === orderId);
 }
 
 /** Sets traits the event carries, unless a later event already set them. */

@@ -3,7 +3,7 @@
  * event the rest of the pipeline sees. Pure: no I/O, no clock (the receive time is an input).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Segment's published limits: 32 KB an event (or a single call), 500 KB a batch request. */
 export const MAX_EVENT_BYTES = 32 * 1024;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../segment.ts';
 import { defineContract } from './contract.ts';
 

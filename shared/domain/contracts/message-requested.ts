@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CAMPAIGN_IDS } from '../campaigns.ts';
 import { defineContract } from './contract.ts';
 

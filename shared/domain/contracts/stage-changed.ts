@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGES } from '../profile.ts';
 import { defineContract } from './contract.ts';
 

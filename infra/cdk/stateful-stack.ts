@@ -1,0 +1,70 @@
+/**
+ * What holds data and must outlive any deployment: the table, the event bus and its archive,
+ * and the secrets. Retained on delete. (The dead-letter queues live with the rules that feed
+ * them, in the stateless stack, because each queue's policy names its rule; they are retained.)
+ */
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { DUE_INDEX, TABLE_KEYS } from '../../shared/adapters/dynamodb/table.ts';
+import { RESOURCE_NAMES } from '../topology.ts';
+
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly bus: EventBus;
+  readonly writeKey: Secret;
+  readonly adminToken: Secret;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partition, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sort, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: DUE_INDEX.name,
+      partitionKey: { name: DUE_INDEX.partition, type: AttributeType.STRING },
+      sortKey: { name: DUE_INDEX.sort, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${RESOURCE_NAMES.bus}-${this.stackName}` });
+    this.bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // Every event is kept for replay: a fixed bug can be re-run over the events it mishandled.
+    this.bus.archive('Archive', {
+      description: 'Every lifecycle event, for replay',
+      eventPattern: { account: [this.account] },
+      retention: Duration.days(90),
+    });
+
+    this.writeKey = new Secret(this, 'WriteKey', {
+      description: 'Segment write key websites use to post events (Basic auth user name)',
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.adminToken = new Secret(this, 'AdminToken', {
+      description: 'Bearer token of the admin API',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [this.writeKey, this.adminToken]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotated by the operator (update the secret; functions read it at cold start). Automatic rotation would break every website holding the write key.',
+      });
+    }
+  }
+}
+
+export function pascal(name: string) {
+  return name.replace(/(^|-)(\w)/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,204 @@
+/**
+ * What can be replaced at any time: the HTTP API, the functions, the rules. Built entry by entry
+ * from infra/topology.ts, each function granted exactly what its entry says it may touch.
+ */
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
+import { FUNCTIONS, type FunctionSpec } from '../topology.ts';
+import { LifecycleFunction } from './lifecycle-function.ts';
+import { pascal } from './stateful-stack.ts';
+
+export interface SenderSettings {
+  mailFrom: string;
+  /** The SES identity (domain or address) the product sends as. */
+  sesIdentity: string;
+  brandName: string;
+  postalAddress: string;
+}
+
+export interface StatelessStackProps extends StackProps {
+  table: Table;
+  bus: EventBus;
+  writeKey: Secret;
+  adminToken: Secret;
+  sender: SenderSettings;
+}
+
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions = new Map<string, LifecycleFunction>();
+  /** One dead-letter queue per event-driven function: what its rule or its retries gave up on. */
+  readonly deadLetterQueues = new Map<string, Queue>();
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Segment-compatible tracking API and the admin API',
+      createDefaultStage: false,
+      // Browsers running analytics.js post from the customer's site: any origin may send events.
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'content-encoding'],
+        maxAge: Duration.minutes(10),
+      },
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      throttle: { rateLimit: 2000, burstLimit: 5000 },
+    });
+
+    for (const spec of FUNCTIONS) {
+      const fn = new LifecycleFunction(this, pascal(spec.name), {
+        spec,
+        environment: environmentFor(spec, props),
+      });
+      grant(fn, spec, props);
+      this.functions.set(spec.name, fn);
+      acknowledgeFunctionFindings(fn);
+
+      if (spec.routes.length > 0) {
+        const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
+        for (const routeKey of spec.routes) {
+          const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
+          const [route] = this.api.addRoutes({ path, methods: [HttpMethod[method]], integration });
+          if (route) {
+            Validations.of(route).acknowledge({
+              id: 'AwsSolutions-APIG4',
+              reason:
+                spec.name === 'ingest'
+                  ? 'The Segment protocol authenticates with the write key (Basic auth or body), checked by the function against a hashed key in constant time.'
+                  : 'Admin routes check a bearer token from Secrets Manager in the function, in constant time.',
+            });
+          }
+        }
+      }
+
+      if (spec.events.length > 0) {
+        const deadLetters = this.deadLetterQueue(spec);
+        // Failures inside the function (after Lambda's own retries) land here with the error.
+        fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
+        for (const trigger of spec.events) {
+          new Rule(this, trigger.rule, {
+            eventBus: props.bus,
+            description: `${trigger.rule} -> ${spec.name}`,
+            eventPattern: cdkPattern(trigger.pattern),
+            // Failures to deliver at all (throttling, missing permissions) land in the same queue.
+            targets: [
+              new LambdaFunction(fn, {
+                deadLetterQueue: deadLetters,
+                retryAttempts: trigger.retryAttempts,
+                maxEventAge: Duration.hours(6),
+              }),
+            ],
+          });
+        }
+      }
+    }
+  }
+
+  private deadLetterQueue(spec: FunctionSpec) {
+    const queue = new Queue(this, `${pascal(spec.name)}DeadLetters`, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the function; it needs none of its own.',
+    });
+    this.deadLetterQueues.set(spec.name, queue);
+    return queue;
+  }
+}
+
+function environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
+  const environment: Record<string, string> = {};
+  if (spec.access.table) environment.TABLE_NAME = props.table.tableName;
+  if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+  if (spec.access.secrets?.includes('writeKey')) environment.WRITE_KEY_SECRET_ID = props.writeKey.secretArn;
+  if (spec.access.secrets?.includes('adminToken'))
+    environment.ADMIN_TOKEN_SECRET_ID = props.adminToken.secretArn;
+  if (spec.access.sendEmail) {
+    environment.MAIL_FROM = props.sender.mailFrom;
+    environment.BRAND_NAME = props.sender.brandName;
+    environment.POSTAL_ADDRESS = props.sender.postalAddress;
+  }
+  return environment;
+}
+
+function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackProps) {
+  if (spec.access.table) {
+    // Named actions on the table and its one index, rather than CDK's grantReadData (which adds
+    // Scan and every index): no function here ever scans the table.
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const write = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ];
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: spec.access.table === 'readWrite' ? [...read, ...write] : read,
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/${DUE_INDEX.name}`],
+      }),
+    );
+  }
+  if (spec.access.publishToBus) props.bus.grantPutEventsTo(fn);
+  if (spec.access.secrets?.includes('writeKey')) props.writeKey.grantRead(fn);
+  if (spec.access.secrets?.includes('adminToken')) props.adminToken.grantRead(fn);
+  if (spec.access.sendEmail) {
+    const { region, account } = Stack.of(fn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:aws:ses:${region}:${account}:identity/${props.sender.sesIdentity}`],
+      }),
+    );
+  }
+}
+
+function acknowledgeFunctionFindings(fn: LifecycleFunction) {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (!policy) return;
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Only X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords) is granted on "*": X-Ray has no resource-level permissions.',
+  });
+}
+
+/** The topology speaks EventBridge's JSON; CDK wants its camel-cased keys. */
+function cdkPattern(pattern: Record<string, unknown>): EventPattern {
+  const { 'detail-type': detailType, ...rest } = pattern;
+  return { ...rest, ...(detailType ? { detailType: detailType as string[] } : {}) } as EventPattern;
+}

@@ -1,0 +1,148 @@
+/**
+ * In-memory stand-ins for the ports, for unit tests only. They keep DynamoDB's semantics that
+ * the use cases rely on: conditional, all-or-nothing commits and conditional ledger updates.
+ */
+import type { LedgerEntry } from '../../shared/domain/ledger.ts';
+import type { Profile } from '../../shared/domain/profile.ts';
+import type {
+  AppliedEvent,
+  BusEntry,
+  CustomerCommit,
+  CustomerStore,
+  EventPublisher,
+  Ledger,
+  LedgerKey,
+  LedgerUpdate,
+  Mailer,
+  OutgoingEmail,
+  StoredCustomer,
+} from '../../shared/ports.ts';
+import { MailerError } from '../../shared/ports.ts';
+
+const clone = <T>(value: T): T => structuredClone(value);
+const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.occurrence}`;
+
+export class MemoryStore implements CustomerStore, Ledger {
+  readonly customers = new Map<string, StoredCustomer>();
+  readonly applied = new Map<string, AppliedEvent>();
+  readonly messages = new Map<string, LedgerEntry>();
+  commits = 0;
+  /** Called before each commit; a test can write concurrently here to force a conflict. */
+  beforeCommit: (() => void) | undefined;
+
+  async load(id: string) {
+    const stored = this.customers.get(id);
+    return stored ? clone(stored) : undefined;
+  }
+
+  async findApplied(customerIds: string[], messageIds: string[]) {
+    return customerIds.flatMap((customerId) =>
+      messageIds.flatMap((messageId) => {
+        const record = this.applied.get(`${customerId}|${messageId}`);
+        return record ? [clone(record)] : [];
+      }),
+    );
+  }
+
+  async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
+    this.beforeCommit?.();
+    const versionOf = (id: string) => {
+      const stored = this.customers.get(id);
+      return stored ? (stored.kind === 'profile' ? stored.profile.version : stored.version) : 0;
+    };
+    if (versionOf(commit.profile.id) !== commit.expectedVersion) return 'conflict';
+    if (commit.aliases.some((alias) => versionOf(alias.id) !== alias.expectedVersion)) return 'conflict';
+    if (commit.applied.some((record) => this.applied.has(`${record.customerId}|${record.messageId}`)))
+      return 'conflict';
+    if (commit.messages.some((entry) => this.messages.has(ledgerId(entry)))) return 'conflict';
+    this.commits++;
+    const profile: Profile = { ...clone(commit.profile), version: commit.expectedVersion + 1 };
+    this.customers.set(profile.id, { kind: 'profile', profile });
+    for (const alias of commit.aliases) {
+      this.customers.set(alias.id, {
+        kind: 'alias',
+        id: alias.id,
+        mergedInto: alias.mergedInto,
+        version: alias.expectedVersion + 1,
+      });
+    }
+    for (const record of commit.applied)
+      this.applied.set(`${record.customerId}|${record.messageId}`, clone(record));
+    for (const entry of commit.messages) this.messages.set(ledgerId(entry), clone(entry));
+    return 'committed';
+  }
+
+  async events(customerId: string) {
+    return [...this.applied.values()].filter((record) => record.customerId === customerId).map(clone);
+  }
+
+  profile(id: string): Profile | undefined {
+    const stored = this.customers.get(id);
+    return stored?.kind === 'profile' ? clone(stored.profile) : undefined;
+  }
+
+  async get(key: LedgerKey) {
+    const entry = this.messages.get(ledgerId(key));
+    return entry ? clone(entry) : undefined;
+  }
+
+  async list(customerId: string) {
+    return [...this.messages.values()].filter((entry) => entry.customerId === customerId).map(clone);
+  }
+
+  async transition(key: LedgerKey, update: LedgerUpdate) {
+    const entry = this.messages.get(ledgerId(key));
+    if (!entry) return false;
+    const allowed =
+      update.from.includes(entry.status) && (!update.claimToken || entry.claimToken === update.claimToken);
+    const takeover =
+      !!update.leaseExpiredBefore &&
+      entry.status === 'claimed' &&
+      !!entry.claimedUntil &&
+      entry.claimedUntil < update.leaseExpiredBefore;
+    if (!allowed && !takeover) return false;
+    Object.assign(
+      entry,
+      update.set ?? {},
+      { status: update.status },
+      update.reason ? { reason: update.reason } : {},
+    );
+    entry.history.push({
+      status: update.status,
+      at: update.at,
+      ...(update.reason ? { reason: update.reason } : {}),
+    });
+    return true;
+  }
+}
+
+export class RecordingPublisher implements EventPublisher {
+  readonly published: BusEntry[] = [];
+  /** How many of the next publish calls fail (a bus outage, or a crash before publishing). */
+  failNext = 0;
+
+  async publish(entries: BusEntry[]) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('bus unavailable');
+    }
+    this.published.push(...clone(entries));
+  }
+
+  ofType(detailType: string) {
+    return this.published.filter((entry) => entry.detailType === detailType);
+  }
+}
+
+export class RecordingMailer implements Mailer {
+  readonly sent: OutgoingEmail[] = [];
+  /** Outcomes to throw on the next sends, in order. */
+  failures: MailerError['outcome'][] = [];
+
+  async send(email: OutgoingEmail) {
+    const failure = this.failures.shift();
+    if (failure) throw new MailerError(`simulated ${failure}`, failure);
+    this.sent.push(clone(email));
+    return { messageId: `ses-${this.sent.length}` };
+  }
+}

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyCustomerEvents } from '../../functions/apply-event/apply.ts';
+import { defaultSettings } from '../../shared/domain/campaigns.ts';
+import type { CustomerEvent } from '../../shared/domain/segment.ts';
+import { event, identify, order, visit } from '../support/events.ts';
+import { MemoryStore, RecordingPublisher } from '../support/fakes.ts';
+
+function setup() {
+  const store = new MemoryStore();
+  const publisher = new RecordingPublisher();
+  const deps = { store, publisher, settings: async () => defaultSettings() };
+  const apply = (customerKey: string, events: CustomerEvent[]) =>
+    applyCustomerEvents({ version: 1, customerKey, events }, deps);
+  return { store, publisher, apply };
+}
+
+describe('apply-event', () => {
+  it('applies events, records each messageId and queues the welcome kit in the ledger', async () => {
+    const { store, publisher, apply } = setup();
+    const outcome = await apply('u1', [
+      identify({ email: 'ada@example.com' }),
+      order('o1', '2026-03-01T10:00:00.000Z'),
+    ]);
+    expect(outcome).toMatchObject({ customerId: 'u1', applied: 2, duplicates: 0 });
+    expect(store.applied.size).toBe(2);
+    expect(await store.list('u1')).toEqual([
+      expect.objectContaining({ campaignId: 'welcome-kit', status: 'queued' }),
+    ]);
+    expect(publisher.ofType('Message Requested').map((entry) => entry.detail)).toEqual([
+      { version: 1, customerId: 'u1', campaignId: 'welcome-kit', occurrence: 1 },
+    ]);
+  });
+
+  it('applies a messageId once however often it is delivered', async () => {
+    const { store, apply } = setup();
+    const events = [order('o1', '2026-03-01T10:00:00.000Z'), visit('2026-03-01T11:00:00.000Z')];
+    await apply('u1', events);
+    const again = await apply('u1', events);
+    expect(again).toMatchObject({ applied: 0, duplicates: 2 });
+    expect(store.profile('u1')).toMatchObject({
+      visitCount: 1,
+      orders: [expect.objectContaining({ orderId: 'o1' })],
+      version: 1,
+    });
+    expect(store.commits).toBe(1);
+  });
+
+  it('publishes the effects again when a crash came between the commit and the publish', async () => {
+    const { store, publisher, apply } = setup();
+    publisher.failNext = 1;
+    const events = [order('o1', '2026-03-01T10:00:00.000Z')];
+    await expect(apply('u1', events)).rejects.toThrow('bus unavailable');
+    expect(store.profile('u1')?.orders).toHaveLength(1);
+    await apply('u1', events); // the bus's retry
+    expect(publisher.ofType('Message Requested')).toHaveLength(1);
+    expect(store.profile('u1')?.orders).toHaveLength(1);
+    expect(store.messages.size).toBe(1);
+  });
+
+  it('retries when another writer changed the profile in between, and loses nothing', async () => {
+    const { store, apply } = setup();
+    await apply('u1', [visit('2026-03-01T09:00:00.000Z')]);
+    let raced = false;
+    store.beforeCommit = () => {
+      if (raced) return;
+      raced = true;
+      // A concurrent writer bumps the version after our read.
+      const stored = store.customers.get('u1');
+      if (stored?.kind === 'profile')
+        stored.profile = { ...stored.profile, version: stored.profile.version + 1, visitCount: 5 };
+    };
+    await apply('u1', [visit('2026-03-01T10:00:00.000Z')]);
+    expect(store.profile('u1')?.visitCount).toBe(6);
+  });
+
+  it('links an anonymous visitor on identify and follows the link afterwards', async () => {
+    const { store, apply } = setup();
+    await apply('anon-1', [visit('2026-03-01T09:00:00.000Z', { userId: undefined, anonymousId: 'anon-1' })]);
+    await apply('u1', [
+      identify(
+        { email: 'ada@example.com' },
+        { anonymousId: 'anon-1', timestamp: '2026-03-01T09:05:00.000Z' },
+      ),
+    ]);
+    await apply('anon-1', [visit('2026-03-01T09:10:00.000Z', { userId: undefined, anonymousId: 'anon-1' })]);
+    expect(store.customers.get('anon-1')).toMatchObject({ kind: 'alias', mergedInto: 'u1' });
+    expect(store.profile('u1')).toMatchObject({
+      visitCount: 2,
+      anonymousIds: ['anon-1'],
+      email: 'ada@example.com',
+    });
+  });
+
+  it('links the previous id of an alias call', async () => {
+    const { store, apply } = setup();
+    await apply('old-id', [order('o1', '2026-03-01T09:00:00.000Z', { userId: 'old-id' })]);
+    await apply('new-id', [
+      event({ type: 'alias', userId: 'new-id', previousId: 'old-id', timestamp: '2026-03-02T00:00:00.000Z' }),
+    ]);
+    expect(store.profile('new-id')?.orders).toHaveLength(1);
+    expect(store.customers.get('old-id')).toMatchObject({ kind: 'alias', mergedInto: 'new-id' });
+  });
+
+  it('does not apply again an event first applied under the anonymous id, after the merge', async () => {
+    const { store, apply } = setup();
+    const anonymousVisit = visit('2026-03-01T09:00:00.000Z', { userId: undefined, anonymousId: 'anon-2' });
+    await apply('anon-2', [anonymousVisit]);
+    await apply('u2', [identify({}, { userId: 'u2', anonymousId: 'anon-2' })]);
+    await apply('anon-2', [anonymousVisit]);
+    expect(store.profile('u2')?.visitCount).toBe(1);
+  });
+});
+
+describe('apply-event: delivery order and duplicates do not matter (property)', () => {
+  const base = Date.parse('2026-03-01T00:00:00.000Z');
+  const history = fc
+    .array(
+      fc.record({
+        kind: fc.constantFrom('order', 'visit', 'identify'),
+        minute: fc.integer({ min: 0, max: 60 * 24 * 30 }),
+        orderId: fc.constantFrom('o1', 'o2', 'o3', 'o4'),
+        plan: fc.constantFrom('free', 'pro', 'team'),
+      }),
+      { minLength: 1, maxLength: 12 },
+    )
+    .map((items) =>
+      items.map((item, index) => {
+        const timestamp = new Date(base + item.minute * 60_000 + index).toISOString();
+        const partial = { messageId: `m${index}`, receivedAt: timestamp };
+        if (item.kind === 'order') return order(item.orderId, timestamp, partial);
+        if (item.kind === 'visit') return visit(timestamp, partial);
+        return identify({ plan: item.plan, email: 'p@example.com' }, { ...partial, timestamp });
+      }),
+    );
+
+  it('gives the same profile and the same emails for any delivery order and any duplicates', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        history,
+        fc.func(fc.integer()),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (events, shuffleKey, duplicateIndexes, chunk) => {
+          const reference = setup();
+          for (const one of [...events].sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1))) {
+            await reference.apply('u1', [one]);
+          }
+          const shuffled = [...events].sort((a, b) => shuffleKey(a.messageId) - shuffleKey(b.messageId));
+          const duplicates = duplicateIndexes.flatMap((index) =>
+            events.length ? [events[index % events.length] as CustomerEvent] : [],
+          );
+          const delivered = [...shuffled, ...duplicates];
+          const other = setup();
+          for (let start = 0; start < delivered.length; start += chunk) {
+            await other.apply('u1', delivered.slice(start, start + chunk));
+          }
+          const strip = (store: MemoryStore) => {
+            const profile = store.profile('u1');
+            if (!profile) return undefined;
+            const { version: _version, stageChangedAt: _changed, campaigns, ...facts } = profile;
+            return { ...facts, campaigns: Object.keys(campaigns) };
+          };
+          expect(strip(other.store)).toEqual(strip(reference.store));
+          const emails = (store: MemoryStore) =>
+            [...store.messages.values()]
+              .map((entry) => `${entry.campaignId}#${entry.occurrence}:${entry.status}`)
+              .sort();
+          expect(emails(other.store)).toEqual(emails(reference.store));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
