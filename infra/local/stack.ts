@@ -30,6 +30,8 @@ export interface LocalSettings {
   /** Where DynamoDB Local keeps its files and the bus its dead letters; undefined keeps nothing. */
   dataDir: string | undefined;
   region: string;
+  /** Delays before the bus retries a failed delivery (Lambda waits minutes; locally seconds). */
+  retryDelaysMs: number[];
 }
 
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): LocalSettings {
@@ -52,6 +54,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     postalAddress: env.POSTAL_ADDRESS ?? '1 Market Street, Springfield, USA',
     dataDir: inMemory ? undefined : resolve(env.DATA_DIR ?? '.data'),
     region: env.AWS_REGION ?? 'us-east-1',
+    retryDelaysMs: (env.BUS_RETRY_DELAYS_MS ?? '1000,5000').split(',').map((delay) => Number(delay.trim())),
   };
 }
 
@@ -105,6 +108,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     const bus = new LocalEventBus({
       busName: RESOURCE_NAMES.bus,
       region: settings.region,
+      retryDelaysMs: settings.retryDelaysMs,
       ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
     });
     for (const spec of FUNCTIONS) {

@@ -1,0 +1,167 @@
+/** The deployable app: the resources the product needs, least privilege, and cdk-nag clean. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/cdk/app.ts';
+
+const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
+const newApp = () => new App({ context: cdkContext, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
+
+let stateful: Template;
+let stateless: Template;
+let statelessJson: string;
+
+beforeAll(() => {
+  const app = newApp();
+  const stacks = buildApp(app);
+  stateful = Template.fromStack(stacks.stateful);
+  stateless = Template.fromStack(stacks.stateless);
+  statelessJson = JSON.stringify(stateless.toJSON());
+});
+
+describe('stateful stack', () => {
+  it('keeps customers in one encrypted table with point-in-time recovery, retained on delete', () => {
+    stateful.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+        ],
+      }),
+    });
+  });
+
+  it('has the event bus with an archive, and generated secrets for the write key and admin token', () => {
+    stateful.resourceCountIs('AWS::Events::EventBus', 1);
+    stateful.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 90 });
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stateful.allResourcesProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
+    });
+  });
+});
+
+describe('stateless stack', () => {
+  it('runs every function on nodejs24.x, arm64, traced, with its own log group', () => {
+    stateless.resourceCountIs('AWS::Lambda::Function', 4);
+    stateless.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
+    });
+    stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('routes the Segment API and the admin API through one HTTP API with access logs', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'] }),
+    });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/{type}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /admin/customers/{id}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('feeds apply-event and send-message from bus rules with retries and a dead-letter queue', () => {
+    const rules = stateless.findResources('AWS::Events::Rule');
+    const patterns = Object.values(rules).map((rule) => rule.Properties.EventPattern);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        { source: ['lifecycle.ingest'], 'detail-type': ['Customer Events Received'] },
+        { source: ['lifecycle.engine'], 'detail-type': ['Message Requested'] },
+      ]),
+    );
+    for (const rule of Object.values(rules)) {
+      expect(rule.Properties.Targets[0]).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: expect.anything() },
+      });
+    }
+    stateless.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    stateless.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    stateless.allResources('AWS::SQS::Queue', { DeletionPolicy: 'Retain' });
+  });
+
+  it('takes the write key and admin token from Secrets Manager, never as plain text', () => {
+    const functions = Object.values(stateless.findResources('AWS::Lambda::Function'));
+    const variables = functions.map((fn) => fn.Properties.Environment?.Variables ?? {});
+    expect(variables.some((env) => 'WRITE_KEY_SECRET_ID' in env)).toBe(true);
+    expect(variables.some((env) => 'ADMIN_TOKEN_SECRET_ID' in env)).toBe(true);
+    for (const env of variables) {
+      expect(env).not.toHaveProperty('WRITE_KEY');
+      expect(env).not.toHaveProperty('ADMIN_TOKEN');
+    }
+    expect(statelessJson).not.toContain('dev-write-key');
+  });
+
+  it('grants each function only what its topology entry says', () => {
+    const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
+    const actionsOf = (role: string) =>
+      policies
+        .filter(([id]) => id.startsWith(role))
+        .flatMap(([, policy]) =>
+          policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action),
+        );
+    expect(actionsOf('IngestRole')).toEqual(
+      expect.arrayContaining(['events:PutEvents', 'secretsmanager:GetSecretValue']),
+    );
+    expect(actionsOf('IngestRole').some((action: string) => action.startsWith('dynamodb:'))).toBe(false);
+    expect(actionsOf('AdminRole')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actionsOf('AdminRole')).not.toContain('dynamodb:PutItem');
+    expect(actionsOf('SendMessageRole')).toContain('ses:SendEmail');
+    expect(actionsOf('ApplyEventRole')).not.toContain('ses:SendEmail');
+    const everything = policies.flatMap(([, policy]) =>
+      policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action),
+    );
+    expect(everything).not.toContain('dynamodb:Scan');
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('passes: every finding is fixed or acknowledged with a reason', () => {
+    const app = newApp();
+    buildApp(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synth on an unacknowledged finding (the check is really running)', () => {
+    const app = newApp();
+    buildApp(app);
+    const extra = new Stack(app, 'Careless');
+    new Queue(extra, 'Unsafe');
+    expect(() => app.synth()).toThrow(/AwsSolutions/);
+  });
+
+  it('`cdk synth` works offline from cdk.json, bundling with esbuild and no Docker', () => {
+    const result = spawnSync(
+      'npx',
+      ['cdk', 'synth', '--quiet', '--output', mkdtempSync(join(tmpdir(), 'cdk-cli-'))],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', DOCKER_HOST: 'unix:///nonexistent' },
+      },
+    );
+    expect(`${result.stdout}${result.stderr}`).toMatch(/Successfully synthesized/);
+    expect(result.status).toBe(0);
+  });
+});

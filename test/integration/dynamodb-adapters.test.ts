@@ -1,0 +1,158 @@
+/** The DynamoDB adapters against Amazon's DynamoDB Local, with real conditional transactions. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
+import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
+import { ledgerEntryFor } from '../../shared/domain/ledger.ts';
+import { newProfile } from '../../shared/domain/profile.ts';
+import { stack, uniqueId } from '../support/stack.ts';
+
+const tableName = uniqueId('adapters');
+let store: DynamoCustomerStore;
+let ledger: DynamoLedger;
+
+beforeAll(async () => {
+  const client = new DynamoDBClient({
+    endpoint: stack().dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  expect(await ensureTable(client, tableName)).toBe('created');
+  expect(await ensureTable(client, tableName)).toBe('exists');
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoCustomerStore(db, tableName);
+  ledger = new DynamoLedger(db, tableName);
+});
+
+const applied = (customerId: string, messageId: string) => ({
+  customerId,
+  messageId,
+  type: 'track',
+  event: 'Order Completed',
+  timestamp: '2026-03-01T10:00:00.000Z',
+  receivedAt: '2026-03-01T10:00:00.000Z',
+  effects: [],
+});
+
+describe('customer store on DynamoDB Local', () => {
+  it('commits a new profile with its event records and reads them back', async () => {
+    const id = uniqueId('c');
+    const profile = {
+      ...newProfile(id, '2026-03-01T10:00:00.000Z'),
+      email: 'a@example.com',
+      traits: { plan: 'pro' },
+    };
+    expect(
+      await store.commit({
+        profile,
+        expectedVersion: 0,
+        aliases: [],
+        applied: [applied(id, 'm1')],
+        messages: [],
+      }),
+    ).toBe('committed');
+    expect(await store.load(id)).toEqual({ kind: 'profile', profile: { ...profile, version: 1 } });
+    expect((await store.findApplied([id], ['m1', 'm2'])).map((record) => record.messageId)).toEqual(['m1']);
+    expect(await store.events(id)).toEqual([applied(id, 'm1')]);
+  });
+
+  it('refuses a commit on a stale version, and one that repeats an applied messageId', async () => {
+    const id = uniqueId('c');
+    const profile = newProfile(id, '2026-03-01T10:00:00.000Z');
+    await store.commit({
+      profile,
+      expectedVersion: 0,
+      aliases: [],
+      applied: [applied(id, 'm1')],
+      messages: [],
+    });
+    expect(await store.commit({ profile, expectedVersion: 0, aliases: [], applied: [], messages: [] })).toBe(
+      'conflict',
+    );
+    expect(
+      await store.commit({
+        profile,
+        expectedVersion: 1,
+        aliases: [],
+        applied: [applied(id, 'm1')],
+        messages: [],
+      }),
+    ).toBe('conflict');
+    // Nothing of a refused commit is written.
+    expect(await store.load(id)).toMatchObject({ kind: 'profile', profile: { version: 1 } });
+    expect(
+      await store.commit({
+        profile,
+        expectedVersion: 1,
+        aliases: [],
+        applied: [applied(id, 'm2')],
+        messages: [],
+      }),
+    ).toBe('committed');
+  });
+
+  it('writes alias pointers that load as such', async () => {
+    const id = uniqueId('c');
+    const anonymous = uniqueId('anon');
+    await store.commit({
+      profile: newProfile(id, '2026-03-01T10:00:00.000Z'),
+      expectedVersion: 0,
+      aliases: [{ id: anonymous, mergedInto: id, expectedVersion: 0 }],
+      applied: [],
+      messages: [],
+    });
+    expect(await store.load(anonymous)).toEqual({ kind: 'alias', id: anonymous, mergedInto: id, version: 1 });
+  });
+});
+
+describe('message ledger on DynamoDB Local', () => {
+  it('moves an entry only from the states a transition allows', async () => {
+    const customerId = uniqueId('c');
+    const entry = ledgerEntryFor(customerId, {
+      type: 'message',
+      campaignId: 'welcome-kit',
+      occurrence: 1,
+      status: 'queued',
+      triggeredBy: 'm1',
+      triggeredAt: '2026-03-01T10:00:00.000Z',
+      decidedAt: '2026-03-01T10:00:00.000Z',
+    });
+    await store.commit({
+      profile: newProfile(customerId, '2026-03-01T10:00:00.000Z'),
+      expectedVersion: 0,
+      aliases: [],
+      applied: [],
+      messages: [entry],
+    });
+    const key = { customerId, campaignId: 'welcome-kit' as const, occurrence: 1 };
+    const claim = (token: string, now: string) =>
+      ledger.transition(key, {
+        status: 'claimed',
+        from: ['queued'],
+        at: now,
+        leaseExpiredBefore: now,
+        set: { claimToken: token, claimedUntil: '2026-03-01T10:01:00.000Z' },
+      });
+    expect(await claim('a', '2026-03-01T10:00:00.000Z')).toBe(true);
+    expect(await claim('b', '2026-03-01T10:00:30.000Z')).toBe(false); // lease still live
+    expect(await claim('c', '2026-03-01T10:02:00.000Z')).toBe(true); // lease expired: take over
+    const sending = (token: string) =>
+      ledger.transition(key, {
+        status: 'sending',
+        from: ['claimed'],
+        claimToken: token,
+        at: '2026-03-01T10:02:01.000Z',
+      });
+    expect(await sending('a')).toBe(false); // the crashed owner has lost the claim
+    expect(await sending('c')).toBe(true);
+    const stored = await ledger.get(key);
+    expect(stored).toMatchObject({ status: 'sending', claimToken: 'c' });
+    expect(stored?.history.map((step) => step.status)).toEqual(['queued', 'claimed', 'claimed', 'sending']);
+    expect(await ledger.list(customerId)).toHaveLength(1);
+    expect(
+      await ledger.transition({ ...key, occurrence: 9 }, { status: 'sent', from: ['sending'], at: 'x' }),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Vitest global setup: starts the local stack exactly as a user does (`node --import tsx
+ * infra/local/main.ts`), in memory and on free ports, waits for /health, and stops it after.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { TestProject } from 'vitest/node';
+import type { StackInfo } from './stack.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const [port, dynamodbPort, sesPort, eventBridgePort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const info: StackInfo = {
+    api: `http://127.0.0.1:${port}`,
+    ses: `http://127.0.0.1:${sesPort}`,
+    dynamodb: `http://127.0.0.1:${dynamodbPort}`,
+    eventBridge: `http://127.0.0.1:${eventBridgePort}`,
+    writeKey: 'test-write-key',
+    adminToken: 'test-admin-token',
+  };
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    env: {
+      ...process.env,
+      IN_MEMORY: '1',
+      PORT: String(port),
+      DYNAMODB_PORT: String(dynamodbPort),
+      SES_PORT: String(sesPort),
+      EVENTBRIDGE_PORT: String(eventBridgePort),
+      WRITE_KEY: info.writeKey,
+      ADMIN_TOKEN: info.adminToken,
+      BUS_RETRY_DELAYS_MS: '200,400',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the local stack exited during start:\n${output}`);
+    const healthy = await fetch(`${info.api}/health`)
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (healthy) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`the local stack was not healthy within 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  project.provide('stack', info);
+
+  return async () => {
+    if (child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    if (process.env.SHOW_STACK_OUTPUT) console.log(output);
+  };
+}

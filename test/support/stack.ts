@@ -1,0 +1,98 @@
+/** Helpers for tests that talk to the running local stack over HTTP, as a website or marketer would. */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+export interface StackInfo {
+  api: string;
+  ses: string;
+  dynamodb: string;
+  eventBridge: string;
+  writeKey: string;
+  adminToken: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export function stack(): StackInfo {
+  return inject('stack');
+}
+
+/** A fresh id per test, so tests sharing the stack never see each other's customers. */
+export function uniqueId(prefix: string) {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function basicAuth(writeKey = stack().writeKey) {
+  return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+}
+
+export async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack().api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basicAuth(), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
+  };
+}
+
+export async function admin(path: string, init: RequestInit = {}) {
+  const response = await fetch(`${stack().api}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${stack().adminToken}`,
+      'content-type': 'application/json',
+      ...init.headers,
+    },
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
+  };
+}
+
+export interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: { name: string; value: string }[];
+  at: number;
+}
+
+export async function emailsTo(address: string): Promise<StoredEmail[]> {
+  const response = await fetch(`${stack().ses}/store`);
+  const store = (await response.json()) as { emails: StoredEmail[] };
+  return store.emails.filter((email) => email.destination.to.some((to) => to.includes(address)));
+}
+
+export function header(email: StoredEmail, name: string) {
+  return email.headers?.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase())?.value;
+}
+
+/** Polls until `probe` returns a value that passes `done`, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await probe();
+  }
+  return last;
+}
+
+export function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
