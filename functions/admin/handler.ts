@@ -10,19 +10,18 @@ import {
   httpErrors,
   json,
 } from '../../shared/adapters/http/api-gateway.ts';
-import { readSecret } from '../../shared/adapters/secrets.ts';
-import { loadConfig, secretSource } from '../../shared/config.ts';
-import { matchesAnyDigest, sha256 } from '../../shared/security.ts';
+import { secretDigests } from '../../shared/adapters/secrets.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { matchesAnyDigest } from '../../shared/security.ts';
 import { getCustomer } from './customers.ts';
 
 const config = loadConfig(['TABLE_NAME', 'ADMIN_TOKEN', 'ADMIN_TOKEN_SECRET_ID']);
-const adminToken = secretSource(config.ADMIN_TOKEN, config.ADMIN_TOKEN_SECRET_ID, 'ADMIN_TOKEN');
+const adminTokenDigests = secretDigests(config.ADMIN_TOKEN, config.ADMIN_TOKEN_SECRET_ID, 'ADMIN_TOKEN');
 const db = dynamoDocumentClient();
 const deps = {
   customers: new DynamoCustomerStore(db, config.TABLE_NAME),
   ledger: new DynamoLedger(db, config.TABLE_NAME),
 };
-let tokenDigests: Promise<Buffer[]> | undefined;
 
 type Route = (event: HttpEvent) => Promise<HttpResult>;
 
@@ -37,9 +36,8 @@ const routes: Record<string, Route> = {
 };
 
 async function authenticate(event: HttpEvent) {
-  tokenDigests ??= readSecret(adminToken).then((token) => [sha256(token)]);
   const bearer = /^Bearer\s+(.+)$/i.exec(header(event, 'authorization')?.trim() ?? '')?.[1];
-  if (!matchesAnyDigest(bearer, await tokenDigests)) {
+  if (!matchesAnyDigest(bearer, await adminTokenDigests())) {
     throw new HttpError(401, 'missing or invalid admin token', {});
   }
 }

@@ -8,21 +8,14 @@ import {
   httpErrors,
   json,
 } from '../../shared/adapters/http/api-gateway.ts';
-import { readSecret } from '../../shared/adapters/secrets.ts';
-import { loadConfig, secretSource } from '../../shared/config.ts';
+import { secretDigests } from '../../shared/adapters/secrets.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { MAX_BATCH_BYTES } from '../../shared/domain/segment.ts';
-import { sha256 } from '../../shared/security.ts';
 import { ingest } from './ingest.ts';
 
 const config = loadConfig(['EVENT_BUS_NAME', 'WRITE_KEY', 'WRITE_KEY_SECRET_ID']);
-const writeKey = secretSource(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY');
+const writeKeyDigests = secretDigests(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY');
 const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
-// Only the digest of the write key stays in memory.
-let digests: Promise<Buffer[]> | undefined;
-const writeKeyDigests = () => {
-  digests ??= readSecret(writeKey).then((key) => [sha256(key)]);
-  return digests;
-};
 
 export const handler = middy<HttpEvent, HttpResult>()
   .use(httpErrors())

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { ledgerEntryFor } from '../../shared/domain/ledger.ts';
-import { newProfile } from '../../shared/domain/profile.ts';
+import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import type { CustomerCommit } from '../../shared/ports.ts';
+import { queuedWelcomeKit } from '../support/events.ts';
 import { stack, uniqueId } from '../support/stack.ts';
 
 const tableName = uniqueId('adapters');
@@ -26,6 +27,9 @@ beforeAll(async () => {
   ledger = new DynamoLedger(db, tableName);
 });
 
+const commit = (profile: Profile, expectedVersion: number, parts: Partial<CustomerCommit> = {}) =>
+  store.commit({ profile, expectedVersion, aliases: [], applied: [], messages: [], ...parts });
+
 const applied = (customerId: string, messageId: string) => ({
   customerId,
   messageId,
@@ -44,15 +48,7 @@ describe('customer store on DynamoDB Local', () => {
       email: 'a@example.com',
       traits: { plan: 'pro' },
     };
-    expect(
-      await store.commit({
-        profile,
-        expectedVersion: 0,
-        aliases: [],
-        applied: [applied(id, 'm1')],
-        messages: [],
-      }),
-    ).toBe('committed');
+    expect(await commit(profile, 0, { applied: [applied(id, 'm1')] })).toBe('committed');
     expect(await store.load(id)).toEqual({ kind: 'profile', profile: { ...profile, version: 1 } });
     expect((await store.findApplied([id], ['m1', 'm2'])).map((record) => record.messageId)).toEqual(['m1']);
     expect(await store.events(id)).toEqual([applied(id, 'm1')]);
@@ -61,47 +57,19 @@ describe('customer store on DynamoDB Local', () => {
   it('refuses a commit on a stale version, and one that repeats an applied messageId', async () => {
     const id = uniqueId('c');
     const profile = newProfile(id, '2026-03-01T10:00:00.000Z');
-    await store.commit({
-      profile,
-      expectedVersion: 0,
-      aliases: [],
-      applied: [applied(id, 'm1')],
-      messages: [],
-    });
-    expect(await store.commit({ profile, expectedVersion: 0, aliases: [], applied: [], messages: [] })).toBe(
-      'conflict',
-    );
-    expect(
-      await store.commit({
-        profile,
-        expectedVersion: 1,
-        aliases: [],
-        applied: [applied(id, 'm1')],
-        messages: [],
-      }),
-    ).toBe('conflict');
+    await commit(profile, 0, { applied: [applied(id, 'm1')] });
+    expect(await commit(profile, 0)).toBe('conflict');
+    expect(await commit(profile, 1, { applied: [applied(id, 'm1')] })).toBe('conflict');
     // Nothing of a refused commit is written.
     expect(await store.load(id)).toMatchObject({ kind: 'profile', profile: { version: 1 } });
-    expect(
-      await store.commit({
-        profile,
-        expectedVersion: 1,
-        aliases: [],
-        applied: [applied(id, 'm2')],
-        messages: [],
-      }),
-    ).toBe('committed');
+    expect(await commit(profile, 1, { applied: [applied(id, 'm2')] })).toBe('committed');
   });
 
   it('writes alias pointers that load as such', async () => {
     const id = uniqueId('c');
     const anonymous = uniqueId('anon');
-    await store.commit({
-      profile: newProfile(id, '2026-03-01T10:00:00.000Z'),
-      expectedVersion: 0,
+    await commit(newProfile(id, '2026-03-01T10:00:00.000Z'), 0, {
       aliases: [{ id: anonymous, mergedInto: id, expectedVersion: 0 }],
-      applied: [],
-      messages: [],
     });
     expect(await store.load(anonymous)).toEqual({ kind: 'alias', id: anonymous, mergedInto: id, version: 1 });
   });
@@ -110,22 +78,8 @@ describe('customer store on DynamoDB Local', () => {
 describe('message ledger on DynamoDB Local', () => {
   it('moves an entry only from the states a transition allows', async () => {
     const customerId = uniqueId('c');
-    const entry = ledgerEntryFor(customerId, {
-      type: 'message',
-      campaignId: 'welcome-kit',
-      occurrence: 1,
-      status: 'queued',
-      triggeredBy: 'm1',
-      triggeredAt: '2026-03-01T10:00:00.000Z',
-      decidedAt: '2026-03-01T10:00:00.000Z',
-    });
-    await store.commit({
-      profile: newProfile(customerId, '2026-03-01T10:00:00.000Z'),
-      expectedVersion: 0,
-      aliases: [],
-      applied: [],
-      messages: [entry],
-    });
+    const entry = queuedWelcomeKit(customerId);
+    await commit(newProfile(customerId, '2026-03-01T10:00:00.000Z'), 0, { messages: [entry] });
     const key = { customerId, campaignId: 'welcome-kit' as const, occurrence: 1 };
     const claim = (token: string, now: string) =>
       ledger.transition(key, {

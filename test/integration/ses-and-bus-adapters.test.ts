@@ -4,8 +4,19 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { describe, expect, it } from 'vitest';
 import { EventBridgePublisher, PublishError } from '../../shared/adapters/eventbridge/publisher.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
-import { MailerError } from '../../shared/ports.ts';
+import { MailerError, type OutgoingEmail } from '../../shared/ports.ts';
 import { emailsTo, header, stack, uniqueId } from '../support/stack.ts';
+
+const plainEmail = (overrides: Partial<OutgoingEmail> = {}): OutgoingEmail => ({
+  from: 'a@b.co',
+  to: 'x@example.com',
+  subject: 's',
+  html: 'h',
+  text: 't',
+  headers: {},
+  tags: {},
+  ...overrides,
+});
 
 const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
@@ -33,15 +44,7 @@ describe('SES mailer', () => {
       undefined,
       new SESv2Client({ ...local, endpoint: stack().ses, maxAttempts: 1 }),
     );
-    const sending = mailer.send({
-      from: '',
-      to: 'x@example.com',
-      subject: 's',
-      html: 'h',
-      text: 't',
-      headers: {},
-      tags: {},
-    });
+    const sending = mailer.send(plainEmail({ from: '' }));
     await expect(sending).rejects.toBeInstanceOf(MailerError);
     await expect(sending).rejects.toMatchObject({ outcome: 'reject' });
   });
@@ -51,17 +54,7 @@ describe('SES mailer', () => {
       undefined,
       new SESv2Client({ ...local, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
     );
-    await expect(
-      mailer.send({
-        from: 'a@b.co',
-        to: 'x@example.com',
-        subject: 's',
-        html: 'h',
-        text: 't',
-        headers: {},
-        tags: {},
-      }),
-    ).rejects.toMatchObject({ outcome: 'unknown' });
+    await expect(mailer.send(plainEmail())).rejects.toMatchObject({ outcome: 'unknown' });
   });
 });
 

@@ -1,4 +1,5 @@
-/** Builders of normalized customer events for unit tests. */
+/** Builders of normalized customer events and ledger entries for tests. */
+import { type LedgerEntry, ledgerEntryFor } from '../../shared/domain/ledger.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 
 let counter = 0;
@@ -38,4 +39,17 @@ export function order(
 
 export function visit(timestamp: string, partial: Partial<CustomerEvent> = {}) {
   return event({ type: 'page', name: 'Home', timestamp, ...partial });
+}
+
+/** A queued welcome kit for a customer, as apply-event writes it. */
+export function queuedWelcomeKit(customerId: string, decidedAt = '2026-03-01T10:00:00.000Z'): LedgerEntry {
+  return ledgerEntryFor(customerId, {
+    type: 'message',
+    campaignId: 'welcome-kit',
+    occurrence: 1,
+    status: 'queued',
+    triggeredBy: 'm1',
+    triggeredAt: decidedAt,
+    decidedAt,
+  });
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RetryLaterError, type SendDeps, sendMessage } from '../../functions/send-message/send.ts';
-import { ledgerEntryFor } from '../../shared/domain/ledger.ts';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
 import { DEFAULT_TEMPLATES } from '../../shared/domain/templates/default-pack.ts';
+import { queuedWelcomeKit } from '../support/events.ts';
 import { MemoryStore, RecordingMailer } from '../support/fakes.ts';
 
 const request = { version: 1 as const, customerId: 'u1', campaignId: 'welcome-kit' as const, occurrence: 1 };
@@ -17,15 +17,7 @@ function setup(traits: Record<string, unknown> = { email: 'ada@example.com', fir
     '2026-03-01T09:00:00.000Z',
   );
   store.customers.set('u1', { kind: 'profile', profile: { ...profile, version: 1 } });
-  const entry = ledgerEntryFor('u1', {
-    type: 'message',
-    campaignId: 'welcome-kit',
-    occurrence: 1,
-    status: 'queued',
-    triggeredBy: 'm1',
-    triggeredAt: '2026-03-01T10:00:00.000Z',
-    decidedAt: '2026-03-01T10:00:00.000Z',
-  });
+  const entry = queuedWelcomeKit('u1');
   store.messages.set('u1|welcome-kit|1', entry);
   let tokens = 0;
   const deps: SendDeps = {
