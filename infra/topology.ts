@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
+import { TimerDue } from '../shared/domain/contracts/timer-due.ts';
 
 export type EventPattern = Record<string, unknown>;
 
@@ -17,6 +18,13 @@ export interface EventTrigger {
   pattern: EventPattern;
   /** How often the bus retries a failed delivery before it goes to the dead-letter queue. */
   retryAttempts: number;
+}
+
+export interface ScheduleTrigger {
+  /** Schedule name (unique). */
+  name: string;
+  /** UTC time of day it runs, `HH:MM`; CDK context or the local stack can override it. */
+  dailyAtUtc: string;
 }
 
 export interface FunctionSpec {
@@ -29,8 +37,11 @@ export interface FunctionSpec {
   /** API Gateway HTTP API route keys (`METHOD /path/{param}`). */
   routes: string[];
   events: EventTrigger[];
+  schedules?: ScheduleTrigger[];
   access: {
     table?: 'read' | 'readWrite';
+    /** Read the sparse due index (the sweep). */
+    dueIndex?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
     secrets?: ('writeKey' | 'adminToken')[];
@@ -63,7 +74,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 30,
     routes: [],
-    events: [on('CustomerEvents', CustomerEventsReceived)],
+    events: [on('CustomerEvents', CustomerEventsReceived), on('TimersDue', TimerDue)],
     access: { table: 'readWrite', publishToBus: true },
   },
   {
@@ -77,14 +88,25 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: { table: 'readWrite', sendEmail: true },
   },
   {
+    name: 'sweep',
+    entry: 'functions/sweep/handler.ts',
+    description: 'Nightly: reads the customers with a timer due and publishes Timer Due for each',
+    memoryMb: 512,
+    timeoutSeconds: 900,
+    routes: [],
+    events: [],
+    schedules: [{ name: 'NightlySweep', dailyAtUtc: '03:00' }],
+    access: { dueIndex: true, publishToBus: true },
+  },
+  {
     name: 'admin',
     entry: 'functions/admin/handler.ts',
-    description: 'Admin API for marketers: customers, and later templates, campaigns, metrics',
+    description: 'Admin API for marketers: customers, sweep, and later templates, campaigns, metrics',
     memoryMb: 512,
     timeoutSeconds: 29,
-    routes: ['GET /admin/customers/{id}'],
+    routes: ['GET /admin/customers/{id}', 'POST /admin/sweep'],
     events: [],
-    access: { table: 'read', secrets: ['adminToken'] },
+    access: { table: 'read', dueIndex: true, publishToBus: true, secrets: ['adminToken'] },
   },
 ];
 

@@ -34,11 +34,22 @@ export interface AppliedEvent {
   effects: Effect[];
 }
 
+export interface AppliedKey {
+  customerId: string;
+  messageId: string;
+}
+
 export interface AliasWrite {
   id: string;
   mergedInto: string;
   /** The version of what was stored under `id` (0 when nothing was). */
   expectedVersion: number;
+}
+
+export interface ConversionWrite {
+  key: LedgerKey;
+  at: string;
+  by: string;
 }
 
 export interface CustomerCommit {
@@ -48,15 +59,28 @@ export interface CustomerCommit {
   aliases: AliasWrite[];
   applied: AppliedEvent[];
   messages: LedgerEntry[];
+  /** Ledger entries an order or visit converted. */
+  conversions: ConversionWrite[];
 }
 
 export interface CustomerStore {
   load(id: string): Promise<StoredCustomer | undefined>;
-  /** Applied-event records among `messageIds`, looked up under each of `customerIds`. */
-  findApplied(customerIds: string[], messageIds: string[]): Promise<AppliedEvent[]>;
+  /** The applied-input records that exist among these (customer, messageId) pairs. */
+  findApplied(keys: AppliedKey[]): Promise<AppliedEvent[]>;
   /** All or nothing; `conflict` when someone else wrote first or an event was applied meanwhile. */
   commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
   events(customerId: string): Promise<AppliedEvent[]>;
+}
+
+export interface DueCustomer {
+  customerId: string;
+  /** The index entry that listed the customer; it changes whenever their timers do. */
+  dueKey: string;
+}
+
+/** The sweep's view of the due index: customers with a timer due by `now`, page by page. */
+export interface DueIndex {
+  due(now: string): AsyncIterable<{ customers: DueCustomer[]; itemsRead: number }>;
 }
 
 export interface LedgerKey {

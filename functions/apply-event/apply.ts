@@ -1,19 +1,27 @@
 /**
- * Apply-event: runs the lifecycle engine over a customer's events and commits the result in one
- * DynamoDB transaction (profile conditional on its version, an applied-event record per
- * messageId that must not exist yet, and the ledger entries the engine decided). Only after the
- * commit are the effects published; a crash in between is repaired by the retry, which finds the
- * events applied and publishes their recorded effects again (send-message ignores repeats).
+ * Apply-event: runs the lifecycle engine over a customer's inputs (their events, or a sweep's
+ * "timers due") and commits the result in one DynamoDB transaction: the profile conditional on
+ * its version, an applied-input record per messageId that must not exist yet, the ledger
+ * entries the engine decided and the conversions it saw. Only after the commit are the effects
+ * published; a crash in between is repaired by the retry, which finds the inputs applied and
+ * publishes their recorded effects again (send-message ignores repeats).
  */
 import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { StageChanged } from '../../shared/domain/contracts/stage-changed.ts';
+import type { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
 import { ledgerEntryFor } from '../../shared/domain/ledger.ts';
-import { decide, type Effect, merge } from '../../shared/domain/lifecycle.ts';
+import {
+  decide,
+  type Effect,
+  type EngineInput,
+  inputId,
+  inputTime,
+  merge,
+} from '../../shared/domain/lifecycle.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
-import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import type {
   AliasWrite,
   AppliedEvent,
@@ -38,30 +46,49 @@ export interface ApplyOutcome {
 }
 
 /** A transaction holds at most 100 items; this leaves room for ledger entries and aliases. */
-const EVENTS_PER_COMMIT = 25;
+const INPUTS_PER_COMMIT = 25;
 
 export class ConcurrencyError extends Error {
   override name = 'ConcurrencyError';
 }
 
-export async function applyCustomerEvents(
-  detail: DetailOf<typeof CustomerEventsReceived>,
+export function applyCustomerEvents(detail: DetailOf<typeof CustomerEventsReceived>, deps: ApplyDeps) {
+  return applyInputs(
+    detail.customerKey,
+    detail.events.map((event): EngineInput => ({ kind: 'event', event })),
+    deps,
+  );
+}
+
+export function applyTimers(detail: DetailOf<typeof TimerDue>, deps: ApplyDeps) {
+  return applyInputs(
+    detail.customerId,
+    [{ kind: 'timers', messageId: detail.messageId, now: detail.now }],
+    deps,
+  );
+}
+
+async function applyInputs(
+  customerKey: string,
+  inputs: EngineInput[],
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const settings = await deps.settings();
   // A messageId repeated within one delivery counts once, like one repeated across deliveries.
-  const unique = [...new Map(detail.events.map((event) => [event.messageId, event])).values()];
-  const events = unique.sort(byEventTime);
+  const unique = [...new Map(inputs.map((input) => [inputId(input), input])).values()];
+  const ordered = unique.sort((a, b) =>
+    inputTime(a) === inputTime(b) ? 0 : inputTime(a) < inputTime(b) ? -1 : 1,
+  );
   const total: ApplyOutcome = {
-    customerId: detail.customerKey,
+    customerId: customerKey,
     applied: 0,
-    duplicates: detail.events.length - unique.length,
+    duplicates: inputs.length - unique.length,
     published: 0,
   };
-  for (let start = 0; start < events.length; start += EVENTS_PER_COMMIT) {
+  for (let start = 0; start < ordered.length; start += INPUTS_PER_COMMIT) {
     const outcome = await applyWithRetry(
-      detail.customerKey,
-      events.slice(start, start + EVENTS_PER_COMMIT),
+      customerKey,
+      ordered.slice(start, start + INPUTS_PER_COMMIT),
       settings,
       deps,
     );
@@ -75,20 +102,20 @@ export async function applyCustomerEvents(
 
 async function applyWithRetry(
   customerKey: string,
-  events: CustomerEvent[],
+  inputs: EngineInput[],
   settings: EngineSettings,
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const maxAttempts = deps.maxAttempts ?? 8;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const attemptResult = await attemptApply(customerKey, events, settings, deps.store);
+    const attemptResult = await attemptApply(customerKey, inputs, settings, deps.store);
     if (attemptResult) {
       const entries = busEntriesFor(attemptResult.customerId, attemptResult.effects);
       if (entries.length > 0) await deps.publisher.publish(entries);
       return {
         customerId: attemptResult.customerId,
         applied: attemptResult.applied,
-        duplicates: events.length - attemptResult.applied,
+        duplicates: inputs.length - attemptResult.applied,
         published: entries.length,
       };
     }
@@ -100,7 +127,7 @@ async function applyWithRetry(
 /** One read-decide-commit round; undefined when another writer got there first. */
 async function attemptApply(
   customerKey: string,
-  events: CustomerEvent[],
+  inputs: EngineInput[],
   settings: EngineSettings,
   store: CustomerStore,
 ) {
@@ -110,22 +137,26 @@ async function attemptApply(
   const expectedVersion = profile?.version ?? 0;
 
   const alreadyApplied = await store.findApplied(
-    resolved.partitions,
-    events.map((event) => event.messageId),
+    resolved.partitions.flatMap((partition) =>
+      inputs.map((input) => ({ customerId: partition, messageId: inputId(input) })),
+    ),
   );
   const appliedIds = new Set(alreadyApplied.map((record) => record.messageId));
-  const fresh = events.filter((event) => !appliedIds.has(event.messageId));
-  // Effects of events applied before are published again: a crash may have come before the publish.
+  const fresh = inputs.filter((input) => !appliedIds.has(inputId(input)));
+  // Effects of inputs applied before are published again: a crash may have come before the publish.
   const republished: Effect[] = alreadyApplied.flatMap((record) => record.effects);
   if (fresh.length === 0) return { customerId, applied: 0, effects: republished };
+  // A sweep's timers for a customer we have never seen (erased meanwhile): nothing to do.
+  if (!profile && fresh.every((input) => input.kind === 'timers'))
+    return { customerId, applied: 0, effects: republished };
 
   const effects: Effect[] = [];
   const applied: AppliedEvent[] = [];
   const aliases: AliasWrite[] = [];
   const linked = new Set<string>([customerId, ...(profile?.anonymousIds ?? [])]);
-  for (const event of fresh) {
-    const eventEffects: Effect[] = [];
-    for (const otherId of linkedIdsOf(event, customerId)) {
+  for (const input of fresh) {
+    const inputEffects: Effect[] = [];
+    for (const otherId of input.kind === 'event' ? linkedIdsOf(input.event, customerId) : []) {
       if (linked.has(otherId)) continue;
       linked.add(otherId);
       const other = await store.load(otherId);
@@ -133,25 +164,43 @@ async function attemptApply(
       aliases.push({ id: otherId, mergedInto: customerId, expectedVersion: other?.profile.version ?? 0 });
       if (other?.kind === 'profile') {
         const base = profile ?? newProfile(customerId, other.profile.firstSeenAt);
-        const merged = merge(base, other.profile, event.messageId);
+        const merged = merge(base, other.profile, inputId(input), settings);
         profile = merged.profile;
-        eventEffects.push(...merged.effects);
+        inputEffects.push(...merged.effects);
       } else if (profile) {
         profile = { ...profile, anonymousIds: [...profile.anonymousIds, otherId] };
       }
     }
-    const decision = decide(profile, customerId, event, settings);
+    const decision = decide(profile, customerId, input, settings);
     profile = decision.profile;
-    eventEffects.push(...decision.effects);
-    effects.push(...eventEffects);
-    applied.push(appliedRecord(customerId, event, eventEffects));
+    inputEffects.push(...decision.effects);
+    effects.push(...inputEffects);
+    applied.push(appliedRecord(customerId, input, inputEffects));
   }
-  if (!profile) throw new Error(`customer ${customerId}: no profile after applying ${fresh.length} events`);
+  if (!profile) throw new Error(`customer ${customerId}: no profile after applying ${fresh.length} inputs`);
 
-  const messages = effects
-    .filter((effect) => effect.type === 'message')
-    .map((effect) => ledgerEntryFor(customerId, effect));
-  const outcome = await store.commit({ profile, expectedVersion, aliases, applied, messages });
+  const messages = effects.flatMap((effect) =>
+    effect.type === 'message' ? [ledgerEntryFor(customerId, effect)] : [],
+  );
+  const conversions = effects.flatMap((effect) => {
+    if (effect.type !== 'conversion') return [];
+    // A message decided in this same commit is converted in place: one write per item.
+    const fresh = messages.find(
+      (entry) => entry.campaignId === effect.campaignId && entry.occurrence === effect.occurrence,
+    );
+    if (fresh) {
+      Object.assign(fresh, { convertedAt: effect.at, convertedBy: effect.by });
+      return [];
+    }
+    return [
+      {
+        key: { customerId, campaignId: effect.campaignId, occurrence: effect.occurrence },
+        at: effect.at,
+        by: effect.by,
+      },
+    ];
+  });
+  const outcome = await store.commit({ profile, expectedVersion, aliases, applied, messages, conversions });
   return outcome === 'committed'
     ? { customerId, applied: fresh.length, effects: [...republished, ...effects] }
     : undefined;
@@ -168,18 +217,26 @@ async function resolveCustomer(customerKey: string, store: CustomerStore) {
   return { customerId: stored.mergedInto, profile, partitions: [customerKey, stored.mergedInto] };
 }
 
-/** Other ids an event says belong to this customer: identify's anonymousId, alias's previousId. */
-function linkedIdsOf(event: CustomerEvent, customerId: string): string[] {
+/** Other ids an event says belong to this customer: the anonymousId next to a userId, alias's previousId. */
+function linkedIdsOf(event: Extract<EngineInput, { kind: 'event' }>['event'], customerId: string): string[] {
   const ids: string[] = [];
-  if (event.type === 'identify' && event.userId && event.anonymousId) ids.push(event.anonymousId);
   if (event.type === 'alias' && event.previousId) ids.push(event.previousId);
-  if (event.type !== 'alias' && event.userId && event.anonymousId && !ids.includes(event.anonymousId)) {
-    ids.push(event.anonymousId);
-  }
+  if (event.userId && event.anonymousId && !ids.includes(event.anonymousId)) ids.push(event.anonymousId);
   return ids.filter((id) => id !== customerId);
 }
 
-function appliedRecord(customerId: string, event: CustomerEvent, effects: Effect[]): AppliedEvent {
+function appliedRecord(customerId: string, input: EngineInput, effects: Effect[]): AppliedEvent {
+  if (input.kind === 'timers') {
+    return {
+      customerId,
+      messageId: input.messageId,
+      type: 'timers',
+      timestamp: input.now,
+      receivedAt: input.now,
+      effects,
+    };
+  }
+  const { event } = input;
   const record: AppliedEvent = {
     customerId,
     messageId: event.messageId,
@@ -192,11 +249,10 @@ function appliedRecord(customerId: string, event: CustomerEvent, effects: Effect
   return record;
 }
 
-/** Queued messages go to send-message; skipped ones are already explained in the ledger. */
+/** Queued messages go to send-message and stage changes to whoever listens; the rest is in the records. */
 function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
   return effects.flatMap((effect): BusEntry[] => {
-    if (effect.type === 'message') {
-      if (effect.status !== 'queued') return [];
+    if (effect.type === 'message' && effect.status === 'queued') {
       return [
         {
           source: MessageRequested.source,
@@ -205,25 +261,24 @@ function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
         },
       ];
     }
-    return [
-      {
-        source: StageChanged.source,
-        detailType: StageChanged.detailType,
-        detail: {
-          version: 1,
-          customerId,
-          from: effect.from,
-          to: effect.to,
-          at: effect.at,
-          triggeredBy: effect.triggeredBy,
+    if (effect.type === 'stage-changed') {
+      return [
+        {
+          source: StageChanged.source,
+          detailType: StageChanged.detailType,
+          detail: {
+            version: 1,
+            customerId,
+            from: effect.from,
+            to: effect.to,
+            at: effect.at,
+            triggeredBy: effect.triggeredBy,
+          },
         },
-      },
-    ];
+      ];
+    }
+    return [];
   });
-}
-
-function byEventTime(a: CustomerEvent, b: CustomerEvent) {
-  return a.timestamp === b.timestamp ? 0 : a.timestamp < b.timestamp ? -1 : 1;
 }
 
 function delay(ms: number) {

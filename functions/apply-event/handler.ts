@@ -6,7 +6,8 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publishe
 import { loadConfig } from '../../shared/config.ts';
 import { defaultSettings } from '../../shared/domain/campaigns.ts';
 import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
-import { applyCustomerEvents } from './apply.ts';
+import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
+import { applyCustomerEvents, applyTimers } from './apply.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
 const deps = {
@@ -17,7 +18,9 @@ const deps = {
 
 export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
   // A malformed detail throws: the bus retries it, then parks it in the dead-letter queue with the reason.
-  const detail = CustomerEventsReceived.schema.parse(event.detail);
-  const outcome = await applyCustomerEvents(detail, deps);
-  console.log(JSON.stringify({ level: 'info', message: 'applied', ...outcome }));
+  const outcome =
+    event['detail-type'] === TimerDue.detailType
+      ? await applyTimers(TimerDue.schema.parse(event.detail), deps)
+      : await applyCustomerEvents(CustomerEventsReceived.schema.parse(event.detail), deps);
+  console.log(JSON.stringify({ level: 'info', message: 'applied', kind: event['detail-type'], ...outcome }));
 });

@@ -9,6 +9,7 @@ import {
   json,
 } from '../../shared/adapters/http/api-gateway.ts';
 import { secretDigests } from '../../shared/adapters/secrets.ts';
+import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MAX_BATCH_BYTES } from '../../shared/domain/segment.ts';
 import { ingest } from './ingest.ts';
@@ -26,7 +27,7 @@ export const handler = middy<HttpEvent, HttpResult>()
         body: bodyBytes(event, MAX_BATCH_BYTES),
         authorization: header(event, 'authorization'),
       },
-      { publisher, writeKeyDigests, now: () => new Date() },
+      { publisher, writeKeyDigests, now: () => clock.now() },
     );
     return json(result.status, result.body);
   });

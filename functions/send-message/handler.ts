@@ -5,6 +5,7 @@ import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
+import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { defaultSettings, isCampaignId } from '../../shared/domain/campaigns.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
@@ -31,7 +32,7 @@ const deps = {
   templateName: (campaignId: string) =>
     isCampaignId(campaignId) ? defaultSettings().campaigns[campaignId].template : campaignId,
   sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
-  now: () => new Date(),
+  now: () => clock.now(),
   newToken: () => randomUUID(),
 };
 

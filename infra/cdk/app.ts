@@ -35,6 +35,9 @@ export function buildApp(app: App, env?: Environment) {
     writeKey: stateful.writeKey,
     adminToken: stateful.adminToken,
     sender,
+    ...(typeof app.node.tryGetContext('sweepAtUtc') === 'string'
+      ? { sweepAtUtc: app.node.tryGetContext('sweepAtUtc') }
+      : {}),
   });
   stateless.addStackDependency(stateful);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

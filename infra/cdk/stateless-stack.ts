@@ -2,7 +2,15 @@
  * What can be replaced at any time: the HTTP API, the functions, the rules. Built entry by entry
  * from infra/topology.ts, each function granted exactly what its entry says it may touch.
  */
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -17,6 +25,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -39,6 +49,8 @@ export interface StatelessStackProps extends StackProps {
   writeKey: Secret;
   adminToken: Secret;
   sender: SenderSettings;
+  /** Overrides the nightly sweep's time of day, `HH:MM` UTC (default 03:00). */
+  sweepAtUtc?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -96,6 +108,16 @@ export class StatelessStack extends Stack {
         }
       }
 
+      for (const trigger of spec.schedules ?? []) {
+        const [hour, minute] = (props.sweepAtUtc ?? trigger.dailyAtUtc).split(':');
+        new Schedule(this, trigger.name, {
+          description: `${trigger.name} -> ${spec.name}, daily at ${hour}:${minute} UTC`,
+          schedule: ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.ETC_UTC }),
+          target: new LambdaInvoke(fn, { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue(spec) }),
+        });
+        this.acknowledgeSchedulerRole(fn);
+      }
+
       if (spec.events.length > 0) {
         const deadLetters = this.deadLetterQueue(spec);
         // Failures inside the function (after Lambda's own retries) land here with the error.
@@ -119,7 +141,23 @@ export class StatelessStack extends Stack {
     }
   }
 
+  /** The role CDK makes for the scheduler may invoke the function and its versions (`<arn>:*`). */
+  private acknowledgeSchedulerRole(fn: LifecycleFunction) {
+    const functionId = this.getLogicalId(fn.node.defaultChild as CfnResource);
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('SchedulerRoleForTarget')) continue;
+      const policy = child.node.tryFindChild('DefaultPolicy');
+      if (!policy) continue;
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+        reason: 'The scheduler may invoke only this function; the :* suffix covers its versions and aliases.',
+      });
+    }
+  }
+
   private deadLetterQueue(spec: FunctionSpec) {
+    const existing = this.deadLetterQueues.get(spec.name);
+    if (existing) return existing;
     const queue = new Queue(this, `${pascal(spec.name)}DeadLetters`, {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,

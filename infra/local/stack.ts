@@ -4,15 +4,18 @@
  * differ, and the handlers learn them from the SDK's own AWS_ENDPOINT_URL_* variables.
  */
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
+import { clock, resetClock, setClock } from '../../shared/clock.ts';
 import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { loadFunction } from './lambda-runtime.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -32,6 +35,8 @@ export interface LocalSettings {
   region: string;
   /** Delays before the bus retries a failed delivery (Lambda waits minutes; locally seconds). */
   retryDelaysMs: number[];
+  /** When the nightly sweep runs (UTC `HH:MM`), or `off`; default: the topology's 03:00. */
+  sweepAtUtc: string | undefined;
 }
 
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): LocalSettings {
@@ -55,6 +60,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     dataDir: inMemory ? undefined : resolve(env.DATA_DIR ?? '.data'),
     region: env.AWS_REGION ?? 'us-east-1',
     retryDelaysMs: (env.BUS_RETRY_DELAYS_MS ?? '1000,5000').split(',').map((delay) => Number(delay.trim())),
+    sweepAtUtc: env.SWEEP_AT_UTC,
   };
 }
 
@@ -78,11 +84,9 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
 
     // The gateway starts first so that /health can answer 503 while the rest comes up.
     const gateway = new LocalHttpGateway();
-    gateway.localRoute('GET /health', async () => ({
-      status: ready.value ? 200 : 503,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: ready.value ? 'ok' : 'starting' }),
-    }));
+    gateway.localRoute('GET /health', async () =>
+      jsonAnswer(ready.value ? 200 : 503, { status: ready.value ? 'ok' : 'starting' }),
+    );
     await gateway.listen(settings.port);
     stops.push(() => gateway.close());
 
@@ -111,13 +115,39 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       retryDelaysMs: settings.retryDelaysMs,
       ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
     });
+    const scheduler = new LocalScheduler();
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
+      for (const trigger of spec.schedules ?? []) scheduler.schedule(trigger, fn, settings.sweepAtUtc);
     }
     await bus.listen(settings.eventBridgePort);
-    stops.push(() => bus.close());
+    stops.push(
+      () => bus.close(),
+      async () => scheduler.stop(),
+    );
+
+    // Time travel, for the demo and for trying things out: moves the clock of every function.
+    gateway.localRoute('POST /_local/clock', async (request, body) => {
+      if (!isAdmin(request, settings)) return jsonAnswer(401, { error: 'missing or invalid admin token' });
+      let to: string | undefined;
+      try {
+        to = (JSON.parse(body.toString('utf8') || '{}') as { now?: string }).now;
+      } catch {
+        return jsonAnswer(400, { error: 'body: invalid JSON' });
+      }
+      if (to && Number.isNaN(Date.parse(to)))
+        return jsonAnswer(400, { error: 'now: must be an ISO-8601 date-time' });
+      if (to) setClock(new Date(to));
+      else resetClock();
+      return jsonAnswer(200, { now: clock.now().toISOString() });
+    });
+    // Waits until the bus has delivered everything in flight (and its consequences).
+    gateway.localRoute('GET /_local/idle', async () => {
+      await bus.idle();
+      return jsonAnswer(200, { idle: true });
+    });
 
     gateway.localRoute('GET /_local/dead-letters', async (request) => {
       if (request.headers.authorization !== `Bearer ${settings.adminToken}`) {
@@ -151,6 +181,14 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     await stop();
     throw error;
   }
+}
+
+function isAdmin(request: IncomingMessage, settings: LocalSettings) {
+  return request.headers.authorization === `Bearer ${settings.adminToken}`;
+}
+
+function jsonAnswer(status: number, body: unknown) {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 /** What the handlers read: the same variables the CDK app sets, with local endpoints. */

@@ -36,6 +36,9 @@ export interface LedgerEntry {
   template?: { name: string; version: number };
   sesMessageId?: string;
   sentAt?: string;
+  /** The order (or visit) that converted this message, inside the campaign's window. */
+  convertedAt?: string;
+  convertedBy?: string;
   history: LedgerEvent[];
 }
 

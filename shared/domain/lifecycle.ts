@@ -3,11 +3,23 @@
  *
  *   decide(profile, input, settings) -> { profile, effects }
  *
- * Pure. It reads time only from its input (the event's corrected timestamp and the time ingest
- * received it), never from the wall clock, so replaying history gives the same answer.
+ * An input is a customer event or the timers of a sweep. Pure: it reads time only from its input
+ * (the event's corrected timestamp and the time ingest received it, or the sweep's "now"), never
+ * from the wall clock, so replaying history gives the same answer.
+ *
+ * Staleness policy, so that neither a backfill of old history nor a sweep after a long outage
+ * sends a burst of stale messages:
+ * - an event-triggered email is sent only if the event was younger than `freshnessHours` (48 h)
+ *   when ingest received it;
+ * - a timer that fires more than `staleTimerDays` (7 days) after it fell due still changes the
+ *   stage, but its email is recorded as skipped;
+ * - a farewell is only sent after a win-back that was itself sent.
+ * Stage changes made by timers are dated at the due time, so history reads true.
  */
 import type { CampaignId, EngineSettings, Meaning } from './campaigns.ts';
 import {
+  DAY_MS,
+  dayOf,
   earlier,
   hasOrder,
   later,
@@ -19,8 +31,15 @@ import {
   type Stage,
   withOrder,
   withTraits,
+  withVisitDays,
 } from './profile.ts';
 import type { CustomerEvent } from './segment.ts';
+import { nextDueAt, type Timer, type TimerKind, timersOf } from './timers.ts';
+
+export type EngineInput =
+  | { kind: 'event'; event: CustomerEvent }
+  /** A sweep found the customer due: fire every timer due at or before `now`. */
+  | { kind: 'timers'; messageId: string; now: string };
 
 export type MessageStatus = 'queued' | 'skipped';
 
@@ -31,11 +50,11 @@ export interface MessageEffect {
   occurrence: number;
   status: MessageStatus;
   reason?: string;
-  /** The input that triggered it (an event's messageId). */
+  /** The input that triggered it: an event's messageId, or the sweep's. */
   triggeredBy: string;
-  /** Event time of the trigger. */
+  /** Event time of the trigger, or the timer's due time. */
   triggeredAt: string;
-  /** The engine's "now" when it decided: the event's receive time. */
+  /** The engine's "now" when it decided. */
   decidedAt: string;
 }
 
@@ -47,14 +66,41 @@ export interface StageEffect {
   triggeredBy: string;
 }
 
-export type Effect = MessageEffect | StageEffect;
+/** An order (or, for re-engagement, a visit) inside a campaign's conversion window. */
+export interface ConversionEffect {
+  type: 'conversion';
+  campaignId: CampaignId;
+  occurrence: number;
+  at: string;
+  by: string;
+}
+
+export interface TimerEffect {
+  type: 'timer-fired';
+  timer: TimerKind;
+  dueAt: string;
+  firedAt: string;
+}
+
+export type Effect = MessageEffect | StageEffect | ConversionEffect | TimerEffect;
 
 export interface Decision {
   profile: Profile;
   effects: Effect[];
 }
 
+interface Trigger {
+  id: string;
+  /** When the triggering thing happened (event time, or the timer's due time). */
+  at: string;
+  /** The engine's "now". */
+  now: string;
+  kind: 'event' | 'timer';
+}
+
 const HOUR_MS = 3_600_000;
+/** A sweep fires at most this many timers for one customer (a chain such as win-back, farewell). */
+const MAX_TIMERS_PER_SWEEP = 10;
 
 export function meaningOf(event: CustomerEvent, settings: EngineSettings): Meaning | undefined {
   if (event.type === 'page' || event.type === 'screen') return 'visit';
@@ -62,14 +108,66 @@ export function meaningOf(event: CustomerEvent, settings: EngineSettings): Meani
   return undefined;
 }
 
-/** Applies one customer event. `profile` is undefined for a customer seen for the first time. */
+export function inputId(input: EngineInput): string {
+  return input.kind === 'event' ? input.event.messageId : input.messageId;
+}
+
+export function inputTime(input: EngineInput): string {
+  return input.kind === 'event' ? input.event.timestamp : input.now;
+}
+
+/** Applies one input. `profile` is undefined for a customer seen for the first time. */
 export function decide(
+  current: Profile | undefined,
+  customerId: string,
+  input: EngineInput,
+  settings: EngineSettings,
+): Decision {
+  const effects: Effect[] = [];
+  let profile: Profile;
+  if (input.kind === 'timers') {
+    if (!current) return { profile: newProfile(customerId, input.now), effects };
+    profile = fireTimers(current, input, settings, effects);
+  } else {
+    profile = applyEvent(current, customerId, input.event, settings, effects);
+  }
+  return { profile: withNextDue(profile, settings), effects };
+}
+
+/**
+ * Folds a linked anonymous profile into the customer's. Stage follows the merged order history,
+ * so the transition is reported like any other.
+ */
+export function merge(
+  target: Profile,
+  source: Profile,
+  triggeredBy: string,
+  settings: EngineSettings,
+): Decision {
+  const merged = mergeProfiles(target, source);
+  const effects: Effect[] = [];
+  const stage = stageAfterOrders(merged);
+  let profile = merged;
+  if (stage && stage.to !== merged.stage) {
+    effects.push({ type: 'stage-changed', from: merged.stage, to: stage.to, at: stage.at, triggeredBy });
+    profile = { ...merged, stage: stage.to, stageChangedAt: stage.at };
+  }
+  return { profile: withNextDue(profile, settings), effects };
+}
+
+function withNextDue(profile: Profile, settings: EngineSettings): Profile {
+  const due = nextDueAt(profile, settings);
+  const { nextDueAt: _previous, ...rest } = profile;
+  return due ? { ...rest, nextDueAt: due } : rest;
+}
+
+function applyEvent(
   current: Profile | undefined,
   customerId: string,
   event: CustomerEvent,
   settings: EngineSettings,
-): Decision {
-  const effects: Effect[] = [];
+  effects: Effect[],
+): Profile {
   let profile = current ?? newProfile(customerId, event.timestamp);
   if (!current) {
     effects.push({
@@ -80,8 +178,11 @@ export function decide(
       triggeredBy: event.messageId,
     });
   }
-  profile = seen(profile, event);
-
+  profile = {
+    ...profile,
+    firstSeenAt: earlier(profile.firstSeenAt, event.timestamp),
+    lastSeenAt: later(profile.lastSeenAt, event.timestamp),
+  };
   const traits = { ...contextTraits(event), ...(event.type === 'identify' ? event.traits : undefined) };
   if (Object.keys(traits).length > 0) profile = withTraits(profile, traits, event.timestamp);
   if (
@@ -92,47 +193,28 @@ export function decide(
     profile = { ...profile, anonymousIds: [...profile.anonymousIds, event.anonymousId] };
   }
 
+  const trigger: Trigger = { id: event.messageId, at: event.timestamp, now: event.receivedAt, kind: 'event' };
   switch (meaningOf(event, settings)) {
     case 'visit':
       profile = {
         ...profile,
         visitCount: profile.visitCount + 1,
         lastVisitAt: profile.lastVisitAt ? later(profile.lastVisitAt, event.timestamp) : event.timestamp,
+        visitDays: withVisitDays(profile.visitDays, [dayOf(event.timestamp)]),
       };
+      profile = convert(profile, ['re-engagement'], trigger, settings, effects);
       break;
     case 'order':
-      profile = applyOrder(profile, event, settings, effects);
+      profile = applyOrder(profile, event, trigger, settings, effects);
       break;
     case 'refund':
       profile = applyRefund(profile, event);
+      profile = decideMessage(profile, 'feedback-request', trigger, settings, effects);
       break;
     default:
       break;
   }
-  return { profile, effects };
-}
-
-/**
- * Folds a linked anonymous profile into the customer's. Stage follows the merged order history,
- * so the transition is reported like any other.
- */
-export function merge(target: Profile, source: Profile, triggeredBy: string): Decision {
-  const merged = mergeProfiles(target, source);
-  const effects: Effect[] = [];
-  const stage = stageAfterOrders(merged);
-  if (stage && stage.to !== merged.stage) {
-    effects.push({ type: 'stage-changed', from: merged.stage, to: stage.to, at: stage.at, triggeredBy });
-    return { profile: { ...merged, stage: stage.to, stageChangedAt: stage.at }, effects };
-  }
-  return { profile: merged, effects };
-}
-
-function seen(profile: Profile, event: CustomerEvent): Profile {
-  return {
-    ...profile,
-    firstSeenAt: earlier(profile.firstSeenAt, event.timestamp),
-    lastSeenAt: later(profile.lastSeenAt, event.timestamp),
-  };
+  return profile;
 }
 
 /** Segment lets any call carry the user's traits in `context.traits`. */
@@ -146,6 +228,7 @@ function contextTraits(event: CustomerEvent): Record<string, unknown> {
 function applyOrder(
   profile: Profile,
   event: CustomerEvent,
+  trigger: Trigger,
   settings: EngineSettings,
   effects: Effect[],
 ): Profile {
@@ -158,20 +241,44 @@ function applyOrder(
   // an earlier report of it corrects its time.
   if (!isNew) return next;
 
-  const stage = stageAfterOrders(next);
-  if (stage && stage.to !== next.stage) {
+  const wasQuiet = next.stage === 'deterioration' || next.stage === 'termination';
+  if (wasQuiet) {
+    // Any order ends a lapse: the customer is back, and the win-back worked.
+    next = winBackConversion(next, trigger, effects);
     effects.push({
       type: 'stage-changed',
       from: next.stage,
-      to: stage.to,
-      at: stage.at,
+      to: 'continuation',
+      at: order.at,
       triggeredBy: event.messageId,
     });
-    next = { ...next, stage: stage.to, stageChangedAt: stage.at };
+    next = { ...next, stage: 'continuation', stageChangedAt: order.at };
+  } else {
+    const stage = stageAfterOrders(next);
+    if (stage && stage.to !== next.stage) {
+      effects.push({
+        type: 'stage-changed',
+        from: next.stage,
+        to: stage.to,
+        at: stage.at,
+        triggeredBy: event.messageId,
+      });
+      next = { ...next, stage: stage.to, stageChangedAt: stage.at };
+    }
   }
+  next = convert(
+    next,
+    ['welcome-kit', 'second-purchase-nudge', 're-engagement', 'loyalty-reward', 'feedback-request'],
+    trigger,
+    settings,
+    effects,
+  );
 
   if (orders.length === 1 && next.campaigns['welcome-kit'] === undefined) {
-    next = decideMessage(next, 'welcome-kit', event, settings, effects);
+    next = decideMessage(next, 'welcome-kit', trigger, settings, effects);
+  }
+  if (orders.length === settings.rules.loyaltyOrderCount && next.campaigns['loyalty-reward'] === undefined) {
+    next = decideMessage(next, 'loyalty-reward', trigger, settings, effects);
   }
   return next;
 }
@@ -199,39 +306,167 @@ function stageAfterOrders(profile: Profile): { to: Stage; at: string } | undefin
   return undefined;
 }
 
-function decideMessage(
+function fireTimers(
   profile: Profile,
-  campaignId: CampaignId,
-  event: CustomerEvent,
+  input: { messageId: string; now: string },
+  settings: EngineSettings,
+  effects: Effect[],
+) {
+  let next = profile;
+  for (let fired = 0; fired < MAX_TIMERS_PER_SWEEP; fired++) {
+    const timer = timersOf(next, settings).find((candidate) => candidate.dueAt <= input.now);
+    if (!timer) break;
+    effects.push({ type: 'timer-fired', timer: timer.kind, dueAt: timer.dueAt, firedAt: input.now });
+    next = fireTimer(
+      next,
+      timer,
+      { id: input.messageId, at: timer.dueAt, now: input.now, kind: 'timer' },
+      settings,
+      effects,
+    );
+  }
+  return next;
+}
+
+function fireTimer(
+  profile: Profile,
+  timer: Timer,
+  trigger: Trigger,
   settings: EngineSettings,
   effects: Effect[],
 ): Profile {
+  switch (timer.kind) {
+    case 'second-purchase-nudge':
+      return decideMessage(profile, 'second-purchase-nudge', trigger, settings, effects);
+    case 're-engagement': {
+      const next = decideMessage(profile, 're-engagement', trigger, settings, effects);
+      const history = next.campaigns['re-engagement'];
+      const lapse = profile.lastVisitAt;
+      return history && lapse
+        ? { ...next, campaigns: { ...next.campaigns, 're-engagement': { ...history, lapse } } }
+        : next;
+    }
+    case 'win-back': {
+      effects.push({
+        type: 'stage-changed',
+        from: profile.stage,
+        to: 'deterioration',
+        at: timer.dueAt,
+        triggeredBy: trigger.id,
+      });
+      const quiet: Profile = { ...profile, stage: 'deterioration', stageChangedAt: timer.dueAt };
+      return decideMessage(quiet, 'win-back', trigger, settings, effects);
+    }
+    case 'farewell': {
+      effects.push({
+        type: 'stage-changed',
+        from: profile.stage,
+        to: 'termination',
+        at: timer.dueAt,
+        triggeredBy: trigger.id,
+      });
+      const ended: Profile = { ...profile, stage: 'termination', stageChangedAt: timer.dueAt };
+      const winBackSent = profile.campaigns['win-back']?.lastStatus === 'queued';
+      return decideMessage(
+        ended,
+        'farewell',
+        trigger,
+        settings,
+        effects,
+        winBackSent ? undefined : 'no win-back was sent before it',
+      );
+    }
+  }
+}
+
+function decideMessage(
+  profile: Profile,
+  campaignId: CampaignId,
+  trigger: Trigger,
+  settings: EngineSettings,
+  effects: Effect[],
+  forcedReason?: string,
+): Profile {
   const history = profile.campaigns[campaignId];
   const occurrence = (history?.count ?? 0) + 1;
-  const reason = reasonNotToSend(campaignId, event, settings);
+  const reason = forcedReason ?? reasonNotToSend(campaignId, trigger, settings);
+  const status: MessageStatus = reason ? 'skipped' : 'queued';
   effects.push({
     type: 'message',
     campaignId,
     occurrence,
-    status: reason ? 'skipped' : 'queued',
+    status,
     ...(reason ? { reason } : {}),
-    triggeredBy: event.messageId,
-    triggeredAt: event.timestamp,
-    decidedAt: event.receivedAt,
+    triggeredBy: trigger.id,
+    triggeredAt: trigger.at,
+    decidedAt: trigger.now,
   });
   return {
     ...profile,
-    campaigns: { ...profile.campaigns, [campaignId]: { count: occurrence, lastAt: event.receivedAt } },
+    campaigns: {
+      ...profile.campaigns,
+      [campaignId]: { count: occurrence, lastAt: trigger.now, lastStatus: status },
+    },
   };
 }
 
-function reasonNotToSend(campaignId: CampaignId, event: CustomerEvent, settings: EngineSettings) {
+function reasonNotToSend(campaignId: CampaignId, trigger: Trigger, settings: EngineSettings) {
   if (!settings.campaigns[campaignId].enabled) return 'campaign disabled';
-  const ageHours = (Date.parse(event.receivedAt) - Date.parse(event.timestamp)) / HOUR_MS;
-  if (ageHours > settings.freshnessHours) {
-    return `stale: the event is ${Math.floor(ageHours)} hours old (limit ${settings.freshnessHours})`;
+  const lateMs = Date.parse(trigger.now) - Date.parse(trigger.at);
+  if (trigger.kind === 'event' && lateMs > settings.freshnessHours * HOUR_MS) {
+    return `stale: the event is ${Math.floor(lateMs / HOUR_MS)} hours old (limit ${settings.freshnessHours})`;
+  }
+  if (trigger.kind === 'timer' && lateMs > settings.staleTimerDays * DAY_MS) {
+    return `stale: the timer fired ${Math.floor(lateMs / DAY_MS)} days after it fell due (limit ${settings.staleTimerDays})`;
   }
   return undefined;
+}
+
+/** Marks the latest occurrence of each campaign converted when this order or visit is inside its window. */
+function convert(
+  profile: Profile,
+  campaigns: CampaignId[],
+  trigger: Trigger,
+  settings: EngineSettings,
+  effects: Effect[],
+): Profile {
+  let next = profile;
+  for (const campaignId of campaigns) {
+    const history = next.campaigns[campaignId];
+    if (!history?.lastAt || history.lastStatus !== 'queued' || history.lastConvertedAt) continue;
+    const sinceMs = Date.parse(trigger.at) - Date.parse(history.lastAt);
+    if (sinceMs < 0 || sinceMs > settings.campaigns[campaignId].conversionWindowDays * DAY_MS) continue;
+    effects.push({
+      type: 'conversion',
+      campaignId,
+      occurrence: history.count,
+      at: trigger.at,
+      by: trigger.id,
+    });
+    next = {
+      ...next,
+      campaigns: { ...next.campaigns, [campaignId]: { ...history, lastConvertedAt: trigger.at } },
+    };
+  }
+  return next;
+}
+
+/** Any order from deterioration or termination converts the win-back that preceded it. */
+function winBackConversion(profile: Profile, trigger: Trigger, effects: Effect[]): Profile {
+  const history = profile.campaigns['win-back'];
+  if (!history?.lastAt || history.lastStatus !== 'queued' || history.lastConvertedAt) return profile;
+  if (trigger.at < history.lastAt) return profile;
+  effects.push({
+    type: 'conversion',
+    campaignId: 'win-back',
+    occurrence: history.count,
+    at: trigger.at,
+    by: trigger.id,
+  });
+  return {
+    ...profile,
+    campaigns: { ...profile.campaigns, 'win-back': { ...history, lastConvertedAt: trigger.at } },
+  };
 }
 
 function orderFrom(event: CustomerEvent): OrderFact {

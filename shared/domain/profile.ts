@@ -25,7 +25,14 @@ export interface RefundFact {
 export interface CampaignHistory {
   /** How many occurrences were decided (sent or not); the next one is `count + 1`. */
   count: number;
+  /** When the latest occurrence was decided (the engine's "now" then). */
   lastAt?: string;
+  /** Whether the latest occurrence was meant to reach the customer (`queued`) or not (`skipped`). */
+  lastStatus?: 'queued' | 'skipped';
+  /** When an order (or visit) converted the latest occurrence. */
+  lastConvertedAt?: string;
+  /** re-engagement: the last visit of the lapse it was decided for (once per lapse). */
+  lapse?: string;
 }
 
 export interface Profile {
@@ -43,10 +50,14 @@ export interface Profile {
   lastSeenAt: string;
   visitCount: number;
   lastVisitAt?: string;
+  /** Distinct UTC days with a visit (days since 1970-01-01), ascending, the most recent 60. */
+  visitDays: number[];
   /** Ascending by time, unique by order id. */
   orders: OrderFact[];
   refunds: RefundFact[];
   campaigns: Partial<Record<CampaignId, CampaignHistory>>;
+  /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
+  nextDueAt?: string;
 }
 
 export interface ProfileSummary {
@@ -70,6 +81,7 @@ export function newProfile(id: string, at: string): Profile {
     firstSeenAt: at,
     lastSeenAt: at,
     visitCount: 0,
+    visitDays: [],
     orders: [],
     refunds: [],
     campaigns: {},
@@ -164,9 +176,31 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
   for (const [key, value] of Object.entries(source.traits)) {
     merged = withTraits(merged, { [key]: value }, source.traitTimes[key] ?? source.lastSeenAt);
   }
+  merged.visitDays = withVisitDays(merged.visitDays, source.visitDays);
   for (const [campaign, history] of Object.entries(source.campaigns) as [CampaignId, CampaignHistory][]) {
     const mine = merged.campaigns[campaign];
-    merged.campaigns[campaign] = mine && mine.count >= history.count ? mine : history;
+    // The other profile's occurrences live in its own ledger: keep their count (so nothing is sent
+    // twice) but not the conversion tracking, which would point at a ledger entry not ours.
+    merged.campaigns[campaign] =
+      mine && mine.count >= history.count
+        ? mine
+        : { count: history.count, ...(history.lastAt ? { lastAt: history.lastAt } : {}) };
   }
   return merged;
+}
+
+export const DAY_MS = 86_400_000;
+const KEPT_VISIT_DAYS = 60;
+
+export function dayOf(iso: string): number {
+  return Math.floor(Date.parse(iso) / DAY_MS);
+}
+
+/** Adds visit days, keeping the most recent distinct days in ascending order. */
+export function withVisitDays(days: number[], more: number[]): number[] {
+  return [...new Set([...days, ...more])].sort((a, b) => a - b).slice(-KEPT_VISIT_DAYS);
+}
+
+export function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(iso) + days * DAY_MS).toISOString();
 }

@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/cdk/app.ts';
+import { FUNCTIONS } from '../../infra/topology.ts';
 
 const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
 const newApp = () => new App({ context: cdkContext, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
@@ -56,7 +57,7 @@ describe('stateful stack', () => {
 
 describe('stateless stack', () => {
   it('runs every function on nodejs24.x, arm64, traced, with its own log group', () => {
-    stateless.resourceCountIs('AWS::Lambda::Function', 4);
+    stateless.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
     stateless.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -100,6 +101,27 @@ describe('stateless stack', () => {
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
     stateless.allResources('AWS::SQS::Queue', { DeletionPolicy: 'Retain' });
+  });
+
+  it('runs the sweep nightly at 03:00 UTC with EventBridge Scheduler, retrying into a dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      Target: Match.objectLike({
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+        DeadLetterConfig: Match.anyValue(),
+      }),
+    });
+    const sweep = Object.entries(stateless.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('SweepRole'),
+    );
+    const statements = sweep?.[1].Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    expect(statements.find((statement) => statement.Action === 'dynamodb:Query')?.Resource).toEqual({
+      'Fn::Join': ['', [expect.anything(), '/index/due']],
+    });
   });
 
   it('takes the write key and admin token from Secrets Manager, never as plain text', () => {

@@ -28,7 +28,15 @@ beforeAll(async () => {
 });
 
 const commit = (profile: Profile, expectedVersion: number, parts: Partial<CustomerCommit> = {}) =>
-  store.commit({ profile, expectedVersion, aliases: [], applied: [], messages: [], ...parts });
+  store.commit({
+    profile,
+    expectedVersion,
+    aliases: [],
+    applied: [],
+    messages: [],
+    conversions: [],
+    ...parts,
+  });
 
 const applied = (customerId: string, messageId: string) => ({
   customerId,
@@ -50,7 +58,14 @@ describe('customer store on DynamoDB Local', () => {
     };
     expect(await commit(profile, 0, { applied: [applied(id, 'm1')] })).toBe('committed');
     expect(await store.load(id)).toEqual({ kind: 'profile', profile: { ...profile, version: 1 } });
-    expect((await store.findApplied([id], ['m1', 'm2'])).map((record) => record.messageId)).toEqual(['m1']);
+    expect(
+      (
+        await store.findApplied([
+          { customerId: id, messageId: 'm1' },
+          { customerId: id, messageId: 'm2' },
+        ])
+      ).map((record) => record.messageId),
+    ).toEqual(['m1']);
     expect(await store.events(id)).toEqual([applied(id, 'm1')]);
   });
 

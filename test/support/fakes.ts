@@ -2,13 +2,17 @@
  * In-memory stand-ins for the ports, for unit tests only. They keep DynamoDB's semantics that
  * the use cases rely on: conditional, all-or-nothing commits and conditional ledger updates.
  */
+import { DUE_INDEX, dueIndexKeys, dueUpTo } from '../../shared/adapters/dynamodb/table.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import type {
   AppliedEvent,
+  AppliedKey,
   BusEntry,
   CustomerCommit,
   CustomerStore,
+  DueCustomer,
+  DueIndex,
   EventPublisher,
   Ledger,
   LedgerKey,
@@ -22,7 +26,7 @@ import { MailerError } from '../../shared/ports.ts';
 const clone = <T>(value: T): T => structuredClone(value);
 const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.occurrence}`;
 
-export class MemoryStore implements CustomerStore, Ledger {
+export class MemoryStore implements CustomerStore, Ledger, DueIndex {
   readonly customers = new Map<string, StoredCustomer>();
   readonly applied = new Map<string, AppliedEvent>();
   readonly messages = new Map<string, LedgerEntry>();
@@ -35,13 +39,11 @@ export class MemoryStore implements CustomerStore, Ledger {
     return stored ? clone(stored) : undefined;
   }
 
-  async findApplied(customerIds: string[], messageIds: string[]) {
-    return customerIds.flatMap((customerId) =>
-      messageIds.flatMap((messageId) => {
-        const record = this.applied.get(`${customerId}|${messageId}`);
-        return record ? [clone(record)] : [];
-      }),
-    );
+  async findApplied(keys: AppliedKey[]) {
+    return keys.flatMap(({ customerId, messageId }) => {
+      const record = this.applied.get(`${customerId}|${messageId}`);
+      return record ? [clone(record)] : [];
+    });
   }
 
   async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
@@ -55,6 +57,8 @@ export class MemoryStore implements CustomerStore, Ledger {
     if (commit.applied.some((record) => this.applied.has(`${record.customerId}|${record.messageId}`)))
       return 'conflict';
     if (commit.messages.some((entry) => this.messages.has(ledgerId(entry)))) return 'conflict';
+    if (commit.conversions.some((conversion) => !this.messages.has(ledgerId(conversion.key))))
+      return 'conflict';
     this.commits++;
     const profile: Profile = { ...clone(commit.profile), version: commit.expectedVersion + 1 };
     this.customers.set(profile.id, { kind: 'profile', profile });
@@ -69,11 +73,29 @@ export class MemoryStore implements CustomerStore, Ledger {
     for (const record of commit.applied)
       this.applied.set(`${record.customerId}|${record.messageId}`, clone(record));
     for (const entry of commit.messages) this.messages.set(ledgerId(entry), clone(entry));
+    for (const conversion of commit.conversions) {
+      Object.assign(this.messages.get(ledgerId(conversion.key)) ?? {}, {
+        convertedAt: conversion.at,
+        convertedBy: conversion.by,
+      });
+    }
     return 'committed';
   }
 
   async events(customerId: string) {
     return [...this.applied.values()].filter((record) => record.customerId === customerId).map(clone);
+  }
+
+  /** The due index, with the adapter's own day rule: an entry is due once its day has passed. */
+  async *due(now: string) {
+    const customers: DueCustomer[] = [];
+    for (const stored of this.customers.values()) {
+      if (stored.kind !== 'profile') continue;
+      const keys = dueIndexKeys(stored.profile.id, stored.profile.nextDueAt);
+      const dueKey = keys?.[DUE_INDEX.sort];
+      if (dueKey && dueKey < dueUpTo(now)) customers.push({ customerId: stored.profile.id, dueKey });
+    }
+    yield { customers, itemsRead: customers.length };
   }
 
   profile(id: string): Profile | undefined {

@@ -11,7 +11,7 @@ function run(events: CustomerEvent[], start?: Profile) {
   let profile = start;
   const effects: Effect[] = [];
   for (const event of events) {
-    const decision = decide(profile, 'u1', event, settings);
+    const decision = decide(profile, 'u1', { kind: 'event', event }, settings);
     profile = decision.profile;
     effects.push(...decision.effects);
   }
@@ -94,18 +94,10 @@ describe('lifecycle engine: stages and counters', () => {
       ...settings,
       eventMeanings: { ...settings.eventMeanings, 'Checkout Done': 'order' as const },
     };
-    let profile = decide(
-      undefined,
-      'u1',
-      visit('2026-03-01T00:00:00.000Z', { type: 'track', event: 'Page Viewed' }),
-      mapped,
-    ).profile;
-    profile = decide(
-      profile,
-      'u1',
-      { ...order('o9', '2026-03-02T00:00:00.000Z'), event: 'Checkout Done' },
-      mapped,
-    ).profile;
+    const pageViewed = visit('2026-03-01T00:00:00.000Z', { type: 'track', event: 'Page Viewed' });
+    let profile = decide(undefined, 'u1', { kind: 'event', event: pageViewed }, mapped).profile;
+    const checkout = { ...order('o9', '2026-03-02T00:00:00.000Z'), event: 'Checkout Done' };
+    profile = decide(profile, 'u1', { kind: 'event', event: checkout }, mapped).profile;
     expect(profile.visitCount).toBe(1);
     expect(summarize(profile).orderCount).toBe(1);
   });
@@ -144,9 +136,12 @@ describe('lifecycle engine: the welcome kit', () => {
   it('sends nothing for a campaign that is switched off, and says so', () => {
     const off = defaultSettings();
     off.campaigns['welcome-kit'].enabled = false;
-    const { effects } = {
-      effects: decide(undefined, 'u1', order('o1', '2026-03-01T10:00:00.000Z'), off).effects,
-    };
+    const { effects } = decide(
+      undefined,
+      'u1',
+      { kind: 'event', event: order('o1', '2026-03-01T10:00:00.000Z') },
+      off,
+    );
     expect(effects.find((e) => e.type === 'message')).toMatchObject({
       status: 'skipped',
       reason: 'campaign disabled',
@@ -167,7 +162,7 @@ describe('merging an anonymous visitor into the customer', () => {
     ]).profile;
     const anon: Profile = { ...anonymous, id: 'anon-1' };
     const known = run([order('o2', '2026-03-01T00:00:00.000Z')]).profile;
-    const { profile, effects } = merge(known, anon, 'identify-1');
+    const { profile, effects } = merge(known, anon, 'identify-1', settings);
     expect(summarize(profile).orderCount).toBe(2);
     expect(profile.visitCount).toBe(1);
     expect(profile.firstSeenAt).toBe('2026-02-01T00:00:00.000Z');
@@ -181,8 +176,8 @@ describe('merging an anonymous visitor into the customer', () => {
   it('is idempotent for facts', () => {
     const anon = { ...run([order('a', '2026-02-02T00:00:00.000Z')]).profile, id: 'anon' };
     const base = newProfile('u1', '2026-03-01T00:00:00.000Z');
-    const once = merge(base, anon, 'x').profile;
-    const twice = merge(once, { ...anon, visitCount: 0 }, 'x').profile;
+    const once = merge(base, anon, 'x', settings).profile;
+    const twice = merge(once, { ...anon, visitCount: 0 }, 'x', settings).profile;
     expect(summarize(twice).orderCount).toBe(1);
   });
 });

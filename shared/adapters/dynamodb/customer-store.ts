@@ -9,8 +9,8 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type Profile, summarize } from '../../domain/profile.ts';
-import type { AppliedEvent, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
-import { keys, TABLE_KEYS } from './table.ts';
+import type { AppliedEvent, AppliedKey, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
+import { dueIndexKeys, keys, TABLE_KEYS } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -28,9 +28,11 @@ const PROFILE_FIELDS = [
   'lastSeenAt',
   'visitCount',
   'lastVisitAt',
+  'visitDays',
   'orders',
   'refunds',
   'campaigns',
+  'nextDueAt',
 ] as const satisfies readonly (keyof Profile)[];
 
 export class DynamoCustomerStore implements CustomerStore {
@@ -50,13 +52,12 @@ export class DynamoCustomerStore implements CustomerStore {
     return { kind: 'profile', profile: profileFromItem(item) };
   }
 
-  async findApplied(customerIds: string[], messageIds: string[]): Promise<AppliedEvent[]> {
-    const wanted = [...new Set(customerIds)].flatMap((customerId) =>
-      [...new Set(messageIds)].map((messageId) => ({
-        [TABLE_KEYS.partition]: keys.customer(customerId),
-        [TABLE_KEYS.sort]: keys.event(messageId),
-      })),
-    );
+  async findApplied(appliedKeys: AppliedKey[]): Promise<AppliedEvent[]> {
+    const unique = new Map(appliedKeys.map((key) => [`${key.customerId}\u0000${key.messageId}`, key]));
+    const wanted = [...unique.values()].map(({ customerId, messageId }) => ({
+      [TABLE_KEYS.partition]: keys.customer(customerId),
+      [TABLE_KEYS.sort]: keys.event(messageId),
+    }));
     const found: AppliedEvent[] = [];
     for (let start = 0; start < wanted.length; start += 100) {
       let pending: Item[] = wanted.slice(start, start + 100);
@@ -111,6 +112,21 @@ export class DynamoCustomerStore implements CustomerStore {
             },
             ConditionExpression: 'attribute_not_exists(#sk)',
             ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
+          },
+        }),
+      ),
+      ...commit.conversions.map(
+        (conversion): TransactItem => ({
+          Update: {
+            TableName: this.tableName,
+            Key: {
+              [TABLE_KEYS.partition]: keys.customer(conversion.key.customerId),
+              [TABLE_KEYS.sort]: keys.message(conversion.key.campaignId, conversion.key.occurrence),
+            },
+            UpdateExpression: 'SET convertedAt = :at, convertedBy = :by',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition },
+            ExpressionAttributeValues: { ':at': conversion.at, ':by': conversion.by },
           },
         }),
       ),
@@ -208,9 +224,18 @@ function profileKey(id: string) {
   return { [TABLE_KEYS.partition]: keys.customer(id), [TABLE_KEYS.sort]: keys.profile };
 }
 
-/** The stored item carries the derived counters too, so the table reads well in the console. */
+/**
+ * The stored item carries the derived counters too, so the table reads well in the console, and
+ * the due-index keys when the customer has a timer (absent otherwise: the index is sparse).
+ */
 function profileItem(profile: Profile): Item {
-  return { ...profileKey(profile.id), entity: 'profile', ...profile, ...summarize(profile) };
+  return {
+    ...profileKey(profile.id),
+    entity: 'profile',
+    ...profile,
+    ...summarize(profile),
+    ...dueIndexKeys(profile.id, profile.nextDueAt),
+  };
 }
 
 function profileFromItem(item: Item): Profile {

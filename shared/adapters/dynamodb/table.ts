@@ -18,3 +18,40 @@ export const keys = {
     `MESSAGE#${campaignId}#${String(occurrence).padStart(4, '0')}`,
   messagePrefix: 'MESSAGE#',
 };
+
+/**
+ * The due index keys of a customer. The sort key carries the day at or after the due time (its
+ * next midnight, UTC), not the exact time: moving a timer within the same day (every visit moves
+ * the win-back timer) then does not rewrite the index, and a sweep reads only entries that are
+ * really due. The price: a timer fires at the first sweep after its day ends.
+ */
+export function dueIndexKeys(customerId: string, nextDueAt: string | undefined) {
+  if (!nextDueAt) return undefined;
+  return {
+    [DUE_INDEX.partition]: `DUE#${String(shardOf(customerId)).padStart(2, '0')}`,
+    [DUE_INDEX.sort]: `${dueDay(nextDueAt)}#${customerId}`,
+  };
+}
+
+/** The UTC day (YYYY-MM-DD) of the midnight at or after `iso`. */
+export function dueDay(iso: string): string {
+  const time = Date.parse(iso);
+  const midnight = Math.ceil(time / 86_400_000) * 86_400_000;
+  return new Date(midnight).toISOString().slice(0, 10);
+}
+
+/** Entries of days up to and including the day `now` falls in are due: their midnight has passed. */
+export function dueUpTo(now: string): string {
+  const nextDay = new Date(Math.floor(Date.parse(now) / 86_400_000 + 1) * 86_400_000);
+  return nextDay.toISOString().slice(0, 10);
+}
+
+/** A stable shard for a customer id (FNV-1a), spreading index writes over the shards. */
+export function shardOf(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < customerId.length; index++) {
+    hash ^= customerId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % DUE_INDEX.shards;
+}

@@ -1,0 +1,101 @@
+/**
+ * The sweep: reads from the due index only the customers with a timer due by `now`, and
+ * publishes one "Timer Due" per customer to the bus, where apply-event fires them through the
+ * same engine as every event. Its cost follows the customers due, not the size of the table.
+ *
+ * Timers that fall due while a sweep runs are not lost: they stay in the index until a sweep
+ * fires them. A sweep run twice for the same `now` fires nothing the second time: what fired
+ * left the index (its next due time moved on), and a repeated delivery is recognised by its
+ * messageId, which names both the sweep time and the index entry.
+ */
+import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
+import type { Effect } from '../../shared/domain/lifecycle.ts';
+import type { AppliedEvent, AppliedKey, BusEntry, DueIndex, EventPublisher } from '../../shared/ports.ts';
+
+export interface SweepDeps {
+  dueIndex: DueIndex;
+  publisher: EventPublisher;
+  /** Looks up the records of applied inputs: used to wait until the published timers are applied. */
+  findApplied?: (keys: AppliedKey[]) => Promise<AppliedEvent[]>;
+}
+
+export interface SweepResult {
+  now: string;
+  /** Customers the index listed as due. */
+  due: number;
+  /** Index items read: the sweep's cost. */
+  itemsRead: number;
+  published: number;
+  /** Present when the sweep waited for apply-event. */
+  applied?: number;
+  pending?: number;
+  fired?: number;
+  stageChanges?: Record<string, number>;
+  messages?: Record<string, { queued: number; skipped: number }>;
+}
+
+const PUBLISH_BATCH = 100;
+
+export async function sweep(now: Date, deps: SweepDeps, wait?: { timeoutMs: number }): Promise<SweepResult> {
+  const nowIso = now.toISOString();
+  const published: { customerId: string; messageId: string }[] = [];
+  let itemsRead = 0;
+  let batch: BusEntry[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await deps.publisher.publish(batch);
+    batch = [];
+  };
+  for await (const page of deps.dueIndex.due(nowIso)) {
+    itemsRead += page.itemsRead;
+    for (const { customerId, dueKey } of page.customers) {
+      const messageId = `timer#${nowIso}#${dueKey.split('#')[0]}`;
+      published.push({ customerId, messageId });
+      batch.push({
+        source: TimerDue.source,
+        detailType: TimerDue.detailType,
+        detail: { version: 1, customerId, now: nowIso, messageId },
+      });
+      if (batch.length >= PUBLISH_BATCH) await flush();
+    }
+  }
+  await flush();
+  const result: SweepResult = { now: nowIso, due: published.length, itemsRead, published: published.length };
+  if (!wait || !deps.findApplied) return result;
+  return { ...result, ...(await waitUntilApplied(published, deps.findApplied, wait.timeoutMs)) };
+}
+
+/** Polls the applied-input records of what was published and sums up what the timers did. */
+async function waitUntilApplied(
+  published: { customerId: string; messageId: string }[],
+  findApplied: NonNullable<SweepDeps['findApplied']>,
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  const records = new Map<string, AppliedEvent>();
+  let waiting = published;
+  while (waiting.length > 0) {
+    for (const record of await findApplied(waiting))
+      records.set(`${record.customerId}|${record.messageId}`, record);
+    waiting = waiting.filter(({ customerId, messageId }) => !records.has(`${customerId}|${messageId}`));
+    if (waiting.length === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const effects: Effect[] = [...records.values()].flatMap((record) => record.effects);
+  const stageChanges: Record<string, number> = {};
+  const messages: Record<string, { queued: number; skipped: number }> = {};
+  for (const effect of effects) {
+    if (effect.type === 'stage-changed') stageChanges[effect.to] = (stageChanges[effect.to] ?? 0) + 1;
+    if (effect.type === 'message') {
+      const counts = messages[effect.campaignId] ?? { queued: 0, skipped: 0 };
+      counts[effect.status]++;
+      messages[effect.campaignId] = counts;
+    }
+  }
+  return {
+    applied: records.size,
+    pending: waiting.length,
+    fired: effects.filter((effect) => effect.type === 'timer-fired').length,
+    stageChanges,
+    messages,
+  };
+}

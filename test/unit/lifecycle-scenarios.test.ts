@@ -1,0 +1,8 @@
+import { MemoryStore } from '../support/fakes.ts';
+import { lifecycleScenarios } from '../support/lifecycle-scenarios.ts';
+import { Scenario } from '../support/scenario.ts';
+
+lifecycleScenarios(() => {
+  const store = new MemoryStore();
+  return new Scenario(store, store, store);
+});
