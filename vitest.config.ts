@@ -16,6 +16,8 @@ export default defineConfig({
           name: 'stack',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/local-stack-setup.ts'],
+          // One file at a time: a sweep months ahead would otherwise reach other files' customers.
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -9,7 +9,7 @@ import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { defaultSettings, isCampaignId } from '../../shared/domain/campaigns.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
-import { DEFAULT_TEMPLATES } from '../../shared/domain/templates/default-pack.ts';
+import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { sendMessage } from './send.ts';
 
 const config = loadConfig([
@@ -25,7 +25,7 @@ const deps = {
   customers: new DynamoCustomerStore(db, config.TABLE_NAME),
   mailer: new SesMailer(config.SES_CONFIGURATION_SET),
   template: async (name: string) => {
-    const content = DEFAULT_TEMPLATES[name];
+    const content = defaultTemplate(name);
     if (!content) throw new Error(`no template named ${name}`);
     return { content, version: 0 };
   },

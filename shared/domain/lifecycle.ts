@@ -286,9 +286,14 @@ function applyOrder(
 function applyRefund(profile: Profile, event: CustomerEvent): Profile {
   const properties = event.properties ?? {};
   const orderId = stringOf(properties.order_id ?? properties.orderId);
-  const known = orderId ? profile.orders.find((order) => order.orderId === orderId) : undefined;
-  const amount = numberOf(properties.total ?? properties.revenue ?? properties.value) ?? known?.revenue ?? 0;
-  const refund = { at: event.timestamp, amount: roundMoney(amount), ...(orderId ? { orderId } : {}) };
+  // Without a stated amount the refunded order's revenue counts, looked up when summarizing, so
+  // a refund that arrives before its order still adds up right.
+  const amount = numberOf(properties.total ?? properties.revenue ?? properties.value);
+  const refund = {
+    at: event.timestamp,
+    ...(amount !== undefined ? { amount: roundMoney(amount) } : {}),
+    ...(orderId ? { orderId } : {}),
+  };
   const refunds = [...profile.refunds, refund].sort((a, b) => (a.at < b.at ? -1 : 1));
   return { ...profile, refunds };
 }

@@ -19,7 +19,8 @@ export interface OrderFact {
 export interface RefundFact {
   orderId?: string;
   at: string;
-  amount: number;
+  /** As the refund event stated it; without it, the refunded order's revenue counts. */
+  amount?: number;
 }
 
 export interface CampaignHistory {
@@ -94,10 +95,16 @@ export function summarize(profile: Profile): ProfileSummary {
     orderCount: orders.length,
     revenue: roundMoney(orders.reduce((sum, order) => sum + order.revenue, 0)),
     refundCount: refunds.length,
-    refundTotal: roundMoney(refunds.reduce((sum, refund) => sum + refund.amount, 0)),
+    refundTotal: roundMoney(refunds.reduce((sum, refund) => sum + refundAmount(profile, refund), 0)),
     firstOrderAt: orders[0]?.at ?? null,
     lastOrderAt: orders.at(-1)?.at ?? null,
   };
+}
+
+/** What a refund returned: its stated amount, or else the revenue of the order it refunds. */
+export function refundAmount(profile: Profile, refund: RefundFact): number {
+  if (refund.amount !== undefined) return refund.amount;
+  return profile.orders.find((order) => order.orderId === refund.orderId)?.revenue ?? 0;
 }
 
 export function roundMoney(value: number) {

@@ -46,6 +46,7 @@ export default async function setup(project: TestProject) {
       WRITE_KEY: info.writeKey,
       ADMIN_TOKEN: info.adminToken,
       BUS_RETRY_DELAYS_MS: '200,400',
+      SWEEP_AT_UTC: 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

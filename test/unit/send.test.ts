@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetryLaterError, type SendDeps, sendMessage } from '../../functions/send-message/send.ts';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
-import { DEFAULT_TEMPLATES } from '../../shared/domain/templates/default-pack.ts';
+import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { MemoryStore, RecordingMailer } from '../support/fakes.ts';
 
@@ -25,7 +25,7 @@ function setup(traits: Record<string, unknown> = { email: 'ada@example.com', fir
     customers: store,
     mailer,
     template: async (name) => ({
-      content: DEFAULT_TEMPLATES[name] ?? { subject: 's', html: 'h' },
+      content: defaultTemplate(name) ?? { subject: 's', html: 'h' },
       version: 3,
     }),
     templateName: (campaignId) => campaignId,

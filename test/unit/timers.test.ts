@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { millisecondsUntil } from '../../infra/local/scheduler.ts';
+import { DUE_INDEX, dueDay, dueIndexKeys, dueUpTo, shardOf } from '../../shared/adapters/dynamodb/table.ts';
+import { defaultSettings } from '../../shared/domain/campaigns.ts';
+import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import { medianGap, timersOf } from '../../shared/domain/timers.ts';
+
+const settings = defaultSettings();
+const profile = (partial: Partial<Profile>): Profile => ({
+  ...newProfile('u1', '2026-01-01T00:00:00.000Z'),
+  ...partial,
+});
+
+describe('timers', () => {
+  it('computes the median gap between visit days', () => {
+    expect(medianGap([])).toBe(0);
+    expect(medianGap([10])).toBe(0);
+    expect(medianGap([10, 12, 20])).toBe(5);
+    expect(medianGap([1, 2, 3, 10])).toBe(1);
+  });
+
+  it('sets the re-engagement quiet period to max(7 days, 3 x the median gap)', () => {
+    const weekly = profile({ visitDays: [0, 7, 14], lastVisitAt: '1970-01-15T12:00:00.000Z' });
+    expect(timersOf(weekly, settings)).toEqual([
+      { kind: 're-engagement', dueAt: '1970-02-05T12:00:00.000Z' },
+    ]);
+    const daily = profile({ visitDays: [0, 1, 2], lastVisitAt: '1970-01-03T12:00:00.000Z' });
+    expect(timersOf(daily, settings)).toEqual([{ kind: 're-engagement', dueAt: '1970-01-10T12:00:00.000Z' }]);
+  });
+
+  it('has no timer for a customer with nothing to wait for', () => {
+    expect(timersOf(profile({}), settings)).toEqual([]);
+  });
+
+  it('lists a single buyer’s nudge and win-back, earliest first', () => {
+    const buyer = profile({
+      stage: 'buildup',
+      orders: [{ orderId: 'o', at: '2026-01-01T00:00:00.000Z', revenue: 1 }],
+    });
+    expect(timersOf(buyer, settings).map((timer) => [timer.kind, timer.dueAt])).toEqual([
+      ['second-purchase-nudge', '2026-03-02T00:00:00.000Z'],
+      ['win-back', '2026-04-01T00:00:00.000Z'],
+    ]);
+  });
+
+  it('waits for the farewell only in deterioration', () => {
+    const quiet = profile({
+      stage: 'deterioration',
+      stageChangedAt: '2026-04-01T00:00:00.000Z',
+      orders: [{ orderId: 'o', at: '2026-01-01T00:00:00.000Z', revenue: 1 }],
+      campaigns: { 'second-purchase-nudge': { count: 1 } },
+    });
+    expect(timersOf(quiet, settings)).toEqual([{ kind: 'farewell', dueAt: '2026-05-01T00:00:00.000Z' }]);
+  });
+});
+
+describe('due index keys', () => {
+  it('files a timer under the midnight at or after it falls due', () => {
+    expect(dueDay('2026-05-01T10:00:00.000Z')).toBe('2026-05-02');
+    expect(dueDay('2026-05-01T00:00:00.000Z')).toBe('2026-05-01');
+    expect(dueUpTo('2026-05-02T03:00:00.000Z')).toBe('2026-05-03');
+    const keys = dueIndexKeys('u1', '2026-05-01T10:00:00.000Z');
+    expect(keys?.[DUE_INDEX.sort]).toBe('2026-05-02#u1');
+    expect(keys?.[DUE_INDEX.partition]).toMatch(/^DUE#\d{2}$/);
+    expect(dueIndexKeys('u1', undefined)).toBeUndefined();
+  });
+
+  it('spreads customers over every shard', () => {
+    const shards = new Set(Array.from({ length: 500 }, (_, index) => shardOf(`customer-${index}`)));
+    expect(shards.size).toBe(DUE_INDEX.shards);
+    expect(shardOf('same')).toBe(shardOf('same'));
+  });
+});
+
+describe('local scheduler', () => {
+  it('waits until the next occurrence of the time of day, UTC', () => {
+    expect(millisecondsUntil('03:00', new Date('2026-05-01T02:00:00.000Z'))).toBe(3_600_000);
+    expect(millisecondsUntil('03:00', new Date('2026-05-01T03:00:00.000Z'))).toBe(86_400_000);
+    expect(() => millisecondsUntil('3am', new Date())).toThrow(/HH:MM/);
+  });
+});
