@@ -115,3 +115,10 @@ export const RESOURCE_NAMES = {
   table: 'lifecycle',
   bus: 'lifecycle',
 } as const;
+
+/** `HH:MM` (UTC) as numbers; a clear error for anything else. */
+export function parseTimeOfDay(value: string): { hour: number; minute: number } {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
+  if (!match) throw new Error(`a schedule time must be HH:MM (UTC), not ${value}`);
+  return { hour: Number(match[1]), minute: Number(match[2]) };
+}

@@ -31,7 +31,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
-import { FUNCTIONS, type FunctionSpec } from '../topology.ts';
+import { FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
 import { pascal } from './stateful-stack.ts';
 
@@ -109,10 +109,15 @@ export class StatelessStack extends Stack {
       }
 
       for (const trigger of spec.schedules ?? []) {
-        const [hour, minute] = (props.sweepAtUtc ?? trigger.dailyAtUtc).split(':');
+        const at = props.sweepAtUtc ?? trigger.dailyAtUtc;
+        const { hour, minute } = parseTimeOfDay(at);
         new Schedule(this, trigger.name, {
-          description: `${trigger.name} -> ${spec.name}, daily at ${hour}:${minute} UTC`,
-          schedule: ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.ETC_UTC }),
+          description: `${trigger.name} -> ${spec.name}, daily at ${at} UTC`,
+          schedule: ScheduleExpression.cron({
+            hour: String(hour),
+            minute: String(minute),
+            timeZone: TimeZone.ETC_UTC,
+          }),
           target: new LambdaInvoke(fn, { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue(spec) }),
         });
         this.acknowledgeSchedulerRole(fn);
@@ -175,7 +180,7 @@ export class StatelessStack extends Stack {
 
 function environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
   const environment: Record<string, string> = {};
-  if (spec.access.table) environment.TABLE_NAME = props.table.tableName;
+  if (spec.access.table || spec.access.dueIndex) environment.TABLE_NAME = props.table.tableName;
   if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
   if (spec.access.secrets?.includes('writeKey')) environment.WRITE_KEY_SECRET_ID = props.writeKey.secretArn;
   if (spec.access.secrets?.includes('adminToken'))
@@ -189,9 +194,9 @@ function environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<
 }
 
 function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackProps) {
+  // Named actions on the table, rather than CDK's grantReadData (which adds Scan and every
+  // index): no function here ever scans the table, and only the sweep reads the due index.
   if (spec.access.table) {
-    // Named actions on the table and its one index, rather than CDK's grantReadData (which adds
-    // Scan and every index): no function here ever scans the table.
     const read = [
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
@@ -207,7 +212,15 @@ function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackP
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: spec.access.table === 'readWrite' ? [...read, ...write] : read,
-        resources: [props.table.tableArn, `${props.table.tableArn}/index/${DUE_INDEX.name}`],
+        resources: [props.table.tableArn],
+      }),
+    );
+  }
+  if (spec.access.dueIndex) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${DUE_INDEX.name}`],
       }),
     );
   }

@@ -2,7 +2,7 @@
  * The local stand-in for EventBridge Scheduler: runs each scheduled function of the topology at
  * its time of day (UTC), like the deployed schedule, for as long as the stack runs.
  */
-import type { ScheduleTrigger } from '../topology.ts';
+import { parseTimeOfDay, type ScheduleTrigger } from '../topology.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export class LocalScheduler {
@@ -42,10 +42,9 @@ export class LocalScheduler {
 }
 
 export function millisecondsUntil(timeOfDayUtc: string, now: Date): number {
-  const match = /^(\d{2}):(\d{2})$/.exec(timeOfDayUtc);
-  if (!match) throw new Error(`a schedule time must be HH:MM (UTC), not ${timeOfDayUtc}`);
+  const { hour, minute } = parseTimeOfDay(timeOfDayUtc);
   const next = new Date(now);
-  next.setUTCHours(Number(match[1]), Number(match[2]), 0, 0);
+  next.setUTCHours(hour, minute, 0, 0);
   if (next.getTime() <= now.getTime()) next.setUTCDate(next.getUTCDate() + 1);
   return next.getTime() - now.getTime();
 }

@@ -136,6 +136,36 @@ describe('stateless stack', () => {
     expect(statelessJson).not.toContain('dev-write-key');
   });
 
+  it('gives every function the environment its handler needs to start', () => {
+    const functions = Object.values(stateless.findResources('AWS::Lambda::Function'));
+    for (const spec of FUNCTIONS) {
+      const deployed = functions.find((fn) => fn.Properties.Description === spec.description);
+      const variables = Object.fromEntries(
+        Object.entries((deployed?.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(
+          ([name, value]) => [name, typeof value === 'string' ? value : `deployed-${name.toLowerCase()}`],
+        ),
+      );
+      // Only what CDK sets, plus what Lambda itself provides: a missing variable fails the import.
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '-e', `await import('./${spec.entry}')`],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...variables },
+        },
+      );
+      expect({
+        fn: spec.name,
+        status: result.status,
+        error: result.status === 0 ? '' : result.stderr.split('\n').find((line) => line.startsWith('Error')),
+      }).toEqual({
+        fn: spec.name,
+        status: 0,
+        error: '',
+      });
+    }
+  });
+
   it('grants each function only what its topology entry says', () => {
     const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
     const actionsOf = (role: string) =>
