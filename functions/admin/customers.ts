@@ -28,6 +28,8 @@ export interface CustomerView {
     sentAt?: string;
     recipient?: string;
     template?: { name: string; version: number };
+    convertedAt?: string;
+    convertedBy?: string;
     history: { status: string; at: string; reason?: string }[];
   }[];
 }
@@ -64,6 +66,7 @@ export async function getCustomer(
       ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
       ...(entry.recipient ? { recipient: entry.recipient } : {}),
       ...(entry.template ? { template: entry.template } : {}),
+      ...(entry.convertedAt ? { convertedAt: entry.convertedAt, convertedBy: entry.convertedBy } : {}),
       history: entry.history,
     })),
   };

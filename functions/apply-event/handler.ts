@@ -7,6 +7,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { defaultSettings } from '../../shared/domain/campaigns.ts';
 import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
+import { log } from '../../shared/log.ts';
 import { applyCustomerEvents, applyTimers } from './apply.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
@@ -22,5 +23,5 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(
     event['detail-type'] === TimerDue.detailType
       ? await applyTimers(TimerDue.schema.parse(event.detail), deps)
       : await applyCustomerEvents(CustomerEventsReceived.schema.parse(event.detail), deps);
-  console.log(JSON.stringify({ level: 'info', message: 'applied', kind: event['detail-type'], ...outcome }));
+  log.info('applied', { kind: event['detail-type'], ...outcome });
 });

@@ -10,6 +10,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { defaultSettings, isCampaignId } from '../../shared/domain/campaigns.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
+import { log } from '../../shared/log.ts';
 import { sendMessage } from './send.ts';
 
 const config = loadConfig([
@@ -39,5 +40,5 @@ const deps = {
 export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
   const request = MessageRequested.schema.parse(event.detail);
   const outcome = await sendMessage(request, deps);
-  console.log(JSON.stringify({ level: 'info', message: 'send-message', outcome, ...request }));
+  log.info('send-message', { outcome, ...request });
 });

@@ -4,6 +4,7 @@ import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { log } from '../../shared/log.ts';
 import { sweep } from './sweep.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME']);
@@ -15,5 +16,5 @@ const deps = {
 /** Invoked by the nightly schedule; sweeps as of the time it runs. */
 export const handler = middy<unknown, void>().handler(async () => {
   const result = await sweep(clock.now(), deps);
-  console.log(JSON.stringify({ level: 'info', message: 'sweep', ...result }));
+  log.info('sweep', { ...result });
 });

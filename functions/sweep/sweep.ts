@@ -73,12 +73,13 @@ async function waitUntilApplied(
   const deadline = Date.now() + timeoutMs;
   const records = new Map<string, AppliedEvent>();
   let waiting = published;
+  let polls = 0;
   while (waiting.length > 0) {
     for (const record of await findApplied(waiting))
       records.set(`${record.customerId}|${record.messageId}`, record);
     waiting = waiting.filter(({ customerId, messageId }) => !records.has(`${customerId}|${messageId}`));
     if (waiting.length === 0 || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, 20 * 2 ** polls++)));
   }
   const effects: Effect[] = [...records.values()].flatMap((record) => record.effects);
   const stageChanges: Record<string, number> = {};

@@ -5,6 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { log } from '../../log.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -68,7 +69,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
         request.response = json(error.statusCode, { success: false, error: error.message, ...error.extra });
         return;
       }
-      console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(error) }));
+      log.error('unhandled error', { error: String(error) });
       request.response = json(500, { success: false, error: 'internal error' });
     },
   };
