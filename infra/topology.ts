@@ -5,6 +5,7 @@
  * deployed and the local wiring cannot drift apart.
  */
 import type { z } from 'zod';
+import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
@@ -20,12 +21,18 @@ export interface EventTrigger {
   retryAttempts: number;
 }
 
-export interface ScheduleTrigger {
+export type ScheduleTrigger = {
   /** Schedule name (unique). */
   name: string;
-  /** UTC time of day it runs, `HH:MM`; CDK context or the local stack can override it. */
-  dailyAtUtc: string;
-}
+  /** What the function receives. */
+  input?: Record<string, unknown>;
+} & (
+  | {
+      /** UTC time of day it runs, `HH:MM`; CDK context or the local stack can override it. */
+      dailyAtUtc: string;
+    }
+  | { everyMinutes: number }
+);
 
 export interface FunctionSpec {
   name: string;
@@ -44,7 +51,7 @@ export interface FunctionSpec {
     dueIndex?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
-    secrets?: ('writeKey' | 'adminToken')[];
+    secrets?: ('writeKey' | 'adminToken' | 'offerSecret')[];
   };
 }
 
@@ -75,7 +82,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 30,
     routes: [],
     events: [on('CustomerEvents', CustomerEventsReceived), on('TimersDue', TimerDue)],
-    access: { table: 'readWrite', publishToBus: true },
+    access: { table: 'readWrite', publishToBus: true, secrets: ['offerSecret'] },
   },
   {
     name: 'send-message',
@@ -85,7 +92,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 30,
     routes: [],
     events: [on('MessageRequests', MessageRequested)],
-    access: { table: 'readWrite', sendEmail: true },
+    access: { table: 'readWrite', sendEmail: true, secrets: ['offerSecret'] },
   },
   {
     name: 'sweep',
@@ -95,7 +102,10 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 900,
     routes: [],
     events: [],
-    schedules: [{ name: 'NightlySweep', dailyAtUtc: '03:00' }],
+    schedules: [
+      { name: 'NightlySweep', dailyAtUtc: '03:00' },
+      { name: 'DeferredDispatch', everyMinutes: 15, input: { only: 'deferred' } },
+    ],
     access: { dueIndex: true, publishToBus: true },
   },
   {
@@ -104,9 +114,15 @@ export const FUNCTIONS: FunctionSpec[] = [
     description: 'Admin API for marketers: customers, sweep, and later templates, campaigns, metrics',
     memoryMb: 512,
     timeoutSeconds: 29,
-    routes: ['GET /admin/customers/{id}', 'POST /admin/sweep'],
+    routes: ADMIN_ROUTE_KEYS,
     events: [],
-    access: { table: 'read', dueIndex: true, publishToBus: true, secrets: ['adminToken'] },
+    access: {
+      table: 'readWrite',
+      dueIndex: true,
+      publishToBus: true,
+      sendEmail: true,
+      secrets: ['adminToken', 'offerSecret'],
+    },
   },
 ];
 

@@ -16,6 +16,9 @@ const variables = {
   BRAND_NAME: z.string().min(1),
   POSTAL_ADDRESS: z.string().min(1),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** Key of the HMAC that makes offer codes unguessable. */
+  OFFER_SECRET: z.string().min(8).optional(),
+  OFFER_SECRET_ID: z.string().min(1).optional(),
 } as const;
 
 type Variables = typeof variables;

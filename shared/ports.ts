@@ -2,10 +2,12 @@
  * The interfaces the use cases need. Adapters in shared/adapters implement them against AWS (or
  * the local stand-ins); unit tests implement them in memory.
  */
-import type { CampaignId } from './domain/campaigns.ts';
+import type { CampaignId, CampaignsSettings, ContactPolicy } from './domain/campaigns.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { Effect } from './domain/lifecycle.ts';
 import type { Profile } from './domain/profile.ts';
+import type { StoredSettings } from './domain/settings.ts';
+import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
 
 export interface BusEntry {
   source: string;
@@ -81,6 +83,8 @@ export interface DueCustomer {
 /** The sweep's view of the due index: customers with a timer due by `now`, page by page. */
 export interface DueIndex {
   due(now: string): AsyncIterable<{ customers: DueCustomer[]; itemsRead: number }>;
+  /** Deferred messages whose send time has come by `now`. */
+  deferred(now: string): AsyncIterable<{ messages: LedgerKey[]; itemsRead: number }>;
 }
 
 export interface LedgerKey {
@@ -97,10 +101,15 @@ export interface LedgerUpdate {
   from: LedgerStatus[];
   claimToken?: string;
   set?: Partial<
-    Pick<LedgerEntry, 'claimToken' | 'claimedUntil' | 'recipient' | 'template' | 'sesMessageId' | 'sentAt'>
+    Pick<
+      LedgerEntry,
+      'claimToken' | 'claimedUntil' | 'recipient' | 'template' | 'variant' | 'sesMessageId' | 'sentAt'
+    >
   >;
   /** Allow taking over a claim whose lease ended before this time. */
   leaseExpiredBefore?: string;
+  /** Take the entry out of the dispatcher's index (a deferred message being claimed). */
+  leaveIndex?: boolean;
 }
 
 export interface Ledger {
@@ -134,4 +143,36 @@ export class MailerError extends Error {
     super(message);
     this.name = 'MailerError';
   }
+}
+
+/** Marketers' settings: only what differs from the defaults is stored. */
+export interface SettingsStore {
+  load(): Promise<StoredSettings>;
+  saveCampaign<K extends CampaignId>(
+    campaignId: K,
+    settings: CampaignsSettings[K],
+    at: string,
+  ): Promise<void>;
+  savePolicy(policy: ContactPolicy, at: string): Promise<void>;
+}
+
+export interface TemplateSummary {
+  name: string;
+  latest: number;
+  published?: number;
+  updatedAt: string;
+  description?: string;
+}
+
+/** Versioned templates: a save never overwrites, a publish points campaigns at a version. */
+export interface TemplateStore {
+  list(): Promise<TemplateSummary[]>;
+  summary(name: string): Promise<TemplateSummary | undefined>;
+  get(name: string, version: number): Promise<StoredTemplate | undefined>;
+  versions(name: string): Promise<{ version: number; createdAt: string }[]>;
+  save(name: string, definition: TemplateDefinition, at: string): Promise<StoredTemplate>;
+  /** False when the version does not exist. */
+  publish(name: string, version: number, at: string): Promise<boolean>;
+  /** False when there was nothing stored under the name. */
+  delete(name: string): Promise<boolean>;
 }

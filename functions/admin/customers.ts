@@ -35,10 +35,12 @@ export interface CustomerView {
 }
 
 /** Looks a customer up by their id or any anonymous id linked to them; undefined if unknown. */
-export async function getCustomer(
-  id: string,
-  deps: { customers: CustomerStore; ledger: Ledger },
-): Promise<CustomerView | undefined> {
+export interface CustomerDeps {
+  customers: CustomerStore;
+  ledger: Ledger;
+}
+
+export async function getCustomer(id: string, deps: CustomerDeps): Promise<CustomerView | undefined> {
   let stored = await deps.customers.load(id);
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return undefined;

@@ -4,13 +4,16 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
+import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
+import { secretValue } from '../../shared/adapters/secrets.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { defaultSettings, isCampaignId } from '../../shared/domain/campaigns.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
-import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { log } from '../../shared/log.ts';
+import { settingsSource } from '../../shared/settings-source.ts';
+import { resolveTemplate } from '../../shared/templates.ts';
 import { sendMessage } from './send.ts';
 
 const config = loadConfig([
@@ -19,19 +22,20 @@ const config = loadConfig([
   'BRAND_NAME',
   'POSTAL_ADDRESS',
   'SES_CONFIGURATION_SET',
+  'OFFER_SECRET',
+  'OFFER_SECRET_ID',
 ]);
 const db = dynamoDocumentClient();
+const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const deps = {
   ledger: new DynamoLedger(db, config.TABLE_NAME),
   customers: new DynamoCustomerStore(db, config.TABLE_NAME),
   mailer: new SesMailer(config.SES_CONFIGURATION_SET),
-  template: async (name: string) => {
-    const content = defaultTemplate(name);
-    if (!content) throw new Error(`no template named ${name}`);
-    return { content, version: 0 };
-  },
-  templateName: (campaignId: string) =>
-    isCampaignId(campaignId) ? defaultSettings().campaigns[campaignId].template : campaignId,
+  settings: settingsSource(
+    new DynamoSettingsStore(db, config.TABLE_NAME),
+    secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
+  ),
+  template: (name: string) => resolveTemplate(templates, name),
   sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
   now: () => clock.now(),
   newToken: () => randomUUID(),

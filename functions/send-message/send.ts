@@ -8,10 +8,12 @@
  * second email. That last window (SES accepted, the record was not written) is the one case
  * where exactly-once is impossible, and it errs on the side of never sending twice.
  */
+import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
-import { renderEmail, type Sender, type TemplateContent, templateData } from '../../shared/domain/render.ts';
+import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
+import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
 import {
   type CustomerStore,
   type Ledger,
@@ -19,13 +21,15 @@ import {
   type Mailer,
   MailerError,
 } from '../../shared/ports.ts';
+import type { ResolvedTemplate } from '../../shared/templates.ts';
 
 export interface SendDeps {
   ledger: Ledger;
   customers: CustomerStore;
   mailer: Mailer;
-  template: (name: string) => Promise<{ content: TemplateContent; version: number }>;
-  templateName: (campaignId: string) => string;
+  settings: () => Promise<EngineSettings>;
+  /** The template a campaign sends: its published version, or the built-in default. */
+  template: (name: string) => Promise<ResolvedTemplate | undefined>;
   sender: Sender & { from: string };
   now: () => Date;
   newToken: () => string;
@@ -52,6 +56,7 @@ export async function sendMessage(
   if (!entry) return 'missing';
   if (isFinal(entry.status)) return 'already-done';
   const at = () => deps.now().toISOString();
+  const settings = await deps.settings();
 
   if (entry.status === 'sending') {
     await deps.ledger.transition(key, {
@@ -89,6 +94,17 @@ export async function sendMessage(
       reason,
     });
 
+  // After an outage, a message whose time is long past is not sent late (the stale-timer policy).
+  const dueSince = entry.sendAt ?? entry.decidedAt;
+  const lateDays = (now.getTime() - Date.parse(dueSince)) / 86_400_000;
+  if (lateDays > settings.staleTimerDays) {
+    await finish(
+      'skipped',
+      `stale: ${Math.floor(lateDays)} days after it was due to go (limit ${settings.staleTimerDays})`,
+    );
+    return 'skipped';
+  }
+
   const stored = await deps.customers.load(request.customerId);
   const profile = stored?.kind === 'profile' ? stored.profile : undefined;
   if (!profile) {
@@ -100,16 +116,38 @@ export async function sendMessage(
     return 'skipped';
   }
 
-  const templateName = deps.templateName(request.campaignId);
-  const template = await deps.template(templateName);
-  const rendered = renderEmail(template.content, templateData(profile), deps.sender);
+  const campaign = settings.campaigns[request.campaignId];
+  const template = await deps.template(campaign.template);
+  if (!template) {
+    await finish('failed', `template "${campaign.template}" has no published version`);
+    return 'failed';
+  }
+  // Never the same variant of a campaign twice in a row for one customer.
+  const previous =
+    request.occurrence > 1
+      ? await deps.ledger.get({ ...key, occurrence: request.occurrence - 1 })
+      : undefined;
+  const variant = chooseVariant(variantCount(template.definition), previous?.variant, request.customerId);
+  const offer =
+    entry.offerCode && 'offer' in campaign && campaign.offer
+      ? { code: entry.offerCode, description: campaign.offer.description }
+      : undefined;
+  const rendered = renderEmail(
+    contentOf(template.definition, variant),
+    templateData(profile, { brandName: deps.sender.brandName, ...(offer ? { offer } : {}) }),
+    deps.sender,
+  );
 
   const sending = await deps.ledger.transition(key, {
     status: 'sending',
     from: ['claimed'],
     claimToken: token,
     at: at(),
-    set: { recipient: profile.email, template: { name: templateName, version: template.version } },
+    set: {
+      recipient: profile.email,
+      template: { name: campaign.template, version: template.version },
+      variant,
+    },
   });
   if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);
 

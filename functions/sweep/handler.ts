@@ -13,8 +13,11 @@ const deps = {
   publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
 };
 
-/** Invoked by the nightly schedule; sweeps as of the time it runs. */
-export const handler = middy<unknown, void>().handler(async () => {
-  const result = await sweep(clock.now(), deps);
+/**
+ * Invoked by the schedules: nightly for everything, and every 15 minutes (`{"only": "deferred"}`)
+ * for deferred messages alone. Sweeps as of the time it runs.
+ */
+export const handler = middy<{ only?: string } | undefined, void>().handler(async (event) => {
+  const result = await sweep(clock.now(), deps, event?.only === 'deferred' ? { only: 'deferred' } : {});
   log.info('sweep', { ...result });
 });

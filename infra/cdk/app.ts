@@ -34,6 +34,7 @@ export function buildApp(app: App, env?: Environment) {
     bus: stateful.bus,
     writeKey: stateful.writeKey,
     adminToken: stateful.adminToken,
+    offerSecret: stateful.offerSecret,
     sender,
     ...(typeof app.node.tryGetContext('sweepAtUtc') === 'string'
       ? { sweepAtUtc: app.node.tryGetContext('sweepAtUtc') }

@@ -16,6 +16,8 @@ export class StatefulStack extends Stack {
   readonly bus: EventBus;
   readonly writeKey: Secret;
   readonly adminToken: Secret;
+  /** Key of the HMAC behind offer codes: unguessable codes without storing them anywhere. */
+  readonly offerSecret: Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -55,7 +57,12 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const secret of [this.writeKey, this.adminToken]) {
+    this.offerSecret = new Secret(this, 'OfferSecret', {
+      description: 'Key that makes offer codes unguessable',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [this.writeKey, this.adminToken, this.offerSecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

@@ -25,7 +25,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -48,6 +48,7 @@ export interface StatelessStackProps extends StackProps {
   bus: EventBus;
   writeKey: Secret;
   adminToken: Secret;
+  offerSecret: Secret;
   sender: SenderSettings;
   /** Overrides the nightly sweep's time of day, `HH:MM` UTC (default 03:00). */
   sweepAtUtc?: string;
@@ -109,19 +110,32 @@ export class StatelessStack extends Stack {
       }
 
       for (const trigger of spec.schedules ?? []) {
-        const at = props.sweepAtUtc ?? trigger.dailyAtUtc;
-        const { hour, minute } = parseTimeOfDay(at);
-        new Schedule(this, trigger.name, {
-          description: `${trigger.name} -> ${spec.name}, daily at ${at} UTC`,
-          schedule: ScheduleExpression.cron({
+        let schedule: ScheduleExpression;
+        let when: string;
+        if ('dailyAtUtc' in trigger) {
+          const at = props.sweepAtUtc ?? trigger.dailyAtUtc;
+          const { hour, minute } = parseTimeOfDay(at);
+          schedule = ScheduleExpression.cron({
             hour: String(hour),
             minute: String(minute),
             timeZone: TimeZone.ETC_UTC,
+          });
+          when = `daily at ${at} UTC`;
+        } else {
+          schedule = ScheduleExpression.rate(Duration.minutes(trigger.everyMinutes));
+          when = `every ${trigger.everyMinutes} minutes`;
+        }
+        new Schedule(this, trigger.name, {
+          description: `${trigger.name} -> ${spec.name}, ${when}`,
+          schedule,
+          target: new LambdaInvoke(fn, {
+            retryAttempts: 2,
+            deadLetterQueue: this.deadLetterQueue(spec),
+            input: ScheduleTargetInput.fromObject(trigger.input ?? {}),
           }),
-          target: new LambdaInvoke(fn, { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue(spec) }),
         });
-        this.acknowledgeSchedulerRole(fn);
       }
+      if (spec.schedules?.length) this.acknowledgeSchedulerRole(fn);
 
       if (spec.events.length > 0) {
         const deadLetters = this.deadLetterQueue(spec);
@@ -178,13 +192,23 @@ export class StatelessStack extends Stack {
   }
 }
 
+/** Secrets by the name the topology uses, and the variable that carries each one's id. */
+function secretsOf(props: StatelessStackProps) {
+  return {
+    writeKey: { secret: props.writeKey, variable: 'WRITE_KEY_SECRET_ID' },
+    adminToken: { secret: props.adminToken, variable: 'ADMIN_TOKEN_SECRET_ID' },
+    offerSecret: { secret: props.offerSecret, variable: 'OFFER_SECRET_ID' },
+  } as const;
+}
+
 function environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
   const environment: Record<string, string> = {};
   if (spec.access.table || spec.access.dueIndex) environment.TABLE_NAME = props.table.tableName;
   if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
-  if (spec.access.secrets?.includes('writeKey')) environment.WRITE_KEY_SECRET_ID = props.writeKey.secretArn;
-  if (spec.access.secrets?.includes('adminToken'))
-    environment.ADMIN_TOKEN_SECRET_ID = props.adminToken.secretArn;
+  for (const name of spec.access.secrets ?? []) {
+    const { secret, variable } = secretsOf(props)[name];
+    environment[variable] = secret.secretArn;
+  }
   if (spec.access.sendEmail) {
     environment.MAIL_FROM = props.sender.mailFrom;
     environment.BRAND_NAME = props.sender.brandName;
@@ -225,8 +249,7 @@ function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackP
     );
   }
   if (spec.access.publishToBus) props.bus.grantPutEventsTo(fn);
-  if (spec.access.secrets?.includes('writeKey')) props.writeKey.grantRead(fn);
-  if (spec.access.secrets?.includes('adminToken')) props.adminToken.grantRead(fn);
+  for (const name of spec.access.secrets ?? []) secretsOf(props)[name].secret.grantRead(fn);
   if (spec.access.sendEmail) {
     const { region, account } = Stack.of(fn);
     fn.addToRolePolicy(

@@ -1,6 +1,6 @@
 /**
  * The local stand-in for EventBridge Scheduler: runs each scheduled function of the topology at
- * its time of day (UTC), like the deployed schedule, for as long as the stack runs.
+ * its time of day (UTC) or every few minutes, like the deployed schedules, while the stack runs.
  */
 import { parseTimeOfDay, type ScheduleTrigger } from '../topology.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
@@ -8,27 +8,29 @@ import type { LocalFunction } from './lambda-runtime.ts';
 export class LocalScheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  /** `overrideAtUtc` (`HH:MM`, or `off`) replaces the topology's time, as CDK context does in AWS. */
+  /**
+   * `overrideAtUtc` (`HH:MM`, or `off`) replaces a daily schedule's time, as CDK context does in
+   * AWS; `off` also stops the frequent ones.
+   */
   schedule(trigger: ScheduleTrigger, target: LocalFunction, overrideAtUtc?: string) {
-    const at = overrideAtUtc ?? trigger.dailyAtUtc;
-    if (at === 'off') return;
+    if (overrideAtUtc === 'off') return;
+    const run = async () => {
+      try {
+        await target.invoke(trigger.input ?? {});
+      } catch (error) {
+        console.error(`schedule ${trigger.name}: ${String(error)}`);
+      }
+    };
     const arm = () => {
-      const timer = setTimeout(
-        async () => {
-          this.timers.delete(timer);
-          try {
-            await target.invoke({
-              source: 'local.scheduler',
-              schedule: trigger.name,
-              time: new Date().toISOString(),
-            });
-          } catch (error) {
-            console.error(`schedule ${trigger.name}: ${String(error)}`);
-          }
-          arm();
-        },
-        millisecondsUntil(at, new Date()),
-      );
+      const wait =
+        'dailyAtUtc' in trigger
+          ? millisecondsUntil(overrideAtUtc ?? trigger.dailyAtUtc, new Date())
+          : trigger.everyMinutes * 60_000;
+      const timer = setTimeout(async () => {
+        this.timers.delete(timer);
+        await run();
+        arm();
+      }, wait);
       timer.unref();
       this.timers.add(timer);
     };

@@ -27,6 +27,7 @@ export interface LocalSettings {
   eventBridgePort: number;
   writeKey: string;
   adminToken: string;
+  offerSecret: string;
   mailFrom: string;
   brandName: string;
   postalAddress: string;
@@ -54,6 +55,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     eventBridgePort: port('EVENTBRIDGE_PORT', 8010),
     writeKey: env.WRITE_KEY ?? 'dev-write-key',
     adminToken: env.ADMIN_TOKEN ?? 'dev-admin-token',
+    offerSecret: env.OFFER_SECRET ?? 'dev-offer-secret',
     mailFrom: env.MAIL_FROM ?? 'Lifecycle Shop <hello@shop.example>',
     brandName: env.BRAND_NAME ?? 'Lifecycle Shop',
     postalAddress: env.POSTAL_ADDRESS ?? '1 Market Street, Springfield, USA',
@@ -210,6 +212,7 @@ function configureEnvironment(
     EVENT_BUS_NAME: RESOURCE_NAMES.bus,
     WRITE_KEY: settings.writeKey,
     ADMIN_TOKEN: settings.adminToken,
+    OFFER_SECRET: settings.offerSecret,
     MAIL_FROM: settings.mailFrom,
     BRAND_NAME: settings.brandName,
     POSTAL_ADDRESS: settings.postalAddress,

@@ -25,3 +25,13 @@ export function secretDigests(value: string | undefined, secretId: string | unde
     return digests;
   };
 }
+
+/** A secret's value, read once per cold start on first use (for secrets used as keys, not compared). */
+export function secretValue(value: string | undefined, secretId: string | undefined, name: string) {
+  const source = secretSource(value, secretId, name);
+  let secret: Promise<string> | undefined;
+  return () => {
+    secret ??= readSecret(source);
+    return secret;
+  };
+}

@@ -1,7 +1,10 @@
 /**
- * Campaign ids and the settings the engine reads. The ids are a public contract: they appear on
- * every email (`X-Campaign-Id`) and in every metric.
+ * Campaigns and the settings the engine reads. The ids are a public contract: they appear on
+ * every email (`X-Campaign-Id`) and in every metric. Settings have defaults (the lifecycle table)
+ * that marketers override; overrides are validated here, with errors that name the field.
  */
+import * as z from 'zod';
+
 export const CAMPAIGN_IDS = [
   'welcome-kit',
   'second-purchase-nudge',
@@ -20,32 +23,95 @@ export function isCampaignId(value: string): value is CampaignId {
 /** What an event means to the lifecycle, whatever the site calls it. */
 export type Meaning = 'order' | 'refund' | 'visit';
 
-export interface CampaignSettings {
-  enabled: boolean;
-  /** `service` mail (feedback after a refund) is not promotional; everything else is `marketing`. */
-  category: 'marketing' | 'service';
+const days = (max: number) =>
+  z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(max);
+
+export const offerSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** Shown in the email next to the code, e.g. "10% off your next order". */
+  description: z.string().trim().min(1).max(200),
+  /** Codes look like PREFIX-7K3F9Q2M. */
+  prefix: z.string().regex(/^[A-Z0-9]{2,12}$/, 'must be 2 to 12 capital letters or digits'),
+});
+export type OfferSettings = z.infer<typeof offerSchema>;
+
+/** Fields every campaign has. */
+const commonShape = {
+  enabled: z.boolean(),
+  /** `service` mail is exempt from caps, quiet hours and marketing opt-outs; `marketing` is not. */
+  category: z.enum(['marketing', 'service']),
   /** Name of the template the campaign renders. */
-  template: string;
+  template: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a template name (a-z, 0-9, -)'),
   /** How long after the email an order (or, for re-engagement, a visit) counts as its conversion. */
-  conversionWindowDays: number;
+  conversionWindowDays: days(365),
+  /** This share of eligible customers is held out (recorded, not sent), to measure the uplift. */
+  holdoutPercent: z.number().min(0, 'must be between 0 and 50').max(50, 'must be between 0 and 50'),
+};
+
+/** Each campaign's own thresholds: the numbers of the lifecycle table. */
+const campaignShapes = {
+  'welcome-kit': { ...commonShape, offer: offerSchema.optional() },
+  'second-purchase-nudge': { ...commonShape, afterDays: days(365), offer: offerSchema.optional() },
+  'loyalty-reward': {
+    ...commonShape,
+    orderCount: z.number().int().min(2, 'must be at least 2').max(1000),
+    offer: offerSchema.optional(),
+  },
+  'feedback-request': commonShape,
+  're-engagement': {
+    ...commonShape,
+    minVisitDays: z.number().int().min(2, 'must be at least 2').max(365),
+    minQuietDays: days(365),
+    gapMultiplier: z.number().min(1, 'must be at least 1').max(20),
+  },
+  'win-back': { ...commonShape, afterDays: days(730), offer: offerSchema.optional() },
+  farewell: { ...commonShape, afterDays: days(365) },
+} as const;
+
+export const campaignSchemas = Object.fromEntries(
+  Object.entries(campaignShapes).map(([id, shape]) => [id, z.strictObject(shape)]),
+) as { [K in CampaignId]: z.ZodObject<(typeof campaignShapes)[K]> };
+
+export type CampaignSettingsOf<K extends CampaignId> = z.infer<(typeof campaignSchemas)[K]>;
+export type CampaignsSettings = { [K in CampaignId]: CampaignSettingsOf<K> };
+export type CampaignSettings = CampaignSettingsOf<CampaignId>;
+
+/** The contact policy: how often, and when, marketing may reach a customer. */
+export const policySchema = z.strictObject({
+  caps: z.strictObject({
+    perDay: z.number().int().min(1, 'must be at least 1').max(50),
+    perWeek: z.number().int().min(1, 'must be at least 1').max(100),
+  }),
+  quietHours: z.strictObject({
+    enabled: z.boolean(),
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+    end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+    /** The sender's time zone, for customers who did not tell us theirs. */
+    defaultTimezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+  }),
+  /** After a refund or a complaint, no promotional email for this many days. */
+  cooldownDays: z.number().int().min(0).max(365),
+  /** Traits the site sends beyond Segment's own, which templates may use by name. */
+  customTraits: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a trait name')).max(200),
+});
+export type ContactPolicy = z.infer<typeof policySchema>;
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** The numbers of the lifecycle table; marketers can change them, these are the defaults. */
-export interface LifecycleRules {
-  /** second-purchase-nudge: days after the first order, if there is still only one. */
-  nudgeAfterDays: number;
-  /** loyalty-reward: the order that earns it. */
-  loyaltyOrderCount: number;
-  /** re-engagement: visit days a customer without orders needs before a lapse counts. */
-  reengagementMinVisitDays: number;
-  /** re-engagement: the quiet period is max(this many days, multiplier x median gap between visit days). */
-  reengagementMinQuietDays: number;
-  reengagementGapMultiplier: number;
-  /** win-back: days without an order or a visit, for a customer with at least one order. */
-  winBackAfterDays: number;
-  /** farewell: days after the win-back with no order since. */
-  farewellAfterDays: number;
-}
+/** Makes the offer code of one occurrence of a campaign for one customer (unique, unguessable). */
+export type OfferCodeMaker = (
+  customerId: string,
+  campaignId: CampaignId,
+  occurrence: number,
+  prefix: string,
+) => string;
 
 export interface EngineSettings {
   /** An event-triggered email is only sent while the event is younger than this when received. */
@@ -54,8 +120,9 @@ export interface EngineSettings {
   staleTimerDays: number;
   /** Track event names mapped onto lifecycle meanings (Segment's e-commerce names are built in). */
   eventMeanings: Record<string, Meaning>;
-  rules: LifecycleRules;
-  campaigns: Record<CampaignId, CampaignSettings>;
+  campaigns: CampaignsSettings;
+  policy: ContactPolicy;
+  offerCodes: OfferCodeMaker;
 }
 
 export const DEFAULT_EVENT_MEANINGS: Record<string, Meaning> = {
@@ -64,34 +131,47 @@ export const DEFAULT_EVENT_MEANINGS: Record<string, Meaning> = {
   'Page Viewed': 'visit',
 };
 
-export function defaultSettings(): EngineSettings {
-  const campaign = (id: CampaignId, conversionWindowDays = 14): CampaignSettings => ({
+export function defaultCampaigns(): CampaignsSettings {
+  const common = (id: CampaignId, conversionWindowDays = 14) => ({
     enabled: true,
-    category: 'marketing',
+    category: 'marketing' as const,
     template: id,
     conversionWindowDays,
+    holdoutPercent: 0,
+  });
+  const offer = (description: string, prefix: string): OfferSettings => ({
+    enabled: true,
+    description,
+    prefix,
   });
   return {
-    freshnessHours: 48,
-    staleTimerDays: 7,
-    eventMeanings: { ...DEFAULT_EVENT_MEANINGS },
-    rules: {
-      nudgeAfterDays: 60,
-      loyaltyOrderCount: 5,
-      reengagementMinVisitDays: 3,
-      reengagementMinQuietDays: 7,
-      reengagementGapMultiplier: 3,
-      winBackAfterDays: 90,
-      farewellAfterDays: 30,
+    'welcome-kit': { ...common('welcome-kit', 60), offer: offer('10% off your second order', 'THANKS') },
+    'second-purchase-nudge': {
+      ...common('second-purchase-nudge'),
+      afterDays: 60,
+      offer: offer('15% off your next order, for the next two weeks', 'AGAIN'),
     },
-    campaigns: {
-      'welcome-kit': campaign('welcome-kit', 60),
-      'second-purchase-nudge': campaign('second-purchase-nudge'),
-      're-engagement': campaign('re-engagement'),
-      'win-back': campaign('win-back'),
-      farewell: campaign('farewell'),
-      'feedback-request': { ...campaign('feedback-request'), category: 'service' },
-      'loyalty-reward': campaign('loyalty-reward'),
+    'loyalty-reward': {
+      ...common('loyalty-reward'),
+      orderCount: 5,
+      offer: offer('A gift with your next order', 'LOYAL'),
     },
+    'feedback-request': { ...common('feedback-request'), category: 'service' },
+    're-engagement': { ...common('re-engagement'), minVisitDays: 3, minQuietDays: 7, gapMultiplier: 3 },
+    'win-back': {
+      ...common('win-back'),
+      afterDays: 90,
+      offer: offer('20% off, because we would like you back', 'WELCOMEBACK'),
+    },
+    farewell: { ...common('farewell'), afterDays: 30 },
+  };
+}
+
+export function defaultPolicy(): ContactPolicy {
+  return {
+    caps: { perDay: 1, perWeek: 3 },
+    quietHours: { enabled: true, start: '21:00', end: '08:00', defaultTimezone: 'UTC' },
+    cooldownDays: 14,
+    customTraits: [],
   };
 }

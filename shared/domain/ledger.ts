@@ -2,9 +2,10 @@
  * The message ledger: one entry per campaign occurrence per customer. An entry is written when
  * the engine decides (queued, or skipped with the reason), and send-message moves it on:
  *
- *   queued -> claimed -> sending -> sent
- *                    \-> skipped | failed        (decided before SES was called)
+ *   queued | deferred (until sendAt) -> claimed -> sending -> sent
+ *                                              \-> skipped | failed   (decided before SES was called)
  *   sending (found again after a crash) -> unknown   (never retried: SES may have accepted it)
+ *   held-out: decided, recorded for the uplift measurement, never sent
  *
  * A claim is a lease: a copy of the request that finds a live lease backs off and retries later;
  * one that finds an expired lease (the owner crashed before calling SES) takes over.
@@ -12,8 +13,8 @@
 import type { CampaignId } from './campaigns.ts';
 import type { MessageEffect } from './lifecycle.ts';
 
-export const FINAL_STATUSES = ['sent', 'skipped', 'failed', 'unknown'] as const;
-export type LedgerStatus = 'queued' | 'claimed' | 'sending' | (typeof FINAL_STATUSES)[number];
+export const FINAL_STATUSES = ['sent', 'skipped', 'failed', 'unknown', 'held-out'] as const;
+export type LedgerStatus = 'queued' | 'deferred' | 'claimed' | 'sending' | (typeof FINAL_STATUSES)[number];
 
 export interface LedgerEvent {
   status: LedgerStatus;
@@ -30,6 +31,11 @@ export interface LedgerEntry {
   triggeredBy: string;
   triggeredAt: string;
   decidedAt: string;
+  /** A deferred message may go from this time on. */
+  sendAt?: string;
+  offerCode?: string;
+  /** Which variant of the template was sent (0 when it has none). */
+  variant?: number;
   claimToken?: string;
   claimedUntil?: string;
   recipient?: string;
@@ -60,5 +66,7 @@ export function ledgerEntryFor(customerId: string, effect: MessageEffect): Ledge
     ],
   };
   if (effect.reason) entry.reason = effect.reason;
+  if (effect.sendAt) entry.sendAt = effect.sendAt;
+  if (effect.offerCode) entry.offerCode = effect.offerCode;
   return entry;
 }

@@ -18,6 +18,15 @@
  */
 import type { CampaignId, EngineSettings, Meaning } from './campaigns.ts';
 import {
+  earliestSendTime,
+  holdoutBucket,
+  recentMarketing,
+  relationshipAllows,
+  relationshipOf,
+} from './contact-policy.ts';
+import { sameCode } from './offers.ts';
+import {
+  type CampaignHistory,
   DAY_MS,
   dayOf,
   earlier,
@@ -41,7 +50,11 @@ export type EngineInput =
   /** A sweep found the customer due: fire every timer due at or before `now`. */
   | { kind: 'timers'; messageId: string; now: string };
 
-export type MessageStatus = 'queued' | 'skipped';
+/**
+ * queued: goes now; deferred: goes at `sendAt` (caps, quiet hours, cool-down); held-out: the
+ * customer is in the campaign's holdout, recorded but not sent; skipped: not sent, and why.
+ */
+export type MessageStatus = 'queued' | 'deferred' | 'held-out' | 'skipped';
 
 /** A decision to send (or, with the reason, not to send) one occurrence of a campaign. */
 export interface MessageEffect {
@@ -56,6 +69,10 @@ export interface MessageEffect {
   triggeredAt: string;
   /** The engine's "now" when it decided. */
   decidedAt: string;
+  /** For a deferred message: when it may go. */
+  sendAt?: string;
+  /** The customer's own code, for campaigns that carry an offer. */
+  offerCode?: string;
 }
 
 export interface StageEffect {
@@ -185,6 +202,10 @@ function applyEvent(
   };
   const traits = { ...contextTraits(event), ...(event.type === 'identify' ? event.traits : undefined) };
   if (Object.keys(traits).length > 0) profile = withTraits(profile, traits, event.timestamp);
+  const deviceTimezone = event.context?.timezone;
+  if (typeof deviceTimezone === 'string' && (!profile.timezoneAt || profile.timezoneAt <= event.timestamp)) {
+    profile = { ...profile, timezone: deviceTimezone, timezoneAt: event.timestamp };
+  }
   if (
     event.anonymousId &&
     event.anonymousId !== profile.id &&
@@ -241,6 +262,7 @@ function applyOrder(
   // an earlier report of it corrects its time.
   if (!isNew) return next;
 
+  next = couponConversion(next, order, trigger, effects);
   const wasQuiet = next.stage === 'deterioration' || next.stage === 'termination';
   if (wasQuiet) {
     // Any order ends a lapse: the customer is back, and the win-back worked.
@@ -277,7 +299,10 @@ function applyOrder(
   if (orders.length === 1 && next.campaigns['welcome-kit'] === undefined) {
     next = decideMessage(next, 'welcome-kit', trigger, settings, effects);
   }
-  if (orders.length === settings.rules.loyaltyOrderCount && next.campaigns['loyalty-reward'] === undefined) {
+  if (
+    orders.length === settings.campaigns['loyalty-reward'].orderCount &&
+    next.campaigns['loyalty-reward'] === undefined
+  ) {
     next = decideMessage(next, 'loyalty-reward', trigger, settings, effects);
   }
   return next;
@@ -392,32 +417,91 @@ function decideMessage(
   effects: Effect[],
   forcedReason?: string,
 ): Profile {
-  const history = profile.campaigns[campaignId];
-  const occurrence = (history?.count ?? 0) + 1;
-  const reason = forcedReason ?? reasonNotToSend(campaignId, trigger, settings);
-  const status: MessageStatus = reason ? 'skipped' : 'queued';
+  const campaign = settings.campaigns[campaignId];
+  const occurrence = (profile.campaigns[campaignId]?.count ?? 0) + 1;
+  const verdict = forcedReason
+    ? { status: 'skipped' as const, reason: forcedReason }
+    : judge(profile, campaignId, trigger, settings);
+  const offer = 'offer' in campaign ? campaign.offer : undefined;
+  const offerCode =
+    offer?.enabled && verdict.status !== 'skipped'
+      ? settings.offerCodes(profile.id, campaignId, occurrence, offer.prefix)
+      : undefined;
   effects.push({
     type: 'message',
     campaignId,
     occurrence,
-    status,
-    ...(reason ? { reason } : {}),
+    status: verdict.status,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
     triggeredBy: trigger.id,
     triggeredAt: trigger.at,
     decidedAt: trigger.now,
+    ...(verdict.sendAt ? { sendAt: verdict.sendAt } : {}),
+    ...(offerCode ? { offerCode } : {}),
   });
+  const goes = verdict.status === 'queued' || verdict.status === 'deferred';
+  const marketingLog =
+    goes && campaign.category === 'marketing'
+      ? recentMarketing([...profile.marketingLog, verdict.sendAt ?? trigger.now], trigger.now)
+      : recentMarketing(profile.marketingLog, trigger.now);
   return {
     ...profile,
+    marketingLog,
     campaigns: {
       ...profile.campaigns,
-      [campaignId]: { count: occurrence, lastAt: trigger.now, lastStatus: status },
+      [campaignId]: {
+        count: occurrence,
+        lastAt: trigger.now,
+        lastStatus: verdict.status,
+        ...(offerCode ? { offerCode } : {}),
+      },
     },
   };
 }
 
-function reasonNotToSend(campaignId: CampaignId, trigger: Trigger, settings: EngineSettings) {
-  if (!settings.campaigns[campaignId].enabled) return 'campaign disabled';
-  const lateMs = Date.parse(trigger.now) - Date.parse(trigger.at);
+/**
+ * The contact policy's verdict, in this order: switched off, not for this relationship, stale,
+ * held out, then (marketing only) cool-down, caps and quiet hours, which defer the email, or drop
+ * it with the reason when it would be stale by the time it may go.
+ */
+function judge(
+  profile: Profile,
+  campaignId: CampaignId,
+  trigger: Trigger,
+  settings: EngineSettings,
+): { status: MessageStatus; reason?: string; sendAt?: string } {
+  const campaign = settings.campaigns[campaignId];
+  if (!campaign.enabled) return { status: 'skipped', reason: 'campaign disabled' };
+  const relationship = relationshipOf(profile);
+  if (!relationshipAllows(relationship, campaignId, campaign.category)) {
+    return {
+      status: 'skipped',
+      reason: `relationship "${relationship}": only the welcome kit and service emails`,
+    };
+  }
+  const stale = staleness(trigger, trigger.now, settings);
+  if (stale) return { status: 'skipped', reason: stale };
+  if (holdoutBucket(profile.id, campaignId) < campaign.holdoutPercent) {
+    return {
+      status: 'held-out',
+      reason: `holdout: ${campaign.holdoutPercent}% of customers do not receive this campaign`,
+    };
+  }
+  if (campaign.category === 'service') return { status: 'queued' };
+  const window = earliestSendTime(profile, trigger.now, settings.policy);
+  if (window.at === trigger.now) return { status: 'queued' };
+  const staleThen = staleness(trigger, window.at, settings);
+  if (staleThen)
+    return {
+      status: 'skipped',
+      reason: `${window.reasons.join('; ')}: it would be ${staleThen.replace(/^stale: /, '')} by ${window.at}`,
+    };
+  return { status: 'deferred', reason: window.reasons.join('; '), sendAt: window.at };
+}
+
+/** Why a message sent at `at` would be stale, or undefined when it would not. */
+function staleness(trigger: Trigger, at: string, settings: EngineSettings) {
+  const lateMs = Date.parse(at) - Date.parse(trigger.at);
   if (trigger.kind === 'event' && lateMs > settings.freshnessHours * HOUR_MS) {
     return `stale: the event is ${Math.floor(lateMs / HOUR_MS)} hours old (limit ${settings.freshnessHours})`;
   }
@@ -438,7 +522,7 @@ function convert(
   let next = profile;
   for (const campaignId of campaigns) {
     const history = next.campaigns[campaignId];
-    if (!history?.lastAt || history.lastStatus !== 'queued' || history.lastConvertedAt) continue;
+    if (!history?.lastAt || !reached(history.lastStatus) || history.lastConvertedAt) continue;
     const sinceMs = Date.parse(trigger.at) - Date.parse(history.lastAt);
     if (sinceMs < 0 || sinceMs > settings.campaigns[campaignId].conversionWindowDays * DAY_MS) continue;
     effects.push({
@@ -456,10 +540,35 @@ function convert(
   return next;
 }
 
+/** Messages that count for conversion: those meant to reach the customer, and the held-out ones. */
+function reached(status: CampaignHistory['lastStatus']) {
+  return status === 'queued' || status === 'deferred' || status === 'held-out';
+}
+
+/** An order paid with a campaign's offer code converts that campaign's message, whenever it comes. */
+function couponConversion(profile: Profile, order: OrderFact, trigger: Trigger, effects: Effect[]): Profile {
+  if (!order.coupon) return profile;
+  for (const [campaignId, history] of Object.entries(profile.campaigns) as [CampaignId, CampaignHistory][]) {
+    if (!history.offerCode || !sameCode(history.offerCode, order.coupon) || history.lastConvertedAt) continue;
+    effects.push({
+      type: 'conversion',
+      campaignId,
+      occurrence: history.count,
+      at: trigger.at,
+      by: trigger.id,
+    });
+    return {
+      ...profile,
+      campaigns: { ...profile.campaigns, [campaignId]: { ...history, lastConvertedAt: trigger.at } },
+    };
+  }
+  return profile;
+}
+
 /** Any order from deterioration or termination converts the win-back that preceded it. */
 function winBackConversion(profile: Profile, trigger: Trigger, effects: Effect[]): Profile {
   const history = profile.campaigns['win-back'];
-  if (!history?.lastAt || history.lastStatus !== 'queued' || history.lastConvertedAt) return profile;
+  if (!history?.lastAt || !reached(history.lastStatus) || history.lastConvertedAt) return profile;
   if (trigger.at < history.lastAt) return profile;
   effects.push({
     type: 'conversion',

@@ -28,8 +28,10 @@ export interface CampaignHistory {
   count: number;
   /** When the latest occurrence was decided (the engine's "now" then). */
   lastAt?: string;
-  /** Whether the latest occurrence was meant to reach the customer (`queued`) or not (`skipped`). */
-  lastStatus?: 'queued' | 'skipped';
+  /** What was decided for the latest occurrence. */
+  lastStatus?: 'queued' | 'deferred' | 'held-out' | 'skipped';
+  /** The offer code the latest occurrence carried, so a coupon can be traced back to it. */
+  offerCode?: string;
   /** When an order (or visit) converted the latest occurrence. */
   lastConvertedAt?: string;
   /** re-engagement: the last visit of the lapse it was decided for (once per lapse). */
@@ -57,6 +59,13 @@ export interface Profile {
   orders: OrderFact[];
   refunds: RefundFact[];
   campaigns: Partial<Record<CampaignId, CampaignHistory>>;
+  /** When marketing emails went (or are scheduled to go) in the last 7 days, for the caps. */
+  marketingLog: string[];
+  /** The time zone the customer's device reported (`context.timezone`), and when. */
+  timezone?: string;
+  timezoneAt?: string;
+  /** The last spam complaint (SES feedback): no promotional email during the cool-down after it. */
+  lastComplaintAt?: string;
   /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
   nextDueAt?: string;
 }
@@ -86,6 +95,7 @@ export function newProfile(id: string, at: string): Profile {
     orders: [],
     refunds: [],
     campaigns: {},
+    marketingLog: [],
   };
 }
 

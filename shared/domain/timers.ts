@@ -16,14 +16,17 @@ export interface Timer {
 }
 
 export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
-  const { rules } = settings;
+  const { campaigns } = settings;
   const timers: Timer[] = [];
   const [firstOrder] = profile.orders;
   const lastOrder = profile.orders.at(-1);
 
   // second-purchase-nudge: N days after the first order, while it is still the only one.
   if (firstOrder && profile.orders.length === 1 && !profile.campaigns['second-purchase-nudge']) {
-    timers.push({ kind: 'second-purchase-nudge', dueAt: addDays(firstOrder.at, rules.nudgeAfterDays) });
+    timers.push({
+      kind: 'second-purchase-nudge',
+      dueAt: addDays(firstOrder.at, campaigns['second-purchase-nudge'].afterDays),
+    });
   }
 
   // re-engagement: a regular visitor without orders stops coming; once per lapse.
@@ -31,25 +34,23 @@ export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
   if (
     profile.orders.length === 0 &&
     lastVisit &&
-    profile.visitDays.length >= rules.reengagementMinVisitDays &&
+    profile.visitDays.length >= campaigns['re-engagement'].minVisitDays &&
     profile.campaigns['re-engagement']?.lapse !== lastVisit
   ) {
-    const quietDays = Math.max(
-      rules.reengagementMinQuietDays,
-      rules.reengagementGapMultiplier * medianGap(profile.visitDays),
-    );
+    const { minQuietDays, gapMultiplier } = campaigns['re-engagement'];
+    const quietDays = Math.max(minQuietDays, gapMultiplier * medianGap(profile.visitDays));
     timers.push({ kind: 're-engagement', dueAt: addDays(lastVisit, quietDays) });
   }
 
   // win-back: a customer who has ordered shows no order and no visit for N days.
   if (lastOrder && profile.stage !== 'deterioration' && profile.stage !== 'termination') {
     const lastActivity = lastVisit ? later(lastOrder.at, lastVisit) : lastOrder.at;
-    timers.push({ kind: 'win-back', dueAt: addDays(lastActivity, rules.winBackAfterDays) });
+    timers.push({ kind: 'win-back', dueAt: addDays(lastActivity, campaigns['win-back'].afterDays) });
   }
 
   // farewell: N days after the win-back (the move to deterioration) with no order since.
   if (profile.stage === 'deterioration') {
-    timers.push({ kind: 'farewell', dueAt: addDays(profile.stageChangedAt, rules.farewellAfterDays) });
+    timers.push({ kind: 'farewell', dueAt: addDays(profile.stageChangedAt, campaigns.farewell.afterDays) });
   }
 
   return timers.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));

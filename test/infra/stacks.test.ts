@@ -45,10 +45,10 @@ describe('stateful stack', () => {
     });
   });
 
-  it('has the event bus with an archive, and generated secrets for the write key and admin token', () => {
+  it('has the event bus with an archive, and generated secrets for the write key, admin token and offer codes', () => {
     stateful.resourceCountIs('AWS::Events::EventBus', 1);
     stateful.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 90 });
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 3);
     stateful.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
     });
@@ -178,8 +178,8 @@ describe('stateless stack', () => {
       expect.arrayContaining(['events:PutEvents', 'secretsmanager:GetSecretValue']),
     );
     expect(actionsOf('IngestRole').some((action: string) => action.startsWith('dynamodb:'))).toBe(false);
-    expect(actionsOf('AdminRole')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
-    expect(actionsOf('AdminRole')).not.toContain('dynamodb:PutItem');
+    expect(actionsOf('AdminRole')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail']));
+    expect(actionsOf('SweepRole').some((action: string) => action.startsWith('dynamodb:') && action !== 'dynamodb:Query')).toBe(false);
     expect(actionsOf('SendMessageRole')).toContain('ses:SendEmail');
     expect(actionsOf('ApplyEventRole')).not.toContain('ses:SendEmail');
     const everything = policies.flatMap(([, policy]) =>

@@ -98,6 +98,17 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex {
     yield { customers, itemsRead: customers.length };
   }
 
+  async *deferred(now: string) {
+    const messages = [...this.messages.values()]
+      .filter((entry) => entry.status === 'deferred' && entry.sendAt && entry.sendAt <= now)
+      .map((entry) => ({
+        customerId: entry.customerId,
+        campaignId: entry.campaignId,
+        occurrence: entry.occurrence,
+      }));
+    yield { messages, itemsRead: messages.length };
+  }
+
   profile(id: string): Profile | undefined {
     const stored = this.customers.get(id);
     return stored?.kind === 'profile' ? clone(stored.profile) : undefined;

@@ -38,7 +38,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       const world = await newScenario();
       const c = customer();
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0, 1))]);
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
       expect((await world.profile(c.id)).stage).toBe('buildup');
     });
 
@@ -47,9 +47,9 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       const c = customer();
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       await world.sweep(day(59));
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
       await world.sweep(day(61));
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued', 'second-purchase-nudge:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent', 'second-purchase-nudge:sent']);
       expect((await world.profile(c.id)).stage).toBe('buildup');
       const again = await world.sweep(day(61));
       expect(again.due).toBe(0);
@@ -62,7 +62,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       await world.events(c.id, [c.order('o2', day(30))]);
       await world.sweep(day(61));
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
       const [welcome] = await world.ledger(c.id);
       expect(welcome?.convertedAt).toBe(day(30));
       expect((await world.profile(c.id)).stage).toBe('continuation');
@@ -92,10 +92,10 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.events(c.id, [c.identify(day(0))]);
       for (const [index, at] of [0, 10, 20, 30].entries())
         await world.events(c.id, [c.order(`o${index}`, day(at))]);
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
       await world.events(c.id, [c.order('o4', day(40))]);
       await world.events(c.id, [c.order('o5', day(50))]);
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued', 'loyalty-reward:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent', 'loyalty-reward:sent']);
       expect((await world.profile(c.id)).stage).toBe('continuation');
     });
 
@@ -104,7 +104,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       const c = customer();
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       await world.events(c.id, [c.refund('o1', day(3))]);
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued', 'feedback-request:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent', 'feedback-request:sent']);
       expect(summarize(await world.profile(c.id))).toMatchObject({ refundCount: 1, refundTotal: 25 });
     });
 
@@ -115,13 +115,13 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.sweep(day(10));
       expect(await world.emails(c.id)).toEqual([]);
       await world.sweep(day(12)); // quiet for max(7 days, 3 x median gap of 2 days) after day 4
-      expect(await world.emails(c.id)).toEqual(['re-engagement:queued']);
+      expect(await world.emails(c.id)).toEqual(['re-engagement:sent']);
       await world.sweep(day(18));
-      expect(await world.emails(c.id)).toEqual(['re-engagement:queued']);
+      expect(await world.emails(c.id)).toEqual(['re-engagement:sent']);
       await world.events(c.id, [c.visit(day(20))]);
       expect((await world.ledger(c.id))[0]?.convertedAt).toBe(day(20));
       await world.sweep(day(28));
-      expect(await world.emails(c.id)).toEqual(['re-engagement:queued', 're-engagement:queued']);
+      expect(await world.emails(c.id)).toEqual(['re-engagement:sent', 're-engagement:sent']);
     });
 
     it('re-engagement needs three visit days and no orders', async () => {
@@ -143,7 +143,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       ]);
       await world.sweep(day(30));
       expect(await world.emails(twoDays.id)).toEqual([]);
-      expect(await world.emails(buyer.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(buyer.id)).toEqual(['welcome-kit:sent']);
     });
 
     it('win-back after 90 quiet days (deterioration), farewell 30 days later (termination)', async () => {
@@ -153,17 +153,17 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.sweep(day(61));
       await world.sweep(day(91));
       expect(await world.emails(c.id)).toEqual([
-        'welcome-kit:queued',
-        'second-purchase-nudge:queued',
-        'win-back:queued',
+        'welcome-kit:sent',
+        'second-purchase-nudge:sent',
+        'win-back:sent',
       ]);
       expect(await world.profile(c.id)).toMatchObject({ stage: 'deterioration', stageChangedAt: day(90) });
       await world.sweep(day(122));
       expect(await world.emails(c.id)).toEqual([
-        'welcome-kit:queued',
-        'second-purchase-nudge:queued',
-        'win-back:queued',
-        'farewell:queued',
+        'welcome-kit:sent',
+        'second-purchase-nudge:sent',
+        'win-back:sent',
+        'farewell:sent',
       ]);
       expect(await world.profile(c.id)).toMatchObject({ stage: 'termination', stageChangedAt: day(120) });
     });
@@ -174,9 +174,9 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0)), c.order('o2', day(1))]);
       await world.events(c.id, [c.visit(day(80))]);
       await world.sweep(day(91));
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
       await world.sweep(day(171));
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:queued', 'win-back:queued']);
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent', 'win-back:sent']);
     });
 
     it('an order from deterioration or termination brings the customer back and converts the win-back', async () => {
@@ -195,11 +195,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       ).toBe(day(100));
       // And the next lapse gets its own win-back.
       await world.sweep(day(191));
-      expect(await world.emails(back.id)).toEqual([
-        'welcome-kit:queued',
-        'win-back:queued',
-        'win-back:queued',
-      ]);
+      expect(await world.emails(back.id)).toEqual(['welcome-kit:sent', 'win-back:sent', 'win-back:sent']);
 
       const ended = customer();
       await world.events(ended.id, [
@@ -224,7 +220,7 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       await world.sweep(day(100)); // the first sweep in 100 days
       const ledger = await world.ledger(c.id);
       expect(ledger.map((entry) => [entry.campaignId, entry.status, entry.reason])).toEqual([
-        ['welcome-kit', 'queued', undefined],
+        ['welcome-kit', 'sent', undefined],
         ['second-purchase-nudge', 'skipped', 'stale: the timer fired 40 days after it fell due (limit 7)'],
         ['win-back', 'skipped', 'stale: the timer fired 10 days after it fell due (limit 7)'],
       ]);

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import type { StackInfo } from './stack.ts';
+import { daytimeZone, type StackInfo } from './stack.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -71,6 +71,14 @@ export default async function setup(project: TestProject) {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  // Tests run at any hour; the quiet hours of the sender's default time zone must not decide
+  // whether an email goes out now. Tests of quiet hours give their customers a time zone.
+  const policy = await fetch(`${info.api}/admin/contact-policy`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${info.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ quietHours: { defaultTimezone: daytimeZone() } }),
+  });
+  if (!policy.ok) throw new Error(`could not set the contact policy: ${policy.status} ${await policy.text()}`);
   project.provide('stack', info);
 
   return async () => {

@@ -1,14 +1,20 @@
 /**
- * Timelines for single customers through the real engine, the real apply and sweep use cases,
- * and a store (DynamoDB Local in integration tests, the in-memory one in unit tests). The bus is
- * synchronous here: a sweep's Timer Due is applied before the sweep returns.
+ * Timelines for single customers through the real engine and the real apply, sweep and send use
+ * cases, on a store (DynamoDB Local in integration tests, the in-memory one in unit tests). The
+ * bus is synchronous and the clock simulated: a sweep's timers are applied, and the messages they
+ * queue are sent (to a recording mailer), before the sweep returns.
  */
 import { applyCustomerEvents, applyTimers } from '../../functions/apply-event/apply.ts';
+import { sendMessage } from '../../functions/send-message/send.ts';
 import { sweep } from '../../functions/sweep/sweep.ts';
-import { defaultSettings, type EngineSettings } from '../../shared/domain/campaigns.ts';
+import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import type { BusEntry, CustomerStore, DueIndex, EventPublisher, Ledger } from '../../shared/ports.ts';
+import { resolveTemplate } from '../../shared/templates.ts';
+import { RecordingMailer } from './fakes.ts';
 
 export const BASE = Date.parse('2026-01-05T10:00:00.000Z');
 
@@ -17,41 +23,111 @@ export function day(days: number, hours = 0): string {
   return new Date(BASE + days * 86_400_000 + hours * 3_600_000).toISOString();
 }
 
+/** No template store: every campaign sends its built-in default. */
+const builtInOnly = {
+  list: async () => [],
+  summary: async () => undefined,
+  get: async () => undefined,
+  versions: async () => [],
+  save: async () => {
+    throw new Error('read-only');
+  },
+  publish: async () => false,
+  delete: async () => false,
+};
+
 export class Scenario {
   readonly published: BusEntry[] = [];
+  readonly mailer = new RecordingMailer();
+  /** The simulated clock: the latest time an event was received or a sweep ran. */
+  now = new Date(BASE).toISOString();
+  /** When false, message requests wait in `outbox` until the next sweep (or `flush()`). */
+  autoSend = true;
+  private readonly outbox: BusEntry[] = [];
   private readonly bus: EventPublisher;
+  private tokens = 0;
+  private sweeping = false;
 
   constructor(
     private readonly store: CustomerStore,
     private readonly ledgerStore: Ledger,
     private readonly dueIndex: DueIndex,
-    readonly settings: EngineSettings = defaultSettings(),
+    public settings: EngineSettings = defaultSettings(),
   ) {
     this.bus = {
       publish: async (entries) => {
         this.published.push(...entries);
         for (const entry of entries) {
-          if (entry.detailType === TimerDue.detailType)
-            await applyTimers(TimerDue.schema.parse(entry.detail), this.deps());
+          if (entry.detailType === TimerDue.detailType) {
+            await applyTimers(TimerDue.schema.parse(entry.detail), this.applyDeps());
+          } else if (entry.detailType === MessageRequested.detailType) {
+            if (this.autoSend) await this.send(entry);
+            else this.outbox.push(entry);
+          }
         }
       },
     };
   }
 
-  private deps() {
+  private applyDeps() {
     return { store: this.store, publisher: this.bus, settings: async () => this.settings };
+  }
+
+  /**
+   * Sends one requested message the way send-message would right after it was decided: at the
+   * sweep's time when a sweep dispatched it, else at the time it was decided.
+   */
+  private async send(entry: BusEntry) {
+    const request = MessageRequested.schema.parse(entry.detail);
+    const decided = (await this.ledgerStore.get(request))?.decidedAt;
+    const at = this.sweeping || !decided ? this.now : decided;
+    await sendMessage(request, this.sendDeps(at));
+  }
+
+  private sendDeps(at: string) {
+    return {
+      ledger: this.ledgerStore,
+      customers: this.store,
+      mailer: this.mailer,
+      settings: async () => this.settings,
+      template: (name: string) => resolveTemplate(builtInOnly, name),
+      sender: { from: 'Shop <hello@shop.example>', brandName: 'Shop', postalAddress: '1 Main St' },
+      now: () => new Date(at),
+      newToken: () => `token-${++this.tokens}`,
+    };
   }
 
   /** Applies events as ingest would deliver them, each received at its own time unless given. */
   async events(customerKey: string, events: CustomerEvent[]) {
-    return applyCustomerEvents({ version: 1, customerKey, events }, this.deps());
+    const outcome = await applyCustomerEvents({ version: 1, customerKey, events }, this.applyDeps());
+    const latest = events
+      .map((event) => event.receivedAt)
+      .sort()
+      .at(-1);
+    if (latest && latest > this.now) this.now = latest;
+    return outcome;
   }
 
+  /** Sends the message requests waiting in the outbox. */
+  async flush() {
+    for (const entry of this.outbox.splice(0)) await this.send(entry);
+  }
+
+  /** The nightly sweep as of `now`: timers fire, and deferred messages whose time has come go. */
   async sweep(now: string) {
-    return sweep(new Date(now), { dueIndex: this.dueIndex, publisher: this.bus });
+    await this.flush();
+    this.now = now;
+    this.sweeping = true;
+    try {
+      const result = await sweep(new Date(now), { dueIndex: this.dueIndex, publisher: this.bus });
+      await this.flush();
+      return result;
+    } finally {
+      this.sweeping = false;
+    }
   }
 
-  /** `campaign:status` of every ledger entry of the customer, in decision order. */
+  /** `campaign:status` of every ledger entry of the customer, in the order things happened. */
   async emails(customerId: string) {
     return (await this.ledger(customerId)).map((entry) => `${entry.campaignId}:${entry.status}`);
   }

@@ -96,3 +96,19 @@ export async function eventually<T>(
 export function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A fixed-offset time zone where it is early afternoon right now (Etc/GMT-3 is UTC+3). */
+export function daytimeZone(now = new Date()): string {
+  let offset = 13 - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
+/** A fixed-offset time zone where it is late evening right now (inside the default quiet hours). */
+export function nightZone(now = new Date()): string {
+  let offset = 23 - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}

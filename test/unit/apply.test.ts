@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyCustomerEvents } from '../../functions/apply-event/apply.ts';
-import { defaultSettings } from '../../shared/domain/campaigns.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import { event, identify, order, visit } from '../support/events.ts';
 import { MemoryStore, RecordingPublisher } from '../support/fakes.ts';
 import { BASE, day, Scenario } from '../support/scenario.ts';
@@ -139,13 +139,30 @@ describe('apply-event: delivery order and duplicates do not matter (property)', 
             ...partial,
           });
         }
-        return identify({ plan: item.plan, email: 'p@example.com' }, { ...partial, timestamp });
+        return identify({ plan: item.plan }, { ...partial, timestamp });
       }),
     );
 
+  // The contact policy judges with what is known at decision time (caps: which email came
+  // first; cool-down: whether the refund had arrived yet). This property is about the facts, so
+  // the policy is switched off here; the policy has its own scenarios.
+  const settings = defaultSettings();
+  settings.policy = {
+    ...settings.policy,
+    caps: { perDay: 50, perWeek: 100 },
+    quietHours: { ...settings.policy.quietHours, enabled: false },
+    cooldownDays: 0,
+  };
+
   async function live(delivered: CustomerEvent[][]) {
     const store = new MemoryStore();
-    const world = new Scenario(store, store, store);
+    const world = new Scenario(store, store, store, settings);
+    // The customer is known by email first: whether an address arrives before a send is a race of
+    // its own, outside this property.
+    const known = new Date(BASE - 86_400_000).toISOString();
+    await world.events('u1', [
+      identify({ email: 'p@example.com' }, { messageId: 'known', timestamp: known, receivedAt: known }),
+    ]);
     for (const delivery of delivered) await world.events('u1', delivery);
     // Then months pass: every timer of the lifecycle gets its chance.
     for (const at of [10, 45, 70, 100, 135, 250]) await world.sweep(day(at));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../../shared/domain/campaigns.ts';
 import { decide, type Effect, type MessageEffect, merge } from '../../shared/domain/lifecycle.ts';
 import { newProfile, type Profile, summarize } from '../../shared/domain/profile.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import { identify, order, visit } from '../support/events.ts';
 
 const settings = defaultSettings();

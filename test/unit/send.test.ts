@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetryLaterError, type SendDeps, sendMessage } from '../../functions/send-message/send.ts';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { MemoryStore, RecordingMailer } from '../support/fakes.ts';
@@ -24,11 +25,12 @@ function setup(traits: Record<string, unknown> = { email: 'ada@example.com', fir
     ledger: store,
     customers: store,
     mailer,
+    settings: async () => defaultSettings(),
     template: async (name) => ({
-      content: defaultTemplate(name) ?? { subject: 's', html: 'h' },
+      definition: defaultTemplate(name) ?? { subject: 's', html: 'h' },
       version: 3,
+      source: 'stored',
     }),
-    templateName: (campaignId) => campaignId,
     sender: { from: 'Shop <hello@shop.example>', brandName: 'Shop', postalAddress: '1 Main St' },
     now: () => new Date(clock),
     newToken: () => `token-${++tokens}`,

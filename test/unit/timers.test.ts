@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { millisecondsUntil } from '../../infra/local/scheduler.ts';
 import { DUE_INDEX, dueDay, dueIndexKeys, dueUpTo, shardOf } from '../../shared/adapters/dynamodb/table.ts';
-import { defaultSettings } from '../../shared/domain/campaigns.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import { medianGap, timersOf } from '../../shared/domain/timers.ts';
 
 const settings = defaultSettings();

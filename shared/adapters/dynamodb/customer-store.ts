@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Profile, summarize } from '../../domain/profile.ts';
 import type { AppliedEvent, AppliedKey, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
-import { dueIndexKeys, keys, TABLE_KEYS } from './table.ts';
+import { dueIndexKeys, keys, sendIndexKeys, TABLE_KEYS } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -32,6 +32,10 @@ const PROFILE_FIELDS = [
   'orders',
   'refunds',
   'campaigns',
+  'marketingLog',
+  'timezone',
+  'timezoneAt',
+  'lastComplaintAt',
   'nextDueAt',
 ] as const satisfies readonly (keyof Profile)[];
 
@@ -139,6 +143,10 @@ export class DynamoCustomerStore implements CustomerStore {
               [TABLE_KEYS.sort]: keys.message(entry.campaignId, entry.occurrence),
               entity: 'message',
               ...entry,
+              // A deferred message is listed in the index until it is claimed for sending.
+              ...(entry.status === 'deferred' && entry.sendAt
+                ? sendIndexKeys(entry.customerId, entry.campaignId, entry.occurrence, entry.sendAt)
+                : {}),
             },
             ConditionExpression: 'attribute_not_exists(#sk)',
             ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
@@ -168,11 +176,12 @@ export class DynamoCustomerStore implements CustomerStore {
   }
 }
 
+/** Every item of a partition (optionally only sort keys starting with `sortPrefix`), page by page. */
 export async function queryAll(
   db: DynamoDBDocumentClient,
   tableName: string,
   partition: string,
-  sortPrefix: string,
+  sortPrefix = '',
 ) {
   const items: Item[] = [];
   let startKey: Item | undefined;
@@ -180,9 +189,13 @@ export async function queryAll(
     const page = await db.send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition, '#sk': TABLE_KEYS.sort },
-        ExpressionAttributeValues: { ':pk': partition, ':prefix': sortPrefix },
+        KeyConditionExpression: sortPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: sortPrefix
+          ? { '#pk': TABLE_KEYS.partition, '#sk': TABLE_KEYS.sort }
+          : { '#pk': TABLE_KEYS.partition },
+        ExpressionAttributeValues: sortPrefix
+          ? { ':pk': partition, ':prefix': sortPrefix }
+          : { ':pk': partition },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import type { Ledger, LedgerKey, LedgerUpdate } from '../../ports.ts';
 import { queryAll } from './customer-store.ts';
-import { keys, TABLE_KEYS } from './table.ts';
+import { DUE_INDEX, keys, TABLE_KEYS } from './table.ts';
 
 export class DynamoLedger implements Ledger {
   constructor(
@@ -60,12 +60,17 @@ export class DynamoLedger implements Ledger {
       condition = `(${condition}) OR (#status = :claimed AND #claimedUntil < :leaseEnd)`;
     }
 
+    if (update.leaveIndex) {
+      names['#duePK'] = DUE_INDEX.partition;
+      names['#dueSK'] = DUE_INDEX.sort;
+    }
+    const removal = update.leaveIndex ? ' REMOVE #duePK, #dueSK' : '';
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: itemKey(key),
-          UpdateExpression: `SET ${assignments.join(', ')}`,
+          UpdateExpression: `SET ${assignments.join(', ')}${removal}`,
           ConditionExpression: `attribute_exists(#pk) AND (${condition})`,
           ExpressionAttributeNames: { ...names, '#pk': TABLE_KEYS.partition },
           ExpressionAttributeValues: values,

@@ -55,3 +55,21 @@ export function shardOf(customerId: string): number {
   }
   return (hash >>> 0) % DUE_INDEX.shards;
 }
+
+/** Index keys of a deferred message: the dispatcher reads them when their send time has come. */
+export function sendIndexKeys(
+  customerId: string,
+  campaignId: CampaignId,
+  occurrence: number,
+  sendAt: string,
+) {
+  return {
+    [DUE_INDEX.partition]: `SEND#${String(shardOf(customerId)).padStart(2, '0')}`,
+    [DUE_INDEX.sort]: `${sendAt}#${customerId}#${campaignId}#${occurrence}`,
+  };
+}
+
+/** Deferred messages whose send time is at or before `now` (`$` sorts right after `#`). */
+export function sendUpTo(now: string): string {
+  return `${now}$`;
+}

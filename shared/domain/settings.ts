@@ -1,0 +1,91 @@
+/**
+ * The engine's settings: the defaults of the lifecycle table and the contact policy, with what
+ * marketers stored on top. Updates are validated here and refused with the field named.
+ */
+import type * as z from 'zod';
+import {
+  type CampaignId,
+  type CampaignsSettings,
+  type ContactPolicy,
+  campaignSchemas,
+  DEFAULT_EVENT_MEANINGS,
+  defaultCampaigns,
+  defaultPolicy,
+  type EngineSettings,
+  type Meaning,
+  policySchema,
+} from './campaigns.ts';
+import { offerCodeMaker } from './offers.ts';
+
+/** What is stored: only what marketers changed. */
+export interface StoredSettings {
+  campaigns?: Partial<CampaignsSettings>;
+  policy?: ContactPolicy;
+  eventMeanings?: Record<string, Meaning>;
+}
+
+export function engineSettings(stored: StoredSettings, offerSecret: string): EngineSettings {
+  return {
+    freshnessHours: 48,
+    staleTimerDays: 7,
+    eventMeanings: { ...DEFAULT_EVENT_MEANINGS, ...stored.eventMeanings },
+    campaigns: { ...defaultCampaigns(), ...stored.campaigns },
+    policy: stored.policy ?? defaultPolicy(),
+    offerCodes: offerCodeMaker(offerSecret),
+  };
+}
+
+/** The defaults alone (tests, and a fresh installation). */
+export function defaultSettings(offerSecret = 'dev-offer-secret'): EngineSettings {
+  return engineSettings({}, offerSecret);
+}
+
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+/** Merges a partial update into a campaign's settings and validates the whole. */
+export function updatedCampaign<K extends CampaignId>(
+  campaignId: K,
+  current: CampaignsSettings[K],
+  patch: unknown,
+): Validated<CampaignsSettings[K]> {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
+    return { ok: false, problems: [{ field: 'body', message: 'must be a JSON object' }] };
+  }
+  const merged = { ...current, ...(patch as Record<string, unknown>) };
+  return validated(campaignSchemas[campaignId] as unknown as z.ZodType<CampaignsSettings[K]>, merged);
+}
+
+export function updatedPolicy(current: ContactPolicy, patch: unknown): Validated<ContactPolicy> {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
+    return { ok: false, problems: [{ field: 'body', message: 'must be a JSON object' }] };
+  }
+  const update = patch as Partial<ContactPolicy>;
+  const merged = {
+    ...current,
+    ...update,
+    caps: { ...current.caps, ...update.caps },
+    quietHours: { ...current.quietHours, ...update.quietHours },
+  };
+  return validated(policySchema, merged);
+}
+
+function validated<T>(schema: z.ZodType<T>, value: unknown): Validated<T> {
+  const result = schema.safeParse(value);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: problemsOf(result.error) };
+}
+
+/** zod's issues as problems that name the field. */
+export function problemsOf(error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || 'body',
+    message:
+      issue.code === 'unrecognized_keys' ? `does not apply here: ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
