@@ -72,9 +72,10 @@ export async function sendMessage(
   const now = deps.now();
   const claimed = await deps.ledger.transition(key, {
     status: 'claimed',
-    from: ['queued'],
+    from: ['queued', 'deferred'],
     at: now.toISOString(),
     leaseExpiredBefore: now.toISOString(),
+    leaveIndex: true,
     set: {
       claimToken: token,
       claimedUntil: new Date(now.getTime() + (deps.leaseMs ?? 60_000)).toISOString(),

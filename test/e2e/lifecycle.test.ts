@@ -32,11 +32,17 @@ describe('lifecycle on the local stack', () => {
   // The lifecycle table as it stands, without frequency caps: the loyal customer's welcome kit and
   // loyalty reward come on the same day, which the default caps would space out (tested apart).
   beforeAll(async () => {
-    const result = await admin('/admin/contact-policy', { method: 'PUT', body: JSON.stringify({ caps: { perDay: 10, perWeek: 30 } }) });
+    const result = await admin('/admin/contact-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ caps: { perDay: 10, perWeek: 30 } }),
+    });
     expect(result.status).toBe(200);
   });
   afterAll(async () => {
-    await admin('/admin/contact-policy', { method: 'PUT', body: JSON.stringify({ caps: { perDay: 1, perWeek: 3 } }) });
+    await admin('/admin/contact-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ caps: { perDay: 1, perWeek: 3 } }),
+    });
   });
 
   it('sends what the lifecycle table predicts, at +8, +61, +91 and +122 days', async () => {

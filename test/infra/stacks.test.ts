@@ -178,8 +178,14 @@ describe('stateless stack', () => {
       expect.arrayContaining(['events:PutEvents', 'secretsmanager:GetSecretValue']),
     );
     expect(actionsOf('IngestRole').some((action: string) => action.startsWith('dynamodb:'))).toBe(false);
-    expect(actionsOf('AdminRole')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail']));
-    expect(actionsOf('SweepRole').some((action: string) => action.startsWith('dynamodb:') && action !== 'dynamodb:Query')).toBe(false);
+    expect(actionsOf('AdminRole')).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail']),
+    );
+    expect(
+      actionsOf('SweepRole').some(
+        (action: string) => action.startsWith('dynamodb:') && action !== 'dynamodb:Query',
+      ),
+    ).toBe(false);
     expect(actionsOf('SendMessageRole')).toContain('ses:SendEmail');
     expect(actionsOf('ApplyEventRole')).not.toContain('ses:SendEmail');
     const everything = policies.flatMap(([, policy]) =>

@@ -6,10 +6,11 @@ import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-sto
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { lifecycleScenarios } from '../support/lifecycle-scenarios.ts';
+import { contactPolicyScenarios } from '../support/policy-scenarios.ts';
 import { Scenario } from '../support/scenario.ts';
 import { stack, uniqueId } from '../support/stack.ts';
 
-lifecycleScenarios(async () => {
+async function onDynamoDbLocal() {
   // A table per scenario: each sweep then sees only its own customers.
   const tableName = uniqueId('scenario');
   const client = new DynamoDBClient({
@@ -24,4 +25,7 @@ lifecycleScenarios(async () => {
     new DynamoLedger(db, tableName),
     new DynamoDueIndex(db, tableName),
   );
-});
+}
+
+lifecycleScenarios(onDynamoDbLocal);
+contactPolicyScenarios(onDynamoDbLocal);

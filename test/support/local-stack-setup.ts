@@ -78,7 +78,8 @@ export default async function setup(project: TestProject) {
     headers: { authorization: `Bearer ${info.adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ quietHours: { defaultTimezone: daytimeZone() } }),
   });
-  if (!policy.ok) throw new Error(`could not set the contact policy: ${policy.status} ${await policy.text()}`);
+  if (!policy.ok)
+    throw new Error(`could not set the contact policy: ${policy.status} ${await policy.text()}`);
   project.provide('stack', info);
 
   return async () => {

@@ -12,7 +12,15 @@ import { MessageRequested } from '../../shared/domain/contracts/message-requeste
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import type { BusEntry, CustomerStore, DueIndex, EventPublisher, Ledger } from '../../shared/ports.ts';
+import type { TemplateDefinition } from '../../shared/domain/templates.ts';
+import type {
+  BusEntry,
+  CustomerStore,
+  DueIndex,
+  EventPublisher,
+  Ledger,
+  TemplateStore,
+} from '../../shared/ports.ts';
 import { resolveTemplate } from '../../shared/templates.ts';
 import { RecordingMailer } from './fakes.ts';
 
@@ -23,22 +31,30 @@ export function day(days: number, hours = 0): string {
   return new Date(BASE + days * 86_400_000 + hours * 3_600_000).toISOString();
 }
 
-/** No template store: every campaign sends its built-in default. */
-const builtInOnly = {
-  list: async () => [],
-  summary: async () => undefined,
-  get: async () => undefined,
-  versions: async () => [],
-  save: async () => {
-    throw new Error('read-only');
-  },
-  publish: async () => false,
-  delete: async () => false,
-};
+/** Templates a test publishes (version 1 each); campaigns without one send the built-in default. */
+function templatesOf(published: Map<string, TemplateDefinition>): TemplateStore {
+  return {
+    list: async () => [],
+    summary: async (name) =>
+      published.has(name) ? { name, latest: 1, published: 1, updatedAt: '' } : undefined,
+    get: async (name, version) => {
+      const definition = published.get(name);
+      return definition && version === 1 ? { ...definition, name, version: 1, createdAt: '' } : undefined;
+    },
+    versions: async () => [],
+    save: async () => {
+      throw new Error('read-only');
+    },
+    publish: async () => false,
+    delete: async () => false,
+  };
+}
 
 export class Scenario {
   readonly published: BusEntry[] = [];
   readonly mailer = new RecordingMailer();
+  /** Templates to send instead of the built-in ones, by name. */
+  readonly templates = new Map<string, TemplateDefinition>();
   /** The simulated clock: the latest time an event was received or a sweep ran. */
   now = new Date(BASE).toISOString();
   /** When false, message requests wait in `outbox` until the next sweep (or `flush()`). */
@@ -90,7 +106,7 @@ export class Scenario {
       customers: this.store,
       mailer: this.mailer,
       settings: async () => this.settings,
-      template: (name: string) => resolveTemplate(builtInOnly, name),
+      template: (name: string) => resolveTemplate(templatesOf(this.templates), name),
       sender: { from: 'Shop <hello@shop.example>', brandName: 'Shop', postalAddress: '1 Main St' },
       now: () => new Date(at),
       newToken: () => `token-${++this.tokens}`,

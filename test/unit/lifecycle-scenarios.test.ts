@@ -1,8 +1,14 @@
 import { MemoryStore } from '../support/fakes.ts';
 import { lifecycleScenarios } from '../support/lifecycle-scenarios.ts';
+import { contactPolicyScenarios } from '../support/policy-scenarios.ts';
 import { Scenario } from '../support/scenario.ts';
 
 lifecycleScenarios(() => {
+  const store = new MemoryStore();
+  return new Scenario(store, store, store);
+});
+
+contactPolicyScenarios(() => {
   const store = new MemoryStore();
   return new Scenario(store, store, store);
 });
