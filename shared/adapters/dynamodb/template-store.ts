@@ -80,7 +80,7 @@ export class DynamoTemplateStore implements TemplateStore {
                   UpdateExpression:
                     'SET #name = :name, latest = :next, updatedAt = :at, description = :description',
                   ConditionExpression: current ? 'latest = :current' : 'attribute_not_exists(#sk)',
-                  ExpressionAttributeNames: { '#name': 'name', '#sk': sk },
+                  ExpressionAttributeNames: { '#name': 'name', ...(current ? {} : { '#sk': sk }) },
                   ExpressionAttributeValues: {
                     ':name': name,
                     ':next': next,
