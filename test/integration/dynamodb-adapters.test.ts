@@ -1,6 +1,4 @@
 /** The DynamoDB adapters against Amazon's DynamoDB Local, with real conditional transactions. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
@@ -8,21 +6,14 @@ import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
 import type { CustomerCommit } from '../../shared/ports.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
-import { stack, uniqueId } from '../support/stack.ts';
+import { freshTable, uniqueId } from '../support/stack.ts';
 
-const tableName = uniqueId('adapters');
 let store: DynamoCustomerStore;
 let ledger: DynamoLedger;
 
 beforeAll(async () => {
-  const client = new DynamoDBClient({
-    endpoint: stack().dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  expect(await ensureTable(client, tableName)).toBe('created');
+  const { client, db, tableName } = await freshTable('adapters');
   expect(await ensureTable(client, tableName)).toBe('exists');
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   store = new DynamoCustomerStore(db, tableName);
   ledger = new DynamoLedger(db, tableName);
 });

@@ -1,26 +1,16 @@
 /** The settings and template stores on DynamoDB Local. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { defaultCampaigns, defaultPolicy } from '../../shared/domain/campaigns.ts';
 import { engineSettings } from '../../shared/domain/settings.ts';
-import { stack, uniqueId } from '../support/stack.ts';
+import { freshTable } from '../support/stack.ts';
 
 let templates: DynamoTemplateStore;
 let settings: DynamoSettingsStore;
 
 beforeAll(async () => {
-  const tableName = uniqueId('stores');
-  const client = new DynamoDBClient({
-    endpoint: stack().dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTable(client, tableName);
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const { db, tableName } = await freshTable('stores');
   templates = new DynamoTemplateStore(db, tableName);
   settings = new DynamoSettingsStore(db, tableName);
 });

@@ -112,3 +112,19 @@ export function nightZone(now = new Date()): string {
   if (offset < -12) offset += 24;
   return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
+
+/** A fresh table on the stack's DynamoDB Local, shaped like the product's, for adapter tests. */
+export async function freshTable(prefix: string) {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { ensureTable } = await import('../../shared/adapters/dynamodb/create-table.ts');
+  const tableName = uniqueId(prefix);
+  const client = new DynamoDBClient({
+    endpoint: stack().dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const created = await ensureTable(client, tableName);
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { client, db, tableName, created };
+}
