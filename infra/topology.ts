@@ -16,6 +16,8 @@ export type EventPattern = Record<string, unknown>;
 export interface EventTrigger {
   /** Rule name (unique): becomes the EventBridge rule's id. */
   rule: string;
+  /** The product's own bus, or the account's default bus (where AWS services such as SES publish). */
+  bus: 'product' | 'default';
   pattern: EventPattern;
   /** How often the bus retries a failed delivery before it goes to the dead-letter queue. */
   retryAttempts: number;
@@ -51,15 +53,32 @@ export interface FunctionSpec {
     dueIndex?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
-    secrets?: ('writeKey' | 'adminToken' | 'offerSecret')[];
+    secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
+    /** Knows the sender: address, brand and postal address (for emails and pages). */
+    sender?: boolean;
+    /** Its own concurrency ceiling (reserved concurrency in AWS, a cap on in-flight calls locally). */
+    concurrency?: number;
   };
 }
 
 const on = (rule: string, ...contracts: Contract<z.ZodType>[]): EventTrigger => ({
   rule,
+  bus: 'product',
   pattern: patternOf(...contracts),
   retryAttempts: 2,
 });
+
+/** What SES publishes about our email through the configuration set (to the default bus). */
+export const SES_FEEDBACK_TYPES = [
+  'Email Delivered',
+  'Email Opened',
+  'Email Clicked',
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Delivery Delayed',
+  'Email Rejected',
+  'Email Rendering Failed',
+] as const;
 
 export const SEGMENT_ROUTES = ['POST /v1/{type}'];
 
@@ -92,7 +111,46 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 30,
     routes: [],
     events: [on('MessageRequests', MessageRequested)],
-    access: { table: 'readWrite', sendEmail: true, secrets: ['offerSecret'] },
+    // A few instances at most, each pacing to its share of the account's SES send rate.
+    access: {
+      table: 'readWrite',
+      sendEmail: true,
+      sender: true,
+      secrets: ['offerSecret', 'unsubscribeSecret'],
+      concurrency: 5,
+    },
+  },
+  {
+    name: 'unsubscribe',
+    entry: 'functions/unsubscribe/handler.ts',
+    description: 'One-click unsubscribe (RFC 8058) and the email preference page',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: ['GET /u/{token}', 'POST /u/{token}'],
+    events: [],
+    access: {
+      table: 'readWrite',
+      publishToBus: true,
+      sender: true,
+      secrets: ['unsubscribeSecret', 'offerSecret'],
+    },
+  },
+  {
+    name: 'ses-feedback',
+    entry: 'functions/ses-feedback/handler.ts',
+    description: 'SES feedback: bounces and complaints suppress, deliveries, opens and clicks are recorded',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    routes: [],
+    events: [
+      {
+        rule: 'SesFeedbackEvents',
+        bus: 'default',
+        pattern: { source: ['aws.ses'], 'detail-type': [...SES_FEEDBACK_TYPES] },
+        retryAttempts: 2,
+      },
+    ],
+    access: { table: 'readWrite', publishToBus: true, secrets: ['offerSecret'] },
   },
   {
     name: 'sweep',
@@ -121,6 +179,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       dueIndex: true,
       publishToBus: true,
       sendEmail: true,
+      sender: true,
       secrets: ['adminToken', 'offerSecret'],
     },
   },

@@ -19,6 +19,13 @@ const variables = {
   /** Key of the HMAC that makes offer codes unguessable. */
   OFFER_SECRET: z.string().min(8).optional(),
   OFFER_SECRET_ID: z.string().min(1).optional(),
+  /** Key of unsubscribe tokens (they must outlive deployments: the links are in people's inboxes). */
+  UNSUBSCRIBE_SECRET: z.string().min(8).optional(),
+  UNSUBSCRIBE_SECRET_ID: z.string().min(1).optional(),
+  /** The API's public address, for links in emails (the unsubscribe page). */
+  PUBLIC_URL: z.url().transform((url) => url.replace(/\/$/, '')),
+  /** How many send-message instances share the account's send rate (their reserved concurrency). */
+  SEND_RATE_SHARE: z.coerce.number().int().min(1).default(1),
 } as const;
 
 type Variables = typeof variables;

@@ -117,6 +117,8 @@ export interface Ledger {
   list(customerId: string): Promise<LedgerEntry[]>;
   /** Conditional transition; false when the entry was not in an allowed state. */
   transition(key: LedgerKey, update: LedgerUpdate): Promise<boolean>;
+  /** Records what SES said happened to a sent message (delivery, open, click, bounce, ...). */
+  recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'>;
 }
 
 export interface OutgoingEmail {
@@ -175,4 +177,42 @@ export interface TemplateStore {
   publish(name: string, version: number, at: string): Promise<boolean>;
   /** False when there was nothing stored under the name. */
   delete(name: string): Promise<boolean>;
+}
+
+export type SuppressionReason = 'bounce' | 'complaint' | 'erased' | 'manual' | 'suppression-list';
+
+export interface Suppression {
+  reason: SuppressionReason;
+  at: string;
+  detail?: string;
+}
+
+/** Addresses never to send to, kept by the SHA-256 of the address (nothing readable is stored). */
+export interface SuppressionStore {
+  get(address: string): Promise<Suppression | undefined>;
+  put(address: string, suppression: Suppression): Promise<void>;
+  /** False when the address was not suppressed. */
+  remove(address: string): Promise<boolean>;
+}
+
+export type FeedbackKind = 'delivery' | 'open' | 'click' | 'bounce' | 'complaint' | 'delay' | 'reject';
+
+export interface Feedback {
+  kind: FeedbackKind;
+  at: string;
+  /** The SES event's id: the same event delivered twice is recorded once. */
+  eventId: string;
+  detail?: string;
+}
+
+/** What is held about one customer, for export and erasure. */
+export interface CustomerData {
+  /** Every item held under the customer's id and the ids merged into it, as stored. */
+  collect(
+    customerId: string,
+  ): Promise<{ customerId: string; items: Record<string, unknown>[]; addresses: string[] } | undefined>;
+  /** Deletes every one of those items; answers how many, and the addresses the customer had. */
+  erase(
+    customerId: string,
+  ): Promise<{ customerId: string; deleted: number; addresses: string[] } | undefined>;
 }

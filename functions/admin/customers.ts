@@ -1,6 +1,6 @@
 /** Admin read path: everything a marketer needs to see about one customer. */
 import { summarize } from '../../shared/domain/profile.ts';
-import type { CustomerStore, Ledger } from '../../shared/ports.ts';
+import type { CustomerData, CustomerStore, Ledger, SuppressionStore } from '../../shared/ports.ts';
 
 export interface CustomerView {
   id: string;
@@ -71,5 +71,51 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
       ...(entry.convertedAt ? { convertedAt: entry.convertedAt, convertedBy: entry.convertedBy } : {}),
       history: entry.history,
     })),
+  };
+}
+
+export interface CustomerDataDeps {
+  data: CustomerData;
+  suppressions: SuppressionStore;
+  now: () => Date;
+}
+
+/**
+ * GDPR erasure: everything held about the customer goes (profile, event records, ledger, alias
+ * pointers). Only a hashed suppression entry per address stays, so that a later import or event
+ * cannot mail them by mistake.
+ */
+export async function eraseCustomer(id: string, deps: CustomerDataDeps) {
+  const erased = await deps.data.erase(id);
+  if (!erased) return undefined;
+  const at = deps.now().toISOString();
+  for (const address of erased.addresses)
+    await deps.suppressions.put(address, { reason: 'erased', at, detail: 'erasure request' });
+  return {
+    erased: erased.customerId,
+    itemsDeleted: erased.deleted,
+    addressesSuppressed: erased.addresses.length,
+  };
+}
+
+/** GDPR access: a copy of everything held about the customer, as stored. */
+export async function exportCustomer(id: string, deps: CustomerDataDeps) {
+  const collected = await deps.data.collect(id);
+  if (!collected) return undefined;
+  const bySort = (prefix: string) => collected.items.filter((item) => String(item.SK).startsWith(prefix));
+  const suppressions = [];
+  for (const address of collected.addresses) {
+    const suppression = await deps.suppressions.get(address);
+    if (suppression) suppressions.push({ address, ...suppression });
+  }
+  return {
+    customerId: collected.customerId,
+    exportedAt: deps.now().toISOString(),
+    profile: collected.items.find((item) => item.SK === 'PROFILE' && item.entity === 'profile') ?? null,
+    events: bySort('EVENT#'),
+    messages: bySort('MESSAGE#'),
+    aliases: collected.items.filter((item) => item.entity === 'alias'),
+    suppressions,
+    items: collected.items,
   };
 }

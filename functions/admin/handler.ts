@@ -1,9 +1,11 @@
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
@@ -45,6 +47,11 @@ const settings = settingsSource(
 const now = () => clock.now();
 const routes = adminRoutes({
   customers: { customers, ledger: new DynamoLedger(db, config.TABLE_NAME) },
+  customerData: {
+    data: new DynamoCustomerData(db, config.TABLE_NAME),
+    suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
+    now,
+  },
   templates: {
     templates,
     customers,

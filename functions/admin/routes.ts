@@ -22,7 +22,13 @@ import {
   updateCampaign,
   updatePolicy,
 } from './campaigns.ts';
-import { type CustomerDeps, getCustomer } from './customers.ts';
+import {
+  type CustomerDataDeps,
+  type CustomerDeps,
+  eraseCustomer,
+  exportCustomer,
+  getCustomer,
+} from './customers.ts';
 import {
   type Answer,
   deleteTemplate,
@@ -38,6 +44,7 @@ import {
 
 export interface AdminDeps {
   customers: CustomerDeps;
+  customerData: CustomerDataDeps;
   templates: TemplateDeps;
   campaigns: CampaignDeps;
   sweep: SweepDeps;
@@ -71,6 +78,41 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
       const customer = await getCustomer(id, deps.customers);
       if (!customer) throw new HttpError(404, `no customer with id ${id}`);
       return json(200, customer);
+    },
+    'DELETE /admin/customers/{id}': async (event) => {
+      const id = param(event, 'id');
+      const erased = await eraseCustomer(id, deps.customerData);
+      if (!erased) throw new HttpError(404, `no customer with id ${id}`);
+      return json(200, erased);
+    },
+    'GET /admin/customers/{id}/export': async (event) => {
+      const id = param(event, 'id');
+      const exported = await exportCustomer(id, deps.customerData);
+      if (!exported) throw new HttpError(404, `no customer with id ${id}`);
+      return json(200, exported, { 'content-disposition': `attachment; filename="customer-export.json"` });
+    },
+    'GET /admin/suppressions/{address}': async (event) => {
+      const address = param(event, 'address');
+      const suppression = await deps.customerData.suppressions.get(address);
+      if (!suppression) throw new HttpError(404, `${address} is not suppressed`);
+      return json(200, { address, ...suppression });
+    },
+    'PUT /admin/suppressions/{address}': async (event) => {
+      const address = param(event, 'address');
+      if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new HttpError(400, 'address: must be an email address');
+      const suppression = {
+        reason: 'manual' as const,
+        at: deps.now().toISOString(),
+        detail: 'added by a marketer',
+      };
+      await deps.customerData.suppressions.put(address, suppression);
+      return json(200, { address, ...((await deps.customerData.suppressions.get(address)) ?? suppression) });
+    },
+    'DELETE /admin/suppressions/{address}': async (event) => {
+      const address = param(event, 'address');
+      if (!(await deps.customerData.suppressions.remove(address)))
+        throw new HttpError(404, `${address} is not suppressed`);
+      return json(200, { removed: address });
     },
     'POST /admin/sweep': async (event) => {
       const request = sweepRequest.safeParse(body(event) ?? {});

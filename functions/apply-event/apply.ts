@@ -68,6 +68,15 @@ export function applyTimers(detail: DetailOf<typeof TimerDue>, deps: ApplyDeps) 
   );
 }
 
+/** Consent changes and email engagement go through the same engine and the same commit. */
+export function applyInput(
+  customerKey: string,
+  input: Exclude<EngineInput, { kind: 'event' | 'timers' }>,
+  deps: ApplyDeps,
+) {
+  return applyInputs(customerKey, [input], deps);
+}
+
 async function applyInputs(
   customerKey: string,
   inputs: EngineInput[],
@@ -147,7 +156,8 @@ async function attemptApply(
   const republished: Effect[] = alreadyApplied.flatMap((record) => record.effects);
   if (fresh.length === 0) return { customerId, applied: 0, effects: republished };
   // A sweep's timers for a customer we have never seen (erased meanwhile): nothing to do.
-  if (!profile && fresh.every((input) => input.kind === 'timers'))
+  // Anything but events for a customer we have never seen (erased meanwhile): nothing to do.
+  if (!profile && fresh.every((input) => input.kind !== 'event'))
     return { customerId, applied: 0, effects: republished };
 
   const effects: Effect[] = [];
@@ -226,15 +236,10 @@ function linkedIdsOf(event: Extract<EngineInput, { kind: 'event' }>['event'], cu
 }
 
 function appliedRecord(customerId: string, input: EngineInput, effects: Effect[]): AppliedEvent {
-  if (input.kind === 'timers') {
-    return {
-      customerId,
-      messageId: input.messageId,
-      type: 'timers',
-      timestamp: input.now,
-      receivedAt: input.now,
-      effects,
-    };
+  if (input.kind !== 'event') {
+    const at = inputTime(input);
+    const type = input.kind === 'engagement' ? `email-${input.action}` : input.kind;
+    return { customerId, messageId: input.messageId, type, timestamp: at, receivedAt: at, effects };
   }
   const { event } = input;
   const record: AppliedEvent = {

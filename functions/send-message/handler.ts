@@ -5,9 +5,11 @@ import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { secretValue } from '../../shared/adapters/secrets.ts';
-import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
+import { SesMailer, sesClient } from '../../shared/adapters/ses/mailer.ts';
+import { accountSendRate, SendPacer } from '../../shared/adapters/ses/pacer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
@@ -24,19 +26,33 @@ const config = loadConfig([
   'SES_CONFIGURATION_SET',
   'OFFER_SECRET',
   'OFFER_SECRET_ID',
+  'UNSUBSCRIBE_SECRET',
+  'UNSUBSCRIBE_SECRET_ID',
+  'PUBLIC_URL',
+  'SEND_RATE_SHARE',
 ]);
 const db = dynamoDocumentClient();
+const ses = sesClient();
 const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const deps = {
   ledger: new DynamoLedger(db, config.TABLE_NAME),
   customers: new DynamoCustomerStore(db, config.TABLE_NAME),
-  mailer: new SesMailer(config.SES_CONFIGURATION_SET),
+  mailer: new SesMailer(
+    config.SES_CONFIGURATION_SET,
+    ses,
+    new SendPacer(accountSendRate(ses), config.SEND_RATE_SHARE),
+  ),
   settings: settingsSource(
     new DynamoSettingsStore(db, config.TABLE_NAME),
     secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
   ),
   template: (name: string) => resolveTemplate(templates, name),
   sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
+  suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
+  unsubscribe: {
+    baseUrl: config.PUBLIC_URL,
+    secret: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
+  },
   now: () => clock.now(),
   newToken: () => randomUUID(),
 };

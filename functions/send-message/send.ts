@@ -12,14 +12,17 @@ import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
+import { consentRefusal } from '../../shared/domain/lifecycle.ts';
 import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
 import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
+import { makeUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 import {
   type CustomerStore,
   type Ledger,
   type LedgerKey,
   type Mailer,
   MailerError,
+  type SuppressionStore,
 } from '../../shared/ports.ts';
 import type { ResolvedTemplate } from '../../shared/templates.ts';
 
@@ -31,6 +34,9 @@ export interface SendDeps {
   /** The template a campaign sends: its published version, or the built-in default. */
   template: (name: string) => Promise<ResolvedTemplate | undefined>;
   sender: Sender & { from: string };
+  suppressions: SuppressionStore;
+  /** Where the unsubscribe page lives (the API's public address), and the key its tokens are made with. */
+  unsubscribe: { baseUrl: string; secret: () => Promise<string> };
   now: () => Date;
   newToken: () => string;
   leaseMs?: number;
@@ -116,8 +122,23 @@ export async function sendMessage(
     await finish('skipped', 'no email address');
     return 'skipped';
   }
-
   const campaign = settings.campaigns[request.campaignId];
+  // Consent and suppression are checked again at the last moment: either may have changed since
+  // the message was decided (a deferred message waits for hours).
+  const refusal = consentRefusal(profile, request.campaignId, campaign.category);
+  if (refusal) {
+    await finish('skipped', refusal);
+    return 'skipped';
+  }
+  const suppressed = await deps.suppressions.get(profile.email);
+  if (suppressed) {
+    await finish(
+      'skipped',
+      `suppressed address: ${suppressed.reason} (${suppressed.at})${suppressed.detail ? `, ${suppressed.detail}` : ''}`,
+    );
+    return 'skipped';
+  }
+
   const template = await deps.template(campaign.template);
   if (!template) {
     await finish('failed', `template "${campaign.template}" has no published version`);
@@ -133,9 +154,16 @@ export async function sendMessage(
     entry.offerCode && 'offer' in campaign && campaign.offer
       ? { code: entry.offerCode, description: campaign.offer.description }
       : undefined;
+  // Every email links to the preference page; marketing also offers one-click unsubscribe (RFC 8058).
+  const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/u/${makeUnsubscribeToken(await deps.unsubscribe.secret(), request.customerId)}`;
+  const headers: Record<string, string> = { 'X-Campaign-Id': request.campaignId };
+  if (campaign.category === 'marketing') {
+    headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  }
   const rendered = renderEmail(
     contentOf(template.definition, variant),
-    templateData(profile, { brandName: deps.sender.brandName, ...(offer ? { offer } : {}) }),
+    templateData(profile, { brandName: deps.sender.brandName, unsubscribeUrl, ...(offer ? { offer } : {}) }),
     deps.sender,
   );
 
@@ -157,7 +185,7 @@ export async function sendMessage(
       from: deps.sender.from,
       to: profile.email,
       ...rendered,
-      headers: { 'X-Campaign-Id': request.campaignId },
+      headers,
       tags: {
         campaign: request.campaignId,
         customer: Buffer.from(request.customerId).toString('base64url'),

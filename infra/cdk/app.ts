@@ -35,14 +35,19 @@ export function buildApp(app: App, env?: Environment) {
     writeKey: stateful.writeKey,
     adminToken: stateful.adminToken,
     offerSecret: stateful.offerSecret,
+    unsubscribeSecret: stateful.unsubscribeSecret,
     sender,
-    ...(typeof app.node.tryGetContext('sweepAtUtc') === 'string'
-      ? { sweepAtUtc: app.node.tryGetContext('sweepAtUtc') }
-      : {}),
+    ...optionalContext(app, 'sweepAtUtc'),
+    ...optionalContext(app, 'alarmEmail'),
   });
   stateless.addStackDependency(stateful);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { stateful, stateless };
+}
+
+function optionalContext(app: App, key: string): Record<string, string> {
+  const value = app.node.tryGetContext(key);
+  return typeof value === 'string' && value.trim() ? { [key]: value.trim() } : {};
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -41,6 +41,7 @@ export class LifecycleFunction extends NodejsFunction {
       role,
       logGroup,
       tracing: Tracing.ACTIVE,
+      ...(spec.access.concurrency ? { reservedConcurrentExecutions: spec.access.concurrency } : {}),
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: join(REPOSITORY_ROOT, 'package-lock.json'),
       bundling: {

@@ -18,6 +18,8 @@ export class StatefulStack extends Stack {
   readonly adminToken: Secret;
   /** Key of the HMAC behind offer codes: unguessable codes without storing them anywhere. */
   readonly offerSecret: Secret;
+  /** Key of the unsubscribe tokens in every email's links. */
+  readonly unsubscribeSecret: Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -62,7 +64,13 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const secret of [this.writeKey, this.adminToken, this.offerSecret]) {
+    this.unsubscribeSecret = new Secret(this, 'UnsubscribeSecret', {
+      description:
+        'Key of unsubscribe tokens: links in inboxes must keep working, so it is never rotated away',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [this.writeKey, this.adminToken, this.offerSecret, this.unsubscribeSecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

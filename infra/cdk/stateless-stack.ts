@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -28,10 +28,18 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ConfigurationSet,
+  EmailSendingEvent,
+  EventDestination,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
 import { FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
+import { Alarms } from './alarms.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
 import { pascal } from './stateful-stack.ts';
 
@@ -49,9 +57,12 @@ export interface StatelessStackProps extends StackProps {
   writeKey: Secret;
   adminToken: Secret;
   offerSecret: Secret;
+  unsubscribeSecret: Secret;
   sender: SenderSettings;
   /** Overrides the nightly sweep's time of day, `HH:MM` UTC (default 03:00). */
   sweepAtUtc?: string;
+  /** Who gets the alarms by email (none: subscribe to the topic yourself). */
+  alarmEmail?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -59,6 +70,8 @@ export class StatelessStack extends Stack {
   readonly functions = new Map<string, LifecycleFunction>();
   /** One dead-letter queue per event-driven function: what its rule or its retries gave up on. */
   readonly deadLetterQueues = new Map<string, Queue>();
+  readonly configurationSet: ConfigurationSet;
+  readonly alarmsTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -83,12 +96,35 @@ export class StatelessStack extends Stack {
       throttle: { rateLimit: 2000, burstLimit: 5000 },
     });
 
+    // Every email goes through this configuration set: SES publishes what happens to it (delivery,
+    // bounce, complaint, open, click, ...) to the default bus, where ses-feedback listens.
+    this.configurationSet = new ConfigurationSet(this, 'EmailConfiguration', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.configurationSet.addEventDestination('ToEventBridge', {
+      destination: EventDestination.eventBus(defaultBus),
+      events: [
+        EmailSendingEvent.SEND,
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+        EmailSendingEvent.OPEN,
+        EmailSendingEvent.CLICK,
+        EmailSendingEvent.RENDERING_FAILURE,
+        EmailSendingEvent.DELIVERY_DELAY,
+      ],
+    });
+
     for (const spec of FUNCTIONS) {
       const fn = new LifecycleFunction(this, pascal(spec.name), {
         spec,
-        environment: environmentFor(spec, props),
+        environment: this.environmentFor(spec, props),
       });
-      grant(fn, spec, props);
+      grant(fn, spec, props, this.configurationSet.configurationSetName);
       this.functions.set(spec.name, fn);
       acknowledgeFunctionFindings(fn);
 
@@ -97,15 +133,11 @@ export class StatelessStack extends Stack {
         for (const routeKey of spec.routes) {
           const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
           const [route] = this.api.addRoutes({ path, methods: [HttpMethod[method]], integration });
-          if (route) {
+          if (route)
             Validations.of(route).acknowledge({
               id: 'AwsSolutions-APIG4',
-              reason:
-                spec.name === 'ingest'
-                  ? 'The Segment protocol authenticates with the write key (Basic auth or body), checked by the function against a hashed key in constant time.'
-                  : 'Admin routes check a bearer token from Secrets Manager in the function, in constant time.',
+              reason: ROUTE_AUTHORIZATION[spec.name] ?? '',
             });
-          }
         }
       }
 
@@ -143,7 +175,7 @@ export class StatelessStack extends Stack {
         fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
         for (const trigger of spec.events) {
           new Rule(this, trigger.rule, {
-            eventBus: props.bus,
+            eventBus: trigger.bus === 'default' ? defaultBus : props.bus,
             description: `${trigger.rule} -> ${spec.name}`,
             eventPattern: cdkPattern(trigger.pattern),
             // Failures to deliver at all (throttling, missing permissions) land in the same queue.
@@ -158,6 +190,17 @@ export class StatelessStack extends Stack {
         }
       }
     }
+    this.alarmsTopic = this.alarms(props.alarmEmail).topic;
+  }
+
+  /** What must wake someone up: reputation, dead letters, errors, rendering failures. */
+  private alarms(email: string | undefined) {
+    return new Alarms(this, 'Alarms', {
+      functions: this.functions,
+      deadLetterQueues: this.deadLetterQueues,
+      feedbackLogs: this.functions.get('ses-feedback')?.logGroup,
+      ...(email ? { email } : {}),
+    });
   }
 
   /** The role CDK makes for the scheduler may invoke the function and its versions (`<arn>:*`). */
@@ -172,6 +215,27 @@ export class StatelessStack extends Stack {
         reason: 'The scheduler may invoke only this function; the :* suffix covers its versions and aliases.',
       });
     }
+  }
+
+  private environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
+    const environment: Record<string, string> = {};
+    if (spec.access.table || spec.access.dueIndex) environment.TABLE_NAME = props.table.tableName;
+    if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    for (const name of spec.access.secrets ?? []) {
+      const { secret, variable } = secretsOf(props)[name];
+      environment[variable] = secret.secretArn;
+    }
+    if (spec.access.sender || spec.access.sendEmail) {
+      environment.MAIL_FROM = props.sender.mailFrom;
+      environment.BRAND_NAME = props.sender.brandName;
+      environment.POSTAL_ADDRESS = props.sender.postalAddress;
+    }
+    if (spec.access.sendEmail) {
+      environment.SES_CONFIGURATION_SET = this.configurationSet.configurationSetName;
+      environment.PUBLIC_URL = this.api.apiEndpoint;
+      if (spec.access.concurrency) environment.SEND_RATE_SHARE = String(spec.access.concurrency);
+    }
+    return environment;
   }
 
   private deadLetterQueue(spec: FunctionSpec) {
@@ -193,31 +257,30 @@ export class StatelessStack extends Stack {
 }
 
 /** Secrets by the name the topology uses, and the variable that carries each one's id. */
+/** How each public route is authenticated, as cdk-nag asks (API Gateway authorizers are not used). */
+const ROUTE_AUTHORIZATION: Record<string, string> = {
+  ingest:
+    'The Segment protocol authenticates with the write key (Basic auth or body), checked by the function against a hashed key in constant time.',
+  admin: 'Admin routes check a bearer token from Secrets Manager in the function, in constant time.',
+  unsubscribe:
+    'RFC 8058 one-click unsubscribe must work without a login: the link carries an encrypted token signed with HMAC, checked by the function.',
+};
+
 function secretsOf(props: StatelessStackProps) {
   return {
     writeKey: { secret: props.writeKey, variable: 'WRITE_KEY_SECRET_ID' },
     adminToken: { secret: props.adminToken, variable: 'ADMIN_TOKEN_SECRET_ID' },
     offerSecret: { secret: props.offerSecret, variable: 'OFFER_SECRET_ID' },
+    unsubscribeSecret: { secret: props.unsubscribeSecret, variable: 'UNSUBSCRIBE_SECRET_ID' },
   } as const;
 }
 
-function environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
-  const environment: Record<string, string> = {};
-  if (spec.access.table || spec.access.dueIndex) environment.TABLE_NAME = props.table.tableName;
-  if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
-  for (const name of spec.access.secrets ?? []) {
-    const { secret, variable } = secretsOf(props)[name];
-    environment[variable] = secret.secretArn;
-  }
-  if (spec.access.sendEmail) {
-    environment.MAIL_FROM = props.sender.mailFrom;
-    environment.BRAND_NAME = props.sender.brandName;
-    environment.POSTAL_ADDRESS = props.sender.postalAddress;
-  }
-  return environment;
-}
-
-function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackProps) {
+function grant(
+  fn: LifecycleFunction,
+  spec: FunctionSpec,
+  props: StatelessStackProps,
+  configurationSetName: string,
+) {
   // Named actions on the table, rather than CDK's grantReadData (which adds Scan and every
   // index): no function here ever scans the table, and only the sweep reads the due index.
   if (spec.access.table) {
@@ -255,7 +318,17 @@ function grant(fn: LifecycleFunction, spec: FunctionSpec, props: StatelessStackP
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
-        resources: [`arn:aws:ses:${region}:${account}:identity/${props.sender.sesIdentity}`],
+        resources: [
+          `arn:aws:ses:${region}:${account}:identity/${props.sender.sesIdentity}`,
+          `arn:aws:ses:${region}:${account}:configuration-set/${configurationSetName}`,
+        ],
+      }),
+    );
+    // GetAccount reads the sending quota, to pace sends; it has no resource to name.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:GetAccount'],
+        resources: ['*'],
       }),
     );
   }
@@ -267,7 +340,7 @@ function acknowledgeFunctionFindings(fn: LifecycleFunction) {
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Only X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords) is granted on "*": X-Ray has no resource-level permissions.',
+      'Only X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords) and SES GetAccount (the sending quota) are granted on "*": neither has resource-level permissions.',
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * A local EventBridge: accepts PutEvents from the real `@aws-sdk/client-eventbridge` client over
+ * A local EventBridge (the product's bus and the default bus): accepts PutEvents from the real `@aws-sdk/client-eventbridge` client over
  * HTTP, routes each event by the rule patterns in the topology, invokes the target functions
  * asynchronously with retries (as Lambda's async invocation does), and writes what still fails
  * to a dead-letter file with the reason.
@@ -44,6 +44,8 @@ export interface LocalEventBusOptions {
   retryDelaysMs?: number[];
   /** At most this many invocations in flight per function, like reserved concurrency. */
   concurrency?: number;
+  /** A function's own ceiling, when it has one (its reserved concurrency in AWS). */
+  concurrencyOf?: (functionName: string) => number | undefined;
   deadLetterFile?: string;
 }
 
@@ -130,7 +132,9 @@ export class LocalEventBus {
   }
 
   private accept(entry: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string }) {
-    if (entry.EventBusName && !entry.EventBusName.endsWith(this.options.busName)) {
+    // A bus is named, or given by its ARN; without one, PutEvents goes to the default bus.
+    const bus = entry.EventBusName ? (entry.EventBusName.split('/').at(-1) ?? '') : 'default';
+    if (bus !== this.options.busName && bus !== 'default') {
       return {
         ErrorCode: 'ResourceNotFoundException',
         ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
@@ -161,7 +165,8 @@ export class LocalEventBus {
     };
     this.counters.received++;
     for (const route of this.routes) {
-      if (matchesPattern(route.trigger.pattern, event)) this.deliver(route, event);
+      const routeBus = route.trigger.bus === 'default' ? 'default' : this.options.busName;
+      if (routeBus === bus && matchesPattern(route.trigger.pattern, event)) this.deliver(route, event);
     }
     return { EventId: event.id };
   }
@@ -211,7 +216,7 @@ export class LocalEventBus {
 
   /** A per-function semaphore, so a burst does not start thousands of invocations at once. */
   private async slot(name: string): Promise<() => void> {
-    const limit = this.options.concurrency ?? 32;
+    const limit = this.options.concurrencyOf?.(name) ?? this.options.concurrency ?? 32;
     const queue = this.waiting.get(name) ?? [];
     this.waiting.set(name, queue);
     if ((this.running.get(name) ?? 0) < limit) this.running.set(name, (this.running.get(name) ?? 0) + 1);

@@ -17,6 +17,7 @@ import { LocalHttpGateway } from './http-gateway.ts';
 import { loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
+import { SesProxy } from './ses-proxy.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -38,6 +39,11 @@ export interface LocalSettings {
   retryDelaysMs: number[];
   /** When the nightly sweep runs (UTC `HH:MM`), or `off`; default: the topology's 03:00. */
   sweepAtUtc: string | undefined;
+  unsubscribeSecret: string;
+  /** What SES GetAccount answers as the account's maximum send rate. */
+  sesMaxSendRate: number;
+  /** Share of sends the local SES answers "Maximum sending rate exceeded" (fault testing). */
+  sesThrottleRate: number;
 }
 
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): LocalSettings {
@@ -63,6 +69,9 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     region: env.AWS_REGION ?? 'us-east-1',
     retryDelaysMs: (env.BUS_RETRY_DELAYS_MS ?? '1000,5000').split(',').map((delay) => Number(delay.trim())),
     sweepAtUtc: env.SWEEP_AT_UTC,
+    unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? 'dev-unsubscribe-secret',
+    sesMaxSendRate: Number(env.SES_MAX_SEND_RATE ?? 100),
+    sesThrottleRate: Number(env.SES_THROTTLE_RATE ?? 0),
   };
 }
 
@@ -97,7 +106,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         port: settings.dynamodbPort,
         ...(settings.dataDir ? { dataDir: join(settings.dataDir, 'dynamodb') } : {}),
       }),
-      startSesLocal({ port: settings.sesPort, maxSendRate: 50 }),
+      // The emulator listens on a port of its own; SES_PORT is the proxy in front of it (below).
+      freePort().then((port) => startSesLocal({ port, maxSendRate: settings.sesMaxSendRate })),
     ]);
     stops.push(
       () => dynamo.stop(),
@@ -105,7 +115,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     );
 
     const eventBridge = `http://127.0.0.1:${settings.eventBridgePort}`;
-    configureEnvironment(settings, { dynamodb: dynamo.endpoint, ses: ses.endpoint, eventBridge });
+    const sesEndpoint = `http://127.0.0.1:${settings.sesPort}`;
+    configureEnvironment(settings, { dynamodb: dynamo.endpoint, ses: sesEndpoint, eventBridge });
 
     const admin = new DynamoDBClient({});
     await ensureTable(admin, RESOURCE_NAMES.table);
@@ -115,6 +126,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       busName: RESOURCE_NAMES.bus,
       region: settings.region,
       retryDelaysMs: settings.retryDelaysMs,
+      concurrencyOf: (name) => FUNCTIONS.find((spec) => spec.name === name)?.access.concurrency,
       ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
     });
     const scheduler = new LocalScheduler();
@@ -125,6 +137,13 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       for (const trigger of spec.schedules ?? []) scheduler.schedule(trigger, fn, settings.sweepAtUtc);
     }
     await bus.listen(settings.eventBridgePort);
+    const sesProxy = new SesProxy({
+      upstream: ses.endpoint,
+      events: bus,
+      throttleRate: settings.sesThrottleRate,
+    });
+    await sesProxy.listen(settings.sesPort);
+    stops.push(() => sesProxy.close());
     stops.push(
       () => bus.close(),
       async () => scheduler.stop(),
@@ -171,7 +190,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       settings,
       urls: {
         api: `http://127.0.0.1:${settings.port}`,
-        inbox: ses.endpoint,
+        inbox: sesEndpoint,
         dynamodb: dynamo.endpoint,
         eventBridge,
       },
@@ -183,6 +202,20 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     await stop();
     throw error;
   }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
 }
 
 function isAdmin(request: IncomingMessage, settings: LocalSettings) {
@@ -213,6 +246,9 @@ function configureEnvironment(
     WRITE_KEY: settings.writeKey,
     ADMIN_TOKEN: settings.adminToken,
     OFFER_SECRET: settings.offerSecret,
+    UNSUBSCRIBE_SECRET: settings.unsubscribeSecret,
+    PUBLIC_URL: `http://127.0.0.1:${settings.port}`,
+    SES_CONFIGURATION_SET: 'lifecycle',
     MAIL_FROM: settings.mailFrom,
     BRAND_NAME: settings.brandName,
     POSTAL_ADDRESS: settings.postalAddress,

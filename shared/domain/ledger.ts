@@ -42,6 +42,15 @@ export interface LedgerEntry {
   template?: { name: string; version: number };
   sesMessageId?: string;
   sentAt?: string;
+  /** What SES reported back (first time of each, and counts of opens and clicks). */
+  deliveredAt?: string;
+  openedAt?: string;
+  opens?: number;
+  clickedAt?: string;
+  clicks?: number;
+  bouncedAt?: string;
+  complainedAt?: string;
+  feedback?: { kind: string; at: string; detail?: string }[];
   /** The order (or visit) that converted this message, inside the campaign's window. */
   convertedAt?: string;
   convertedBy?: string;

@@ -27,6 +27,7 @@ import {
 import { sameCode } from './offers.ts';
 import {
   type CampaignHistory,
+  type ConsentSource,
   DAY_MS,
   dayOf,
   earlier,
@@ -48,7 +49,21 @@ import { nextDueAt, type Timer, type TimerKind, timersOf } from './timers.ts';
 export type EngineInput =
   | { kind: 'event'; event: CustomerEvent }
   /** A sweep found the customer due: fire every timer due at or before `now`. */
-  | { kind: 'timers'; messageId: string; now: string };
+  | { kind: 'timers'; messageId: string; now: string }
+  /** The customer changed what they receive (unsubscribe link, preference page, complaint). */
+  | ConsentInput
+  /** The customer opened or clicked one of our emails (SES feedback). */
+  | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click' };
+
+export interface ConsentInput {
+  kind: 'consent';
+  messageId: string;
+  at: string;
+  source: ConsentSource;
+  marketing?: boolean;
+  optedOut?: CampaignId[];
+  service?: boolean;
+}
 
 /**
  * queued: goes now; deferred: goes at `sendAt` (caps, quiet hours, cool-down); held-out: the
@@ -130,7 +145,8 @@ export function inputId(input: EngineInput): string {
 }
 
 export function inputTime(input: EngineInput): string {
-  return input.kind === 'event' ? input.event.timestamp : input.now;
+  if (input.kind === 'event') return input.event.timestamp;
+  return input.kind === 'timers' ? input.now : input.at;
 }
 
 /** Applies one input. `profile` is undefined for a customer seen for the first time. */
@@ -142,11 +158,20 @@ export function decide(
 ): Decision {
   const effects: Effect[] = [];
   let profile: Profile;
-  if (input.kind === 'timers') {
-    if (!current) return { profile: newProfile(customerId, input.now), effects };
-    profile = fireTimers(current, input, settings, effects);
-  } else {
+  if (input.kind === 'event') {
     profile = applyEvent(current, customerId, input.event, settings, effects);
+  } else if (!current) {
+    // Timers, consent or engagement for a customer we do not know (erased meanwhile): nothing to do.
+    return { profile: newProfile(customerId, inputTime(input)), effects };
+  } else if (input.kind === 'timers') {
+    profile = fireTimers(current, input, settings, effects);
+  } else if (input.kind === 'consent') {
+    profile = applyConsent(current, input, effects);
+  } else {
+    profile =
+      input.action === 'click'
+        ? { ...current, lastClickAt: later(current.lastClickAt ?? input.at, input.at) }
+        : current;
   }
   return { profile: withNextDue(profile, settings), effects };
 }
@@ -170,6 +195,34 @@ export function merge(
     profile = { ...merged, stage: stage.to, stageChangedAt: stage.at };
   }
   return { profile: withNextDue(profile, settings), effects };
+}
+
+/**
+ * A change of consent. Leaving all marketing ends the relationship gracefully (termination); a
+ * complaint also starts the cool-down. Nothing here ever subscribes anyone again but the customer.
+ */
+function applyConsent(profile: Profile, input: ConsentInput, effects: Effect[]): Profile {
+  const before = profile.consent ?? { marketing: true, optedOut: [], service: true };
+  const consent = {
+    marketing: input.marketing ?? before.marketing,
+    optedOut: input.optedOut ?? before.optedOut,
+    service: input.service ?? before.service,
+    changedAt: input.at,
+    source: input.source,
+  };
+  let next: Profile = { ...profile, consent };
+  if (input.source === 'complaint') next = { ...next, lastComplaintAt: input.at };
+  if (!consent.marketing && next.stage !== 'termination') {
+    effects.push({
+      type: 'stage-changed',
+      from: next.stage,
+      to: 'termination',
+      at: input.at,
+      triggeredBy: input.messageId,
+    });
+    next = { ...next, stage: 'termination', stageChangedAt: input.at };
+  }
+  return next;
 }
 
 function withNextDue(profile: Profile, settings: EngineSettings): Profile {
@@ -472,6 +525,8 @@ function judge(
 ): { status: MessageStatus; reason?: string; sendAt?: string } {
   const campaign = settings.campaigns[campaignId];
   if (!campaign.enabled) return { status: 'skipped', reason: 'campaign disabled' };
+  const refusal = consentRefusal(profile, campaignId, campaign.category);
+  if (refusal) return { status: 'skipped', reason: refusal };
   const relationship = relationshipOf(profile);
   if (!relationshipAllows(relationship, campaignId, campaign.category)) {
     return {
@@ -497,6 +552,18 @@ function judge(
       reason: `${window.reasons.join('; ')}: it would be ${staleThen.replace(/^stale: /, '')} by ${window.at}`,
     };
   return { status: 'deferred', reason: window.reasons.join('; '), sendAt: window.at };
+}
+
+/** Why the customer's consent rules this email out, or undefined when it does not. */
+export function consentRefusal(profile: Profile, campaignId: CampaignId, category: 'marketing' | 'service') {
+  const consent = profile.consent;
+  if (!consent) return undefined;
+  const since = `(${consent.source}, ${consent.changedAt})`;
+  if (category === 'marketing' && !consent.marketing) return `unsubscribed from marketing ${since}`;
+  if (category === 'marketing' && consent.optedOut.includes(campaignId))
+    return `opted out of ${campaignId} ${since}`;
+  if (category === 'service' && !consent.service) return `opted out of service email ${since}`;
+  return undefined;
 }
 
 /** Why a message sent at `at` would be stale, or undefined when it would not. */

@@ -66,9 +66,26 @@ export interface Profile {
   timezoneAt?: string;
   /** The last spam complaint (SES feedback): no promotional email during the cool-down after it. */
   lastComplaintAt?: string;
+  /** The last click in one of our emails: activity, for the inactivity timers. */
+  lastClickAt?: string;
+  /** What the customer agreed to receive; absent means everything (the default). */
+  consent?: Consent;
   /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
   nextDueAt?: string;
 }
+
+export interface Consent {
+  /** False after an unsubscribe from all marketing (or a complaint). */
+  marketing: boolean;
+  /** Marketing campaigns the customer left one by one. */
+  optedOut: CampaignId[];
+  /** Service email (the feedback request) stops only when the customer asks for that too. */
+  service: boolean;
+  changedAt: string;
+  source: ConsentSource;
+}
+
+export type ConsentSource = 'one-click' | 'preferences' | 'complaint' | 'admin';
 
 export interface ProfileSummary {
   orderCount: number;

@@ -42,9 +42,12 @@ export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
     timers.push({ kind: 're-engagement', dueAt: addDays(lastVisit, quietDays) });
   }
 
-  // win-back: a customer who has ordered shows no order and no visit for N days.
+  // win-back: a customer who has ordered shows no order and no visit (or click in an email) for N days.
   if (lastOrder && profile.stage !== 'deterioration' && profile.stage !== 'termination') {
-    const lastActivity = lastVisit ? later(lastOrder.at, lastVisit) : lastOrder.at;
+    const lastActivity = [lastVisit, profile.lastClickAt].reduce<string>(
+      (latest, time) => (time ? later(latest, time) : latest),
+      lastOrder.at,
+    );
     timers.push({ kind: 'win-back', dueAt: addDays(lastActivity, campaigns['win-back'].afterDays) });
   }
 

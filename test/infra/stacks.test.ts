@@ -48,7 +48,7 @@ describe('stateful stack', () => {
   it('has the event bus with an archive, and generated secrets for the write key, admin token and offer codes', () => {
     stateful.resourceCountIs('AWS::Events::EventBus', 1);
     stateful.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 90 });
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
     stateful.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
     });
@@ -95,7 +95,10 @@ describe('stateless stack', () => {
         DeadLetterConfig: { Arn: expect.anything() },
       });
     }
-    stateless.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    stateless.resourceCountIs(
+      'AWS::Lambda::EventInvokeConfig',
+      FUNCTIONS.filter((fn) => fn.events.length > 0).length,
+    );
     stateless.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
@@ -124,6 +127,67 @@ describe('stateless stack', () => {
     });
   });
 
+  it('sends every email through an SES configuration set whose events go to the default bus, to ses-feedback', () => {
+    stateless.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    const [destination] = Object.values(
+      stateless.findResources('AWS::SES::ConfigurationSetEventDestination'),
+    );
+    expect(destination?.Properties.EventDestination.Enabled).toBe(true);
+    expect(destination?.Properties.EventDestination.MatchingEventTypes).toEqual(
+      expect.arrayContaining(['bounce', 'complaint', 'delivery', 'open', 'click', 'renderingFailure']),
+    );
+    expect(JSON.stringify(stateless.findResources('AWS::SES::ConfigurationSetEventDestination'))).toContain(
+      ':event-bus/default',
+    );
+    const feedbackRule = Object.values(stateless.findResources('AWS::Events::Rule')).find(
+      (rule) => rule.Properties.EventPattern.source?.[0] === 'aws.ses',
+    );
+    expect(feedbackRule?.Properties.EventBusName).toBe('default');
+    expect(feedbackRule?.Properties.EventPattern['detail-type']).toEqual(
+      expect.arrayContaining([
+        'Email Bounced',
+        'Email Complaint Received',
+        'Email Delivered',
+        'Email Opened',
+        'Email Clicked',
+      ]),
+    );
+    const sender = Object.values(stateless.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.SEND_RATE_SHARE,
+    );
+    expect(sender?.Properties.ReservedConcurrentExecutions).toBe(5);
+    expect(sender?.Properties.Environment.Variables.SEND_RATE_SHARE).toBe('5');
+  });
+
+  it('routes one-click unsubscribe and the preference page', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /u/{token}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /u/{token}' });
+  });
+
+  it('alarms on bounce and complaint rates, dead letters, function errors and rendering failures', () => {
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'));
+    const named = (metric: string) => alarms.find((alarm) => alarm.Properties.MetricName === metric);
+    expect(named('Reputation.BounceRate')?.Properties).toMatchObject({
+      Namespace: 'AWS/SES',
+      Threshold: 0.04,
+    });
+    expect(named('Reputation.ComplaintRate')?.Properties).toMatchObject({
+      Namespace: 'AWS/SES',
+      Threshold: 0.001,
+    });
+    expect(named('SesRenderingFailures')).toBeDefined();
+    const queues = Object.keys(stateless.findResources('AWS::SQS::Queue')).length;
+    expect(
+      alarms.filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'),
+    ).toHaveLength(queues);
+    expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'Errors')).toHaveLength(FUNCTIONS.length);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    stateless.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
   it('takes the write key and admin token from Secrets Manager, never as plain text', () => {
     const functions = Object.values(stateless.findResources('AWS::Lambda::Function'));
     const variables = functions.map((fn) => fn.Properties.Environment?.Variables ?? {});
@@ -142,7 +206,11 @@ describe('stateless stack', () => {
       const deployed = functions.find((fn) => fn.Properties.Description === spec.description);
       const variables = Object.fromEntries(
         Object.entries((deployed?.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(
-          ([name, value]) => [name, typeof value === 'string' ? value : `deployed-${name.toLowerCase()}`],
+          // A value CDK resolves at deploy time stands in as a URL (valid wherever any string is).
+          ([name, value]) => [
+            name,
+            typeof value === 'string' ? value : `https://deployed.example/${name.toLowerCase()}`,
+          ],
         ),
       );
       // Only what CDK sets, plus what Lambda itself provides: a missing variable fails the import.

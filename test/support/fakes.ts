@@ -14,12 +14,15 @@ import type {
   DueCustomer,
   DueIndex,
   EventPublisher,
+  Feedback,
   Ledger,
   LedgerKey,
   LedgerUpdate,
   Mailer,
   OutgoingEmail,
   StoredCustomer,
+  Suppression,
+  SuppressionStore,
 } from '../../shared/ports.ts';
 import { MailerError } from '../../shared/ports.ts';
 
@@ -98,6 +101,31 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex {
     yield { customers, itemsRead: customers.length };
   }
 
+  async recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'> {
+    const entry = this.messages.get(ledgerId(key)) as
+      | (LedgerEntry & { feedbackEvents?: string[] })
+      | undefined;
+    if (!entry) return 'missing';
+    if (entry.feedbackEvents?.includes(feedback.eventId)) return 'duplicate';
+    entry.feedbackEvents = [...(entry.feedbackEvents ?? []), feedback.eventId];
+    entry.feedback = [
+      ...(entry.feedback ?? []),
+      { kind: feedback.kind, at: feedback.at, ...(feedback.detail ? { detail: feedback.detail } : {}) },
+    ];
+    const first = {
+      delivery: 'deliveredAt',
+      open: 'openedAt',
+      click: 'clickedAt',
+      bounce: 'bouncedAt',
+      complaint: 'complainedAt',
+    } as const;
+    const field = first[feedback.kind as keyof typeof first];
+    if (field && !entry[field]) entry[field] = feedback.at;
+    if (feedback.kind === 'open') entry.opens = (entry.opens ?? 0) + 1;
+    if (feedback.kind === 'click') entry.clicks = (entry.clicks ?? 0) + 1;
+    return 'recorded';
+  }
+
   async *deferred(now: string) {
     const messages = [...this.messages.values()]
       .filter((entry) => entry.status === 'deferred' && entry.sendAt && entry.sendAt <= now)
@@ -146,6 +174,23 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex {
       ...(update.reason ? { reason: update.reason } : {}),
     });
     return true;
+  }
+}
+
+export class MemorySuppressions implements SuppressionStore {
+  readonly entries = new Map<string, Suppression>();
+
+  async get(address: string) {
+    return this.entries.get(address.trim().toLowerCase());
+  }
+
+  async put(address: string, suppression: Suppression) {
+    if (!this.entries.has(address.trim().toLowerCase()))
+      this.entries.set(address.trim().toLowerCase(), suppression);
+  }
+
+  async remove(address: string) {
+    return this.entries.delete(address.trim().toLowerCase());
   }
 }
 

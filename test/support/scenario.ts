@@ -22,7 +22,7 @@ import type {
   TemplateStore,
 } from '../../shared/ports.ts';
 import { resolveTemplate } from '../../shared/templates.ts';
-import { RecordingMailer } from './fakes.ts';
+import { MemorySuppressions, RecordingMailer } from './fakes.ts';
 
 export const BASE = Date.parse('2026-01-05T10:00:00.000Z');
 
@@ -53,6 +53,7 @@ function templatesOf(published: Map<string, TemplateDefinition>): TemplateStore 
 export class Scenario {
   readonly published: BusEntry[] = [];
   readonly mailer = new RecordingMailer();
+  readonly suppressions = new MemorySuppressions();
   /** Templates to send instead of the built-in ones, by name. */
   readonly templates = new Map<string, TemplateDefinition>();
   /** The simulated clock: the latest time an event was received or a sweep ran. */
@@ -108,6 +109,8 @@ export class Scenario {
       settings: async () => this.settings,
       template: (name: string) => resolveTemplate(templatesOf(this.templates), name),
       sender: { from: 'Shop <hello@shop.example>', brandName: 'Shop', postalAddress: '1 Main St' },
+      suppressions: this.suppressions,
+      unsubscribe: { baseUrl: 'https://api.shop.example', secret: async () => 'unsubscribe-secret' },
       now: () => new Date(at),
       newToken: () => `token-${++this.tokens}`,
     };

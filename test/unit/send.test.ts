@@ -4,13 +4,14 @@ import { newProfile, withTraits } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
-import { MemoryStore, RecordingMailer } from '../support/fakes.ts';
+import { MemoryStore, MemorySuppressions, RecordingMailer } from '../support/fakes.ts';
 
 const request = { version: 1 as const, customerId: 'u1', campaignId: 'welcome-kit' as const, occurrence: 1 };
 
 function setup(traits: Record<string, unknown> = { email: 'ada@example.com', firstName: 'Ada' }) {
   const store = new MemoryStore();
   const mailer = new RecordingMailer();
+  const suppressions = new MemorySuppressions();
   let clock = Date.parse('2026-03-01T10:00:00.000Z');
   const profile = withTraits(
     newProfile('u1', '2026-03-01T09:00:00.000Z'),
@@ -32,6 +33,8 @@ function setup(traits: Record<string, unknown> = { email: 'ada@example.com', fir
       source: 'stored',
     }),
     sender: { from: 'Shop <hello@shop.example>', brandName: 'Shop', postalAddress: '1 Main St' },
+    suppressions,
+    unsubscribe: { baseUrl: 'https://api.shop.example', secret: async () => 'unsubscribe-secret' },
     now: () => new Date(clock),
     newToken: () => `token-${++tokens}`,
     leaseMs: 60_000,
@@ -40,7 +43,7 @@ function setup(traits: Record<string, unknown> = { email: 'ada@example.com', fir
     clock += ms;
   };
   const entryNow = () => store.messages.get('u1|welcome-kit|1');
-  return { store, mailer, deps, advance, entryNow };
+  return { store, mailer, deps, advance, entryNow, suppressions };
 }
 
 describe('send-message', () => {

@@ -36,6 +36,8 @@ const PROFILE_FIELDS = [
   'timezone',
   'timezoneAt',
   'lastComplaintAt',
+  'lastClickAt',
+  'consent',
   'nextDueAt',
 ] as const satisfies readonly (keyof Profile)[];
 

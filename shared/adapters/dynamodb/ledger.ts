@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerEntry } from '../../domain/ledger.ts';
-import type { Ledger, LedgerKey, LedgerUpdate } from '../../ports.ts';
+import type { Feedback, FeedbackKind, Ledger, LedgerKey, LedgerUpdate } from '../../ports.ts';
 import { queryAll } from './customer-store.ts';
 import { DUE_INDEX, keys, TABLE_KEYS } from './table.ts';
 
@@ -80,6 +80,61 @@ export class DynamoLedger implements Ledger {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  async recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'> {
+    const first: Partial<Record<FeedbackKind, string>> = {
+      delivery: 'deliveredAt',
+      open: 'openedAt',
+      click: 'clickedAt',
+      bounce: 'bouncedAt',
+      complaint: 'complainedAt',
+    };
+    const counter: Partial<Record<FeedbackKind, string>> = { open: 'opens', click: 'clicks' };
+    const sets = ['#feedback = list_append(if_not_exists(#feedback, :none), :entry)'];
+    const names: Record<string, string> = {
+      '#pk': TABLE_KEYS.partition,
+      '#feedback': 'feedback',
+      '#seen': 'feedbackEvents',
+    };
+    const values: Record<string, unknown> = {
+      ':none': [],
+      ':entry': [
+        { kind: feedback.kind, at: feedback.at, ...(feedback.detail ? { detail: feedback.detail } : {}) },
+      ],
+      ':id': feedback.eventId,
+      ':ids': new Set([feedback.eventId]),
+    };
+    const firstField = first[feedback.kind];
+    if (firstField) {
+      names['#first'] = firstField;
+      values[':at'] = feedback.at;
+      sets.push('#first = if_not_exists(#first, :at)');
+    }
+    const adds = ['#seen :ids'];
+    const counterField = counter[feedback.kind];
+    if (counterField) {
+      names['#count'] = counterField;
+      values[':one'] = 1;
+      adds.push('#count :one');
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKey(key),
+          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          // SES (and the bus) may deliver an event twice: each event counts once.
+          ConditionExpression: 'attribute_exists(#pk) AND NOT contains(#seen, :id)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.get(key)) ? 'duplicate' : 'missing';
     }
   }
 }

@@ -1,10 +1,12 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type Mailer, MailerError, type OutgoingEmail } from '../../ports.ts';
+import type { SendPacer } from './pacer.ts';
 
 let client: SESv2Client | undefined;
 
 export function sesClient(): SESv2Client {
-  client ??= new SESv2Client({});
+  // Adaptive retries slow the client down when SES throttles, on top of the pacer.
+  client ??= new SESv2Client({ maxAttempts: 5, retryMode: 'adaptive' });
   return client;
 }
 
@@ -19,9 +21,11 @@ export class SesMailer implements Mailer {
   constructor(
     private readonly configurationSetName: string | undefined,
     private readonly ses: SESv2Client = sesClient(),
+    private readonly pacer?: SendPacer,
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    await this.pacer?.take();
     try {
       const result = await this.ses.send(
         new SendEmailCommand({

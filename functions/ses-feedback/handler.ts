@@ -1,0 +1,47 @@
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
+import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
+import { secretValue } from '../../shared/adapters/secrets.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { log } from '../../shared/log.ts';
+import { settingsSource } from '../../shared/settings-source.ts';
+import { applyInput } from '../apply-event/apply.ts';
+import { handleSesEvent, sesEventDetail } from './feedback.ts';
+
+const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
+const db = dynamoDocumentClient();
+const store = new DynamoCustomerStore(db, config.TABLE_NAME);
+const applyDeps = {
+  store,
+  publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
+  settings: settingsSource(
+    new DynamoSettingsStore(db, config.TABLE_NAME),
+    secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
+  ),
+};
+const deps = {
+  ledger: new DynamoLedger(db, config.TABLE_NAME),
+  suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
+  apply: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
+    applyInput(customerId, input, applyDeps),
+  log: (level: 'info' | 'error', message: string, fields: Record<string, unknown>) =>
+    log[level](message, fields),
+};
+
+export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  const outcome = await handleSesEvent(
+    {
+      id: event.id,
+      detailType: event['detail-type'],
+      time: event.time,
+      detail: sesEventDetail.parse(event.detail),
+    },
+    deps,
+  );
+  log.info('ses-feedback', { detailType: event['detail-type'], outcome });
+});

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
+import {
+  bodyBytes,
+  type HttpEvent,
+  type HttpResult,
+  httpErrors,
+} from '../../shared/adapters/http/api-gateway.ts';
+import { secretValue } from '../../shared/adapters/secrets.ts';
+import { clock } from '../../shared/clock.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { settingsSource } from '../../shared/settings-source.ts';
+import { applyInput } from '../apply-event/apply.ts';
+import { changePreferences, showPreferences } from './unsubscribe.ts';
+
+const config = loadConfig([
+  'TABLE_NAME',
+  'EVENT_BUS_NAME',
+  'BRAND_NAME',
+  'UNSUBSCRIBE_SECRET',
+  'UNSUBSCRIBE_SECRET_ID',
+  'OFFER_SECRET',
+  'OFFER_SECRET_ID',
+]);
+const db = dynamoDocumentClient();
+const store = new DynamoCustomerStore(db, config.TABLE_NAME);
+const settings = settingsSource(
+  new DynamoSettingsStore(db, config.TABLE_NAME),
+  secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
+);
+const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
+const deps = {
+  secret: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
+  customers: store,
+  settings,
+  applyConsent: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
+    applyInput(customerId, input, { store, publisher, settings }),
+  brandName: config.BRAND_NAME,
+  now: () => clock.now(),
+  newId: () => randomUUID(),
+};
+
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler(async (event) => {
+    const token = event.pathParameters?.token ?? '';
+    const page =
+      event.requestContext.http.method === 'POST'
+        ? await changePreferences(token, bodyBytes(event, 16_384).toString('utf8'), deps)
+        : await showPreferences(token, event.rawPath, deps);
+    return {
+      statusCode: page.status,
+      headers: {
+        'content-type': `${page.contentType}; charset=utf-8`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      },
+      body: page.body,
+    };
+  });

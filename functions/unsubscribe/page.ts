@@ -1,0 +1,84 @@
+/**
+ * The preference page: small, accessible (labels, a fieldset per question, visible focus, high
+ * contrast, no script), and honest: one button leaves all marketing at once.
+ */
+import Handlebars from 'handlebars';
+import { CAMPAIGN_IDS, type CampaignId, type EngineSettings } from '../../shared/domain/campaigns.ts';
+import type { Consent } from '../../shared/domain/profile.ts';
+
+const LABELS: Record<CampaignId, string> = {
+  'welcome-kit': 'A welcome offer after your first order',
+  'second-purchase-nudge': 'Reminders and discounts for your next order',
+  'loyalty-reward': 'Loyalty rewards',
+  're-engagement': 'News about what is new',
+  'win-back': 'Offers when we have not seen you in a while',
+  farewell: 'A goodbye note when you stop ordering',
+  'feedback-request': 'Questions about an order that went wrong',
+};
+
+const escapeHtml = (value: string) => Handlebars.escapeExpression(value);
+
+function layout(brand: string, title: string, body: string) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · ${escapeHtml(brand)}</title>
+<style>
+  body { font: 17px/1.5 -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; color: #1d1d1d;
+    background: #f4f1ec; margin: 0; padding: 24px 16px; }
+  main { max-width: 560px; margin: 0 auto; background: #fff; border-radius: 8px; padding: 24px 28px; }
+  h1 { font: 600 24px/1.3 Georgia, serif; color: #1f3530; margin-top: 0; }
+  fieldset { border: 1px solid #b9b3a8; border-radius: 6px; margin: 16px 0; padding: 12px 16px; }
+  legend { font-weight: 600; padding: 0 6px; }
+  label { display: block; padding: 6px 0; }
+  button { font: inherit; border-radius: 6px; padding: 10px 18px; margin: 6px 8px 6px 0; cursor: pointer;
+    border: 2px solid #1f3530; }
+  .primary { background: #1f3530; color: #fff; }
+  .secondary { background: #fff; color: #1f3530; }
+  button:focus-visible, input:focus-visible { outline: 3px solid #c8553d; outline-offset: 2px; }
+</style>
+</head>
+<body><main>
+${body}
+</main></body>
+</html>`;
+}
+
+export function preferencesPage(
+  brand: string,
+  settings: EngineSettings,
+  consent: Consent | undefined,
+  action: string,
+) {
+  const marketing = CAMPAIGN_IDS.filter((id) => settings.campaigns[id].category === 'marketing');
+  const service = CAMPAIGN_IDS.filter((id) => settings.campaigns[id].category === 'service');
+  const leftAll = consent?.marketing === false;
+  const checkbox = (id: CampaignId, checked: boolean) =>
+    `<label><input type="checkbox" name="keep" value="${id}"${checked ? ' checked' : ''}> ${escapeHtml(LABELS[id])}</label>`;
+  return layout(
+    brand,
+    'Your email preferences',
+    `<h1>Your email preferences</h1>
+${leftAll ? '<p role="status">You are unsubscribed from all marketing email. You can choose again below.</p>' : ''}
+<form method="post" action="${escapeHtml(action)}">
+  <button class="primary" type="submit" name="choice" value="all">Unsubscribe from all marketing email</button>
+  <fieldset>
+    <legend>Or keep only what you want</legend>
+    ${marketing.map((id) => checkbox(id, !leftAll && !consent?.optedOut.includes(id))).join('\n    ')}
+  </fieldset>
+  <fieldset>
+    <legend>Service email</legend>
+    <p>${service.map((id) => escapeHtml(LABELS[id])).join(', ')}. These are not marketing and stay on unless you say otherwise.</p>
+    <label><input type="checkbox" name="stop-service" value="yes"${consent?.service === false ? ' checked' : ''}> Stop these too</label>
+  </fieldset>
+  <button class="secondary" type="submit" name="choice" value="some">Save my choices</button>
+  <button class="secondary" type="submit" name="choice" value="stay">Keep me subscribed to everything</button>
+</form>`,
+  );
+}
+
+export function messagePage(brand: string, title: string, text: string) {
+  return layout(brand, title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(text)}</p>`);
+}

@@ -1,0 +1,75 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { CustomerData } from '../../ports.ts';
+import { queryAll } from './customer-store.ts';
+import { keys, TABLE_KEYS } from './table.ts';
+
+type Item = Record<string, unknown>;
+
+/**
+ * Everything held about a customer lives in their partition and in the partitions of the ids
+ * merged into them (alias pointers and what was recorded before the merge): export reads those
+ * partitions whole, erasure deletes them whole.
+ */
+export class DynamoCustomerData implements CustomerData {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async collect(id: string) {
+    const customerId = await this.resolve(id);
+    if (!customerId) return undefined;
+    const profile = await this.profileItem(customerId);
+    const partitions = [customerId, ...((profile?.anonymousIds as string[] | undefined) ?? [])];
+    const items: Item[] = [];
+    for (const partition of partitions)
+      items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))));
+    const addresses = new Set<string>();
+    for (const item of items) {
+      for (const value of [item.email, item.recipient, (item.traits as Item | undefined)?.email]) {
+        if (typeof value === 'string' && value.includes('@')) addresses.add(value.trim().toLowerCase());
+      }
+    }
+    return { customerId, items, addresses: [...addresses] };
+  }
+
+  async erase(id: string) {
+    const collected = await this.collect(id);
+    if (!collected) return undefined;
+    const requests = collected.items.map((item) => ({
+      DeleteRequest: {
+        Key: { [TABLE_KEYS.partition]: item[TABLE_KEYS.partition], [TABLE_KEYS.sort]: item[TABLE_KEYS.sort] },
+      },
+    }));
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        pending = (result.UnprocessedItems?.[this.tableName] as typeof pending | undefined) ?? [];
+      }
+    }
+    return { customerId: collected.customerId, deleted: requests.length, addresses: collected.addresses };
+  }
+
+  /** An anonymous id that was merged answers for the customer it was merged into. */
+  private async resolve(id: string): Promise<string | undefined> {
+    const item = await this.profileItem(id);
+    if (!item) return undefined;
+    return item.entity === 'alias' ? String(item.mergedInto) : id;
+  }
+
+  private async profileItem(id: string): Promise<Item | undefined> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_KEYS.partition]: keys.customer(id), [TABLE_KEYS.sort]: keys.profile },
+        ConsistentRead: true,
+      }),
+    );
+    return item;
+  }
+}
