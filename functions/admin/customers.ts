@@ -30,6 +30,13 @@ export interface CustomerView {
     template?: { name: string; version: number };
     convertedAt?: string;
     convertedBy?: string;
+    deliveredAt?: string;
+    openedAt?: string;
+    opens?: number;
+    clickedAt?: string;
+    clicks?: number;
+    bouncedAt?: string;
+    complainedAt?: string;
     history: { status: string; at: string; reason?: string }[];
   }[];
 }
@@ -69,9 +76,25 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
       ...(entry.recipient ? { recipient: entry.recipient } : {}),
       ...(entry.template ? { template: entry.template } : {}),
       ...(entry.convertedAt ? { convertedAt: entry.convertedAt, convertedBy: entry.convertedBy } : {}),
+      ...pick(entry, [
+        'deliveredAt',
+        'openedAt',
+        'opens',
+        'clickedAt',
+        'clicks',
+        'bouncedAt',
+        'complainedAt',
+      ]),
       history: entry.history,
     })),
   };
+}
+
+/** The fields of `source` that are set. */
+function pick<T extends object, K extends keyof T>(source: T, fields: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const field of fields) if (source[field] !== undefined) picked[field] = source[field];
+  return picked;
 }
 
 export interface CustomerDataDeps {
