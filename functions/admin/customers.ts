@@ -1,4 +1,5 @@
 /** Admin read path: everything a marketer needs to see about one customer. */
+import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import { summarize } from '../../shared/domain/profile.ts';
 import type { CustomerData, CustomerStore, Ledger, SuppressionStore } from '../../shared/ports.ts';
 
@@ -18,35 +19,42 @@ export interface CustomerView {
   anonymousIds: string[];
   traits: Record<string, unknown>;
   orders: { orderId: string; at: string; revenue: number; currency?: string }[];
-  messages: {
-    campaignId: string;
-    occurrence: number;
-    status: string;
-    reason?: string;
-    triggeredBy: string;
-    decidedAt: string;
-    sentAt?: string;
-    recipient?: string;
-    template?: { name: string; version: number };
-    convertedAt?: string;
-    convertedBy?: string;
-    deliveredAt?: string;
-    openedAt?: string;
-    opens?: number;
-    clickedAt?: string;
-    clicks?: number;
-    bouncedAt?: string;
-    complainedAt?: string;
-    history: { status: string; at: string; reason?: string }[];
-  }[];
+  messages: MessageView[];
 }
 
-/** Looks a customer up by their id or any anonymous id linked to them; undefined if unknown. */
+/** What the ledger says about one message, without the sender's bookkeeping (claims, tokens). */
+const MESSAGE_FIELDS = [
+  'campaignId',
+  'occurrence',
+  'status',
+  'reason',
+  'triggeredBy',
+  'decidedAt',
+  'sendAt',
+  'sentAt',
+  'recipient',
+  'template',
+  'variant',
+  'offerCode',
+  'convertedAt',
+  'convertedBy',
+  'deliveredAt',
+  'openedAt',
+  'opens',
+  'clickedAt',
+  'clicks',
+  'bouncedAt',
+  'complainedAt',
+  'history',
+] as const satisfies readonly (keyof LedgerEntry)[];
+export type MessageView = Partial<Pick<LedgerEntry, (typeof MESSAGE_FIELDS)[number]>>;
+
 export interface CustomerDeps {
   customers: CustomerStore;
   ledger: Ledger;
 }
 
+/** Looks a customer up by their id or any anonymous id linked to them; undefined if unknown. */
 export async function getCustomer(id: string, deps: CustomerDeps): Promise<CustomerView | undefined> {
   let stored = await deps.customers.load(id);
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
@@ -65,28 +73,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     anonymousIds: profile.anonymousIds,
     traits: profile.traits,
     orders: profile.orders,
-    messages: entries.map((entry) => ({
-      campaignId: entry.campaignId,
-      occurrence: entry.occurrence,
-      status: entry.status,
-      ...(entry.reason ? { reason: entry.reason } : {}),
-      triggeredBy: entry.triggeredBy,
-      decidedAt: entry.decidedAt,
-      ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
-      ...(entry.recipient ? { recipient: entry.recipient } : {}),
-      ...(entry.template ? { template: entry.template } : {}),
-      ...(entry.convertedAt ? { convertedAt: entry.convertedAt, convertedBy: entry.convertedBy } : {}),
-      ...pick(entry, [
-        'deliveredAt',
-        'openedAt',
-        'opens',
-        'clickedAt',
-        'clicks',
-        'bouncedAt',
-        'complainedAt',
-      ]),
-      history: entry.history,
-    })),
+    messages: entries.map((entry) => pick(entry, [...MESSAGE_FIELDS])),
   };
 }
 

@@ -21,6 +21,17 @@ async function orderFrom(userId: string, email: string, orderId = 'o1') {
   });
 }
 
+/** The welcome kit a new customer gets, and its unsubscribe link. */
+async function welcomeKitOf(userId: string, email: string) {
+  await orderFrom(userId, email);
+  const [kit] = await eventually(
+    () => emailsTo(email),
+    (found) => found.length > 0,
+  );
+  const link = header(kit as never, 'List-Unsubscribe')?.replace(/^<|>$/g, '') ?? '';
+  return { kit, link };
+}
+
 async function messagesOf(userId: string, until: (messages: Messages) => boolean) {
   const view = await eventually(
     () => admin(`/admin/customers/${userId}`),
@@ -34,12 +45,7 @@ describe('unsubscribe', () => {
   it('a welcome kit carries both RFC 8058 headers and a footer link; one click stops marketing, not service email', async () => {
     const userId = uniqueId('unsub');
     const email = `${userId}@example.com`;
-    await orderFrom(userId, email);
-    const [kit] = await eventually(
-      () => emailsTo(email),
-      (found) => found.length > 0,
-    );
-    const link = header(kit as never, 'List-Unsubscribe')?.replace(/^<|>$/g, '') ?? '';
+    const { kit, link } = await welcomeKitOf(userId, email);
     expect(link).toMatch(new RegExp(`^${stack().api}/u/[A-Za-z0-9_-]+$`));
     expect(header(kit as never, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(kit?.body.html).toContain(`<a href="${link}">Unsubscribe or choose what you receive</a>`);
@@ -105,12 +111,7 @@ describe('unsubscribe', () => {
   it('shows an accessible preference page; a forged or altered token gets 404 and changes nothing', async () => {
     const userId = uniqueId('page');
     const email = `${userId}@example.com`;
-    await orderFrom(userId, email);
-    const [kit] = await eventually(
-      () => emailsTo(email),
-      (found) => found.length > 0,
-    );
-    const link = header(kit as never, 'List-Unsubscribe')?.replace(/^<|>$/g, '') ?? '';
+    const { link } = await welcomeKitOf(userId, email);
     const page = await fetch(link);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
