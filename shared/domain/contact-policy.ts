@@ -47,7 +47,12 @@ export interface SendWindow {
  * The earliest time at or after `now` a marketing email may be sent: after any cool-down, with
  * room under the caps (counting emails already sent or scheduled), outside quiet hours.
  */
-export function earliestSendTime(profile: Profile, now: string, policy: ContactPolicy): SendWindow {
+export function earliestSendTime(
+  profile: Profile,
+  now: string,
+  policy: ContactPolicy,
+  options: { quietHours: boolean } = { quietHours: true },
+): SendWindow {
   const reasons: string[] = [];
   let at = Date.parse(now);
 
@@ -70,7 +75,7 @@ export function earliestSendTime(profile: Profile, now: string, policy: ContactP
         reasons.push(`frequency cap (${caps.perDay} a day, ${caps.perWeek} a week)`);
       }
     }
-    const awake = policy.quietHours.enabled ? endOfQuietHours(at, timezone, policy.quietHours) : at;
+    const awake = policy.quietHours.enabled && options.quietHours ? endOfQuietHours(at, timezone, policy.quietHours) : at;
     if (awake === at) break;
     at = awake;
     if (!reasons.some((reason) => reason.startsWith('quiet hours'))) {

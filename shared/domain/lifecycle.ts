@@ -543,7 +543,10 @@ function judge(
     };
   }
   if (campaign.category === 'service') return { status: 'queued' };
-  const window = earliestSendTime(profile, trigger.now, settings.policy);
+  // Quiet hours keep unprompted email out of the night; an answer to something the customer has
+  // just done (within the hour) finds them awake, so it goes at once. Caps apply either way.
+  const justActed = trigger.kind === 'event' && Date.parse(trigger.now) - Date.parse(trigger.at) <= HOUR_MS;
+  const window = earliestSendTime(profile, trigger.now, settings.policy, { quietHours: !justActed });
   if (window.at === trigger.now) return { status: 'queued' };
   const staleThen = staleness(trigger, window.at, settings);
   if (staleThen)

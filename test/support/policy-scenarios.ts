@@ -80,39 +80,38 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
       expect(await world.emails(c.id)).toEqual(['welcome-kit:sent', 'loyalty-reward:sent']);
     });
 
-    it('quiet hours: an order at 22:30 in New York gets its welcome kit at 08:00 there', async () => {
+    it('quiet hours: the nightly sweep at 03:00 UTC (22:00 in New York) holds a nudge until 08:00 there', async () => {
       const world = await newScenario();
       const c = customer({ timezone: 'America/New_York' });
-      const evening = '2026-01-15T03:30:00.000Z'; // 22:30 EST on the 14th
-      await world.events(c.id, [c.identify(evening), c.order('o1', evening)]);
-      const [welcome] = await statusOf(world, c.id, 'welcome-kit');
-      expect(welcome).toMatchObject({
+      await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
+      const sweepAt = '2026-03-07T03:00:00.000Z'; // day 61 at 03:00 UTC: 22:00 EST on the 6th
+      await world.sweep(sweepAt);
+      const [nudge] = await statusOf(world, c.id, 'second-purchase-nudge');
+      expect(nudge).toMatchObject({
         status: 'deferred',
-        sendAt: '2026-01-15T13:00:00.000Z',
+        sendAt: '2026-03-07T13:00:00.000Z',
         reason: 'quiet hours (21:00-08:00 in America/New_York)',
       });
-      expect(world.mailer.sent).toEqual([]);
-      await world.sweep('2026-01-15T13:15:00.000Z'); // the 15-minute dispatch after 08:00
-      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
+      expect(world.mailer.sent.map((email) => email.headers['X-Campaign-Id'])).toEqual(['welcome-kit']);
+      await world.sweep('2026-03-07T13:15:00.000Z'); // the 15-minute dispatch after 08:00
+      expect((await statusOf(world, c.id, 'second-purchase-nudge'))[0]?.status).toBe('sent');
     });
 
-    it('the device’s time zone counts when there is no timezone trait; service email ignores quiet hours', async () => {
+    it('an email answering what the customer just did goes at once, even at night; the device time zone counts', async () => {
       const world = await newScenario();
       const c = customer();
       const evening = '2026-01-15T21:30:00.000Z'; // 22:30 in Oslo
       await world.events(c.id, [
-        identify(
-          { email: c.email },
-          { userId: c.id, timestamp: evening, receivedAt: evening, context: { timezone: 'Europe/Oslo' } },
-        ),
+        identify({ email: c.email }, { userId: c.id, timestamp: evening, receivedAt: evening, context: { timezone: 'Europe/Oslo' } }),
         c.order('o1', evening),
-        c.refund('o1', '2026-01-15T21:45:00.000Z'),
       ]);
-      expect((await statusOf(world, c.id, 'welcome-kit'))[0]).toMatchObject({
+      expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
+      // The nudge falls due at night in Oslo: it waits for the morning there.
+      await world.sweep('2026-03-17T05:00:00.000Z'); // 06:00 in Oslo
+      expect((await statusOf(world, c.id, 'second-purchase-nudge'))[0]).toMatchObject({
         status: 'deferred',
-        sendAt: '2026-01-16T07:00:00.000Z',
+        sendAt: '2026-03-17T07:00:00.000Z',
       });
-      expect((await statusOf(world, c.id, 'feedback-request'))[0]?.status).toBe('sent');
     });
 
     it('cool-down: after a refund, a promotional email waits until it ends, or is dropped if it would be stale', async () => {
