@@ -86,8 +86,14 @@ export const policySchema = z.strictObject({
     enabled: z.boolean(),
     start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
     end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
-    /** The sender's time zone, for customers who did not tell us theirs. */
-    defaultTimezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    /**
+     * The sender's time zone, for customers who did not tell us theirs. Unset (null), quiet hours
+     * apply only to customers whose time zone is known: without one, "night" means nothing.
+     */
+    defaultTimezone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .nullable(),
   }),
   /** After a refund or a complaint, no promotional email for this many days. */
   cooldownDays: z.number().int().min(0).max(365),
@@ -170,7 +176,7 @@ export function defaultCampaigns(): CampaignsSettings {
 export function defaultPolicy(): ContactPolicy {
   return {
     caps: { perDay: 1, perWeek: 3 },
-    quietHours: { enabled: true, start: '21:00', end: '08:00', defaultTimezone: 'UTC' },
+    quietHours: { enabled: true, start: '21:00', end: '08:00', defaultTimezone: null },
     cooldownDays: 14,
     customTraits: [],
   };

@@ -75,7 +75,10 @@ export function earliestSendTime(
         reasons.push(`frequency cap (${caps.perDay} a day, ${caps.perWeek} a week)`);
       }
     }
-    const awake = policy.quietHours.enabled && options.quietHours ? endOfQuietHours(at, timezone, policy.quietHours) : at;
+    const awake =
+      policy.quietHours.enabled && options.quietHours && timezone
+        ? endOfQuietHours(at, timezone, policy.quietHours)
+        : at;
     if (awake === at) break;
     at = awake;
     if (!reasons.some((reason) => reason.startsWith('quiet hours'))) {
@@ -126,11 +129,11 @@ function earliestUnderCaps(
   return candidates.find(fits) ?? from;
 }
 
-export function timezoneOf(profile: Profile, policy: ContactPolicy): string {
+export function timezoneOf(profile: Profile, policy: ContactPolicy): string | undefined {
   const fromTraits = profile.traits.timezone;
   if (typeof fromTraits === 'string' && validTimezone(fromTraits)) return fromTraits;
   if (profile.timezone && validTimezone(profile.timezone)) return profile.timezone;
-  return policy.quietHours.defaultTimezone;
+  return policy.quietHours.defaultTimezone ?? undefined;
 }
 
 const timezones = new Map<string, boolean>();

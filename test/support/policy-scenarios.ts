@@ -102,7 +102,10 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
       const c = customer();
       const evening = '2026-01-15T21:30:00.000Z'; // 22:30 in Oslo
       await world.events(c.id, [
-        identify({ email: c.email }, { userId: c.id, timestamp: evening, receivedAt: evening, context: { timezone: 'Europe/Oslo' } }),
+        identify(
+          { email: c.email },
+          { userId: c.id, timestamp: evening, receivedAt: evening, context: { timezone: 'Europe/Oslo' } },
+        ),
         c.order('o1', evening),
       ]);
       expect(await world.emails(c.id)).toEqual(['welcome-kit:sent']);
