@@ -4,6 +4,7 @@
  * that marketers override; overrides are validated here, with errors that name the field.
  */
 import * as z from 'zod';
+import type { FittedModel } from './models/fitted.ts';
 
 export const CAMPAIGN_IDS = [
   'welcome-kit',
@@ -51,7 +52,13 @@ const commonShape = {
 /** Each campaign's own thresholds: the numbers of the lifecycle table. */
 const campaignShapes = {
   'welcome-kit': { ...commonShape, offer: offerSchema.optional() },
-  'second-purchase-nudge': { ...commonShape, afterDays: days(365), offer: offerSchema.optional() },
+  'second-purchase-nudge': {
+    ...commonShape,
+    afterDays: days(365),
+    /** predictive: after the expected time between purchases of the fitted model, not after a fixed delay. */
+    mode: z.enum(['fixed', 'predictive']),
+    offer: offerSchema.optional(),
+  },
   'loyalty-reward': {
     ...commonShape,
     orderCount: z.number().int().min(2, 'must be at least 2').max(1000),
@@ -64,7 +71,14 @@ const campaignShapes = {
     minQuietDays: days(365),
     gapMultiplier: z.number().min(1, 'must be at least 1').max(20),
   },
-  'win-back': { ...commonShape, afterDays: days(730), offer: offerSchema.optional() },
+  'win-back': {
+    ...commonShape,
+    afterDays: days(730),
+    /** predictive: when P(alive) falls below `aliveThreshold`, not after a fixed silence. */
+    mode: z.enum(['fixed', 'predictive']),
+    aliveThreshold: z.number().gt(0, 'must be between 0 and 1').lt(1, 'must be between 0 and 1'),
+    offer: offerSchema.optional(),
+  },
   farewell: { ...commonShape, afterDays: days(365) },
 } as const;
 
@@ -129,6 +143,8 @@ export interface EngineSettings {
   campaigns: CampaignsSettings;
   policy: ContactPolicy;
   offerCodes: OfferCodeMaker;
+  /** The latest fitted customer-base model, when there is one. */
+  model?: FittedModel;
 }
 
 export const DEFAULT_EVENT_MEANINGS: Record<string, Meaning> = {
@@ -155,6 +171,7 @@ export function defaultCampaigns(): CampaignsSettings {
     'second-purchase-nudge': {
       ...common('second-purchase-nudge'),
       afterDays: 60,
+      mode: 'fixed',
       offer: offer('15% off your next order, for the next two weeks', 'AGAIN'),
     },
     'loyalty-reward': {
@@ -167,6 +184,8 @@ export function defaultCampaigns(): CampaignsSettings {
     'win-back': {
       ...common('win-back'),
       afterDays: 90,
+      mode: 'fixed',
+      aliveThreshold: 0.5,
       offer: offer('20% off, because we would like you back', 'WELCOMEBACK'),
     },
     farewell: { ...common('farewell'), afterDays: 30 },

@@ -173,7 +173,7 @@ export function decide(
         ? { ...current, lastClickAt: later(current.lastClickAt ?? input.at, input.at) }
         : current;
   }
-  return { profile: withNextDue(profile, settings), effects };
+  return { profile: withNextDue(withStageHistory(profile, effects), settings), effects };
 }
 
 /**
@@ -194,7 +194,7 @@ export function merge(
     effects.push({ type: 'stage-changed', from: merged.stage, to: stage.to, at: stage.at, triggeredBy });
     profile = { ...merged, stage: stage.to, stageChangedAt: stage.at };
   }
-  return { profile: withNextDue(profile, settings), effects };
+  return { profile: withNextDue(withStageHistory(profile, effects), settings), effects };
 }
 
 /**
@@ -223,6 +223,20 @@ function applyConsent(profile: Profile, input: ConsentInput, effects: Effect[]):
     next = { ...next, stage: 'termination', stageChangedAt: input.at };
   }
   return next;
+}
+
+const KEPT_STAGE_CHANGES = 20;
+
+/** Remembers the stage changes (for metrics: stage changes per day), the most recent 20. */
+function withStageHistory(profile: Profile, effects: Effect[]): Profile {
+  const changes = effects.flatMap((effect) =>
+    effect.type === 'stage-changed' ? [{ stage: effect.to, at: effect.at }] : [],
+  );
+  if (changes.length === 0) return profile;
+  const stageHistory = [...(profile.stageHistory ?? []), ...changes]
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(-KEPT_STAGE_CHANGES);
+  return { ...profile, stageHistory };
 }
 
 function withNextDue(profile: Profile, settings: EngineSettings): Profile {

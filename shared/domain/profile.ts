@@ -70,6 +70,8 @@ export interface Profile {
   lastClickAt?: string;
   /** What the customer agreed to receive; absent means everything (the default). */
   consent?: Consent;
+  /** The stages the customer went through, the most recent last (at most the last 20). */
+  stageHistory?: { stage: Stage; at: string }[];
   /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
   nextDueAt?: string;
 }

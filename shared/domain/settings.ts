@@ -29,10 +29,25 @@ export function engineSettings(stored: StoredSettings, offerSecret: string): Eng
     freshnessHours: 48,
     staleTimerDays: 7,
     eventMeanings: { ...DEFAULT_EVENT_MEANINGS, ...stored.eventMeanings },
-    campaigns: { ...defaultCampaigns(), ...stored.campaigns },
+    campaigns: withStoredCampaigns(defaultCampaigns(), stored.campaigns ?? {}),
     policy: stored.policy ?? defaultPolicy(),
     offerCodes: offerCodeMaker(offerSecret),
   };
+}
+
+/**
+ * Each stored campaign over its defaults, field by field: settings stored before a field existed
+ * (a later version's new threshold) pick up its default rather than leaving it undefined.
+ */
+function withStoredCampaigns(
+  defaults: CampaignsSettings,
+  stored: Partial<CampaignsSettings>,
+): CampaignsSettings {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [id, settings] of Object.entries(stored)) {
+    merged[id] = { ...defaults[id as CampaignId], ...settings };
+  }
+  return merged as CampaignsSettings;
 }
 
 /** The defaults alone (tests, and a fresh installation). */

@@ -5,7 +5,10 @@
  * for the sweep's index.
  */
 import type { EngineSettings } from './campaigns.ts';
-import { addDays, later, type Profile } from './profile.ts';
+import { weekAliveFallsTo } from './models/bgnbd.ts';
+import { trustworthy } from './models/fitted.ts';
+import { purchaseSummary } from './models/summary.ts';
+import { addDays, later, type OrderFact, type Profile } from './profile.ts';
 
 export const TIMER_KINDS = ['second-purchase-nudge', 're-engagement', 'win-back', 'farewell'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
@@ -23,10 +26,7 @@ export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
 
   // second-purchase-nudge: N days after the first order, while it is still the only one.
   if (firstOrder && profile.orders.length === 1 && !profile.campaigns['second-purchase-nudge']) {
-    timers.push({
-      kind: 'second-purchase-nudge',
-      dueAt: addDays(firstOrder.at, campaigns['second-purchase-nudge'].afterDays),
-    });
+    timers.push({ kind: 'second-purchase-nudge', dueAt: addDays(firstOrder.at, nudgeDelayDays(settings)) });
   }
 
   // re-engagement: a regular visitor without orders stops coming; once per lapse.
@@ -48,7 +48,16 @@ export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
       (latest, time) => (time ? later(latest, time) : latest),
       lastOrder.at,
     );
-    timers.push({ kind: 'win-back', dueAt: addDays(lastActivity, campaigns['win-back'].afterDays) });
+    const predicted = predictedWinBack(profile.orders, settings);
+    let dueAt = predicted
+      ? later(predicted, addDays(lastActivity, MIN_QUIET_DAYS_AFTER_ACTIVITY))
+      : addDays(lastActivity, campaigns['win-back'].afterDays);
+    // A one-time buyer is not won back while the second-purchase nudge still has its chance.
+    const nudge = campaigns['second-purchase-nudge'];
+    if (firstOrder && profile.orders.length === 1 && nudge.enabled) {
+      dueAt = later(dueAt, addDays(firstOrder.at, nudgeDelayDays(settings) + nudge.conversionWindowDays));
+    }
+    timers.push({ kind: 'win-back', dueAt });
   }
 
   // farewell: N days after the win-back (the move to deterioration) with no order since.
@@ -57,6 +66,40 @@ export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
   }
 
   return timers.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+}
+
+/** Predictive timers never fall due sooner than this after an order, a visit or a click. */
+export const MIN_QUIET_DAYS_AFTER_ACTIVITY = 7;
+/** Nor does a predictive nudge wait longer than a year. */
+const MAX_NUDGE_DAYS = 365;
+
+/**
+ * The second-purchase nudge's delay. Predictive: the expected time between purchases of a new
+ * customer, alpha / r weeks (the mean of the fitted purchase rate is r / alpha a week), so a shop
+ * whose customers come back monthly nudges sooner than one whose customers come back yearly.
+ */
+export function nudgeDelayDays(settings: EngineSettings): number {
+  const nudge = settings.campaigns['second-purchase-nudge'];
+  if (nudge.mode !== 'predictive' || !trustworthy(settings.model)) return nudge.afterDays;
+  const { r, alpha } = settings.model.bgnbd;
+  return Math.min(MAX_NUDGE_DAYS, Math.max(MIN_QUIET_DAYS_AFTER_ACTIVITY, Math.round((alpha / r) * 7)));
+}
+
+/**
+ * When a repeat customer's P(alive) falls below the win-back threshold if they buy nothing more:
+ * solved once, when the order is applied, and kept as an ordinary timer. Undefined in fixed mode,
+ * without a trustworthy model, and for one-time buyers: BG/NBD keeps their P(alive) at 1, so
+ * they are won back by the fixed rule (after `afterDays` of silence) in either mode.
+ */
+export function predictedWinBack(orders: readonly OrderFact[], settings: EngineSettings): string | undefined {
+  const winBack = settings.campaigns['win-back'];
+  const lastOrder = orders.at(-1);
+  if (winBack.mode !== 'predictive' || !trustworthy(settings.model) || !lastOrder) return undefined;
+  const summary = purchaseSummary(orders, lastOrder.at);
+  if (!summary) return undefined;
+  const week = weekAliveFallsTo(settings.model.bgnbd, summary.x, summary.tx, winBack.aliveThreshold);
+  if (week === undefined) return undefined;
+  return addDays(summary.firstPurchase, Math.ceil(week * 7));
 }
 
 export function nextDueAt(profile: Profile, settings: EngineSettings): string | undefined {

@@ -11,7 +11,7 @@ import { event, identify, order, visit } from './events.ts';
 import { day, type Scenario } from './scenario.ts';
 
 /** Events of one customer, each received when it happened (fresh) unless `receivedAt` is given. */
-function customer() {
+export function customer() {
   const userId = `cust-${randomUUID().slice(0, 8)}`;
   const fresh = (at: string, extra: Partial<CustomerEvent> = {}) => ({ userId, receivedAt: at, ...extra });
   return {

@@ -167,7 +167,13 @@ describe('apply-event: delivery order and duplicates do not matter (property)', 
     // Then months pass: every timer of the lifecycle gets its chance.
     for (const at of [10, 45, 70, 100, 135, 250]) await world.sweep(day(at));
     const profile = store.profile('u1');
-    const { version: _version, stageChangedAt: _changed, campaigns, ...facts } = profile ?? ({} as never);
+    const {
+      version: _version,
+      stageChangedAt: _changed,
+      stageHistory: _history,
+      campaigns,
+      ...facts
+    } = profile ?? ({} as never);
     const emails = [...store.messages.values()].map((entry) => `${entry.campaignId}:${entry.status}`).sort();
     return { facts: { ...facts, campaigns: Object.keys(campaigns ?? {}).sort() }, emails };
   }

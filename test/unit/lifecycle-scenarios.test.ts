@@ -1,6 +1,7 @@
 import { MemoryStore } from '../support/fakes.ts';
 import { lifecycleScenarios } from '../support/lifecycle-scenarios.ts';
 import { contactPolicyScenarios } from '../support/policy-scenarios.ts';
+import { predictiveScenarios } from '../support/predictive-scenarios.ts';
 import { Scenario } from '../support/scenario.ts';
 
 lifecycleScenarios(() => {
@@ -11,4 +12,9 @@ lifecycleScenarios(() => {
 contactPolicyScenarios(() => {
   const store = new MemoryStore();
   return new Scenario(store, store, store);
+});
+
+predictiveScenarios((settings) => {
+  const store = new MemoryStore();
+  return new Scenario(store, store, store, settings);
 });

@@ -38,6 +38,7 @@ const PROFILE_FIELDS = [
   'lastComplaintAt',
   'lastClickAt',
   'consent',
+  'stageHistory',
   'nextDueAt',
 ] as const satisfies readonly (keyof Profile)[];
 
