@@ -51,6 +51,8 @@ export interface FunctionSpec {
     table?: 'read' | 'readWrite';
     /** Read the sparse due index (the sweep). */
     dueIndex?: boolean;
+    /** Read the whole table (Scan): the nightly model fit and the metrics, never an event's path. */
+    scan?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
@@ -167,9 +169,21 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: { dueIndex: true, publishToBus: true },
   },
   {
+    name: 'model',
+    entry: 'functions/model/handler.ts',
+    description:
+      'Nightly, before the sweep: fits BG/NBD and Gamma-Gamma on the stored orders, keeps the fit, reschedules timers that moved',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    routes: [],
+    events: [],
+    schedules: [{ name: 'NightlyModelFit', dailyAtUtc: '02:00' }],
+    access: { table: 'readWrite', scan: true, concurrency: 1 },
+  },
+  {
     name: 'admin',
     entry: 'functions/admin/handler.ts',
-    description: 'Admin API for marketers: customers, sweep, and later templates, campaigns, metrics',
+    description: 'Admin API for marketers: customers, templates, campaigns, contact policy, metrics, model',
     memoryMb: 512,
     timeoutSeconds: 29,
     routes: ADMIN_ROUTE_KEYS,
@@ -177,6 +191,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: {
       table: 'readWrite',
       dueIndex: true,
+      scan: true,
       publishToBus: true,
       sendEmail: true,
       sender: true,

@@ -175,7 +175,13 @@ async function ensureStack(): Promise<LocalStack | undefined> {
   const url = new URL(args.api);
   process.env.LOG_LEVEL ??= 'warn';
   return startLocalStack({
-    ...settingsFromEnv({ ...process.env, IN_MEMORY: '1', PORT: url.port || '3000', SWEEP_AT_UTC: 'off' }),
+    ...settingsFromEnv({
+      ...process.env,
+      IN_MEMORY: '1',
+      PORT: url.port || '3000',
+      SWEEP_AT_UTC: 'off',
+      MODEL_AT_UTC: 'off',
+    }),
     writeKey: args['write-key'],
     adminToken: args['admin-token'],
   });

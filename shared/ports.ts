@@ -5,6 +5,7 @@
 import type { CampaignId, CampaignsSettings, ContactPolicy } from './domain/campaigns.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { Effect } from './domain/lifecycle.ts';
+import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
 import type { StoredSettings } from './domain/settings.ts';
 import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
@@ -72,6 +73,35 @@ export interface CustomerStore {
   /** All or nothing; `conflict` when someone else wrote first or an event was applied meanwhile. */
   commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
   events(customerId: string): Promise<AppliedEvent[]>;
+  /**
+   * Moves a customer's next due time (the nightly pass after a refit or a timing change);
+   * false when the profile changed since it was read at `expectedVersion` (its own write then
+   * computed the timers with the current settings already).
+   */
+  reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined): Promise<boolean>;
+}
+
+/** One page of a read of the whole customer base. */
+export interface CustomerBasePage {
+  profiles: Profile[];
+  messages: LedgerEntry[];
+}
+
+/**
+ * The whole customer base, read page by page (a parallel scan in DynamoDB): for the nightly
+ * model fit and the metrics, never on the path of an event.
+ */
+export interface CustomerBase {
+  /** Every profile, and with `messages` every ledger entry too. */
+  scan(options?: { messages?: boolean }): AsyncIterable<CustomerBasePage>;
+}
+
+/** Fitted models: the latest is what the engine uses; each fit is kept with its date. */
+export interface ModelStore {
+  save(model: FittedModel): Promise<void>;
+  current(): Promise<FittedModel | undefined>;
+  /** The most recent fits first. */
+  history(limit: number): Promise<FittedModel[]>;
 }
 
 export interface DueCustomer {

@@ -1,5 +1,8 @@
 /** Admin read path: everything a marketer needs to see about one customer. */
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
+import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
+import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
+import { purchaseSummary } from '../../shared/domain/models/summary.ts';
 import { summarize } from '../../shared/domain/profile.ts';
 import type { CustomerData, CustomerStore, Ledger, SuppressionStore } from '../../shared/ports.ts';
 
@@ -20,6 +23,8 @@ export interface CustomerView {
   traits: Record<string, unknown>;
   orders: { orderId: string; at: string; revenue: number; currency?: string }[];
   messages: MessageView[];
+  /** What the fitted model expects of the customer (null without a model or an order). */
+  prediction: (CustomerPrediction & { horizonWeeks: number; modelAsOf: string }) | null;
 }
 
 /** What the ledger says about one message, without the sender's bookkeeping (claims, tokens). */
@@ -52,6 +57,8 @@ export type MessageView = Partial<Pick<LedgerEntry, (typeof MESSAGE_FIELDS)[numb
 export interface CustomerDeps {
   customers: CustomerStore;
   ledger: Ledger;
+  model: () => Promise<FittedModel | undefined>;
+  now: () => Date;
 }
 
 /** Looks a customer up by their id or any anonymous id linked to them; undefined if unknown. */
@@ -60,7 +67,8 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return undefined;
   const { profile } = stored;
-  const entries = await deps.ledger.list(profile.id);
+  const [entries, model] = await Promise.all([deps.ledger.list(profile.id), deps.model()]);
+  const summary = purchaseSummary(profile.orders, deps.now().toISOString());
   return {
     id: profile.id,
     stage: profile.stage,
@@ -74,6 +82,14 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     traits: profile.traits,
     orders: profile.orders,
     messages: entries.map((entry) => pick(entry, [...MESSAGE_FIELDS])),
+    prediction:
+      model && summary
+        ? {
+            ...predict(model, summary, PREDICTION_HORIZON_WEEKS),
+            horizonWeeks: PREDICTION_HORIZON_WEEKS,
+            modelAsOf: model.asOf,
+          }
+        : null,
   };
 }
 

@@ -1,9 +1,11 @@
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
+import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
@@ -46,7 +48,12 @@ const settings = settingsSource(
 );
 const now = () => clock.now();
 const routes = adminRoutes({
-  customers: { customers, ledger: new DynamoLedger(db, config.TABLE_NAME) },
+  customers: {
+    customers,
+    ledger: new DynamoLedger(db, config.TABLE_NAME),
+    model: async () => (await settings()).model,
+    now,
+  },
   customerData: {
     data: new DynamoCustomerData(db, config.TABLE_NAME),
     suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
@@ -61,6 +68,14 @@ const routes = adminRoutes({
     now,
   },
   campaigns: { settings, store: settingsStore, templates, now },
+  insights: {
+    base: new DynamoCustomerBase(db, config.TABLE_NAME),
+    settings,
+    models: new DynamoModelStore(db, config.TABLE_NAME),
+    store: settingsStore,
+    customers,
+    now,
+  },
   sweep: {
     dueIndex: new DynamoDueIndex(db, config.TABLE_NAME),
     publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),

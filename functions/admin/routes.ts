@@ -29,6 +29,7 @@ import {
   exportCustomer,
   getCustomer,
 } from './customers.ts';
+import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
 import {
   type Answer,
   deleteTemplate,
@@ -48,6 +49,7 @@ export interface AdminDeps {
   templates: TemplateDeps;
   campaigns: CampaignDeps;
   sweep: SweepDeps;
+  insights: InsightDeps;
   now: () => Date;
 }
 
@@ -148,6 +150,11 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
     'PUT /admin/campaigns/{id}': (event) =>
       answer(updateCampaign(param(event, 'id'), body(event), deps.campaigns)),
     'GET /admin/contact-policy': () => answer(getPolicy(deps.campaigns)),
+    'GET /admin/metrics': (event) => answer(getMetrics(event.queryStringParameters ?? {}, deps.insights)),
+    'GET /admin/insights/best-customers': (event) =>
+      answer(getBestCustomers(event.queryStringParameters ?? {}, deps.insights)),
+    'GET /admin/model': () => answer(getModel(deps.insights)),
+    'POST /admin/model/fit': (event) => answer(refitModel(body(event), deps.insights)),
     'PUT /admin/contact-policy': (event) => answer(updatePolicy(body(event), deps.campaigns)),
   };
 }

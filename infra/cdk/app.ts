@@ -37,7 +37,10 @@ export function buildApp(app: App, env?: Environment) {
     offerSecret: stateful.offerSecret,
     unsubscribeSecret: stateful.unsubscribeSecret,
     sender,
-    ...optionalContext(app, 'sweepAtUtc'),
+    scheduleAtUtc: {
+      sweep: contextString(app, 'sweepAtUtc'),
+      model: contextString(app, 'modelAtUtc'),
+    },
     ...optionalContext(app, 'alarmEmail'),
   });
   stateless.addStackDependency(stateful);
@@ -46,8 +49,13 @@ export function buildApp(app: App, env?: Environment) {
 }
 
 function optionalContext(app: App, key: string): Record<string, string> {
+  const value = contextString(app, key);
+  return value ? { [key]: value } : {};
+}
+
+function contextString(app: App, key: string): string | undefined {
   const value = app.node.tryGetContext(key);
-  return typeof value === 'string' && value.trim() ? { [key]: value.trim() } : {};
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

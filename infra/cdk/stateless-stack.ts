@@ -60,7 +60,8 @@ export interface StatelessStackProps extends StackProps {
   unsubscribeSecret: Secret;
   sender: SenderSettings;
   /** Overrides the nightly sweep's time of day, `HH:MM` UTC (default 03:00). */
-  sweepAtUtc?: string;
+  /** A daily schedule's time (`HH:MM` UTC) by function name, instead of the topology's. */
+  scheduleAtUtc?: Record<string, string | undefined>;
   /** Who gets the alarms by email (none: subscribe to the topic yourself). */
   alarmEmail?: string;
 }
@@ -145,7 +146,7 @@ export class StatelessStack extends Stack {
         let schedule: ScheduleExpression;
         let when: string;
         if ('dailyAtUtc' in trigger) {
-          const at = props.sweepAtUtc ?? trigger.dailyAtUtc;
+          const at = props.scheduleAtUtc?.[spec.name] ?? trigger.dailyAtUtc;
           const { hour, minute } = parseTimeOfDay(at);
           schedule = ScheduleExpression.cron({
             hour: String(hour),
@@ -282,7 +283,8 @@ function grant(
   configurationSetName: string,
 ) {
   // Named actions on the table, rather than CDK's grantReadData (which adds Scan and every
-  // index): no function here ever scans the table, and only the sweep reads the due index.
+  // index): only the functions whose entry says so scan the table (the nightly model fit and the
+  // admin API's metrics), and only the sweep reads the due index.
   if (spec.access.table) {
     const read = [
       'dynamodb:GetItem',
@@ -301,6 +303,11 @@ function grant(
         actions: spec.access.table === 'readWrite' ? [...read, ...write] : read,
         resources: [props.table.tableArn],
       }),
+    );
+  }
+  if (spec.access.scan) {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.table.tableArn] }),
     );
   }
   if (spec.access.dueIndex) {

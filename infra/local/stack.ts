@@ -37,8 +37,8 @@ export interface LocalSettings {
   region: string;
   /** Delays before the bus retries a failed delivery (Lambda waits minutes; locally seconds). */
   retryDelaysMs: number[];
-  /** When the nightly sweep runs (UTC `HH:MM`), or `off`; default: the topology's 03:00. */
-  sweepAtUtc: string | undefined;
+  /** A daily schedule's time (`HH:MM` UTC, or `off`) by function name: SWEEP_AT_UTC, MODEL_AT_UTC. */
+  scheduleAtUtc: Record<string, string | undefined>;
   unsubscribeSecret: string;
   /** What SES GetAccount answers as the account's maximum send rate. */
   sesMaxSendRate: number;
@@ -68,7 +68,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     dataDir: inMemory ? undefined : resolve(env.DATA_DIR ?? '.data'),
     region: env.AWS_REGION ?? 'us-east-1',
     retryDelaysMs: (env.BUS_RETRY_DELAYS_MS ?? '1000,5000').split(',').map((delay) => Number(delay.trim())),
-    sweepAtUtc: env.SWEEP_AT_UTC,
+    scheduleAtUtc: { sweep: env.SWEEP_AT_UTC, model: env.MODEL_AT_UTC },
     unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? 'dev-unsubscribe-secret',
     sesMaxSendRate: Number(env.SES_MAX_SEND_RATE ?? 100),
     sesThrottleRate: Number(env.SES_THROTTLE_RATE ?? 0),
@@ -134,7 +134,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
-      for (const trigger of spec.schedules ?? []) scheduler.schedule(trigger, fn, settings.sweepAtUtc);
+      for (const trigger of spec.schedules ?? [])
+        scheduler.schedule(trigger, fn, settings.scheduleAtUtc[spec.name]);
     }
     await bus.listen(settings.eventBridgePort);
     const sesProxy = new SesProxy({

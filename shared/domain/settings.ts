@@ -15,13 +15,17 @@ import {
   type Meaning,
   policySchema,
 } from './campaigns.ts';
+import type { FittedModel } from './models/fitted.ts';
 import { offerCodeMaker } from './offers.ts';
+import type { TimerSettings } from './timers.ts';
 
 /** What is stored: only what marketers changed. */
 export interface StoredSettings {
   campaigns?: Partial<CampaignsSettings>;
   policy?: ContactPolicy;
   eventMeanings?: Record<string, Meaning>;
+  /** The latest fitted model (written by the nightly fit, not by marketers). */
+  model?: FittedModel;
 }
 
 export function engineSettings(stored: StoredSettings, offerSecret: string): EngineSettings {
@@ -29,9 +33,17 @@ export function engineSettings(stored: StoredSettings, offerSecret: string): Eng
     freshnessHours: 48,
     staleTimerDays: 7,
     eventMeanings: { ...DEFAULT_EVENT_MEANINGS, ...stored.eventMeanings },
-    campaigns: withStoredCampaigns(defaultCampaigns(), stored.campaigns ?? {}),
+    ...timerSettings(stored),
     policy: stored.policy ?? defaultPolicy(),
     offerCodes: offerCodeMaker(offerSecret),
+  };
+}
+
+/** What the timers follow: the campaigns' numbers and the fitted model. */
+export function timerSettings(stored: StoredSettings): TimerSettings {
+  return {
+    campaigns: withStoredCampaigns(defaultCampaigns(), stored.campaigns ?? {}),
+    ...(stored.model ? { model: stored.model } : {}),
   };
 }
 

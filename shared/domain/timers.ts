@@ -10,6 +10,9 @@ import { trustworthy } from './models/fitted.ts';
 import { purchaseSummary } from './models/summary.ts';
 import { addDays, later, type OrderFact, type Profile } from './profile.ts';
 
+/** What timers depend on: the campaigns' numbers and the fitted model. */
+export type TimerSettings = Pick<EngineSettings, 'campaigns' | 'model'>;
+
 export const TIMER_KINDS = ['second-purchase-nudge', 're-engagement', 'win-back', 'farewell'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
@@ -18,7 +21,7 @@ export interface Timer {
   dueAt: string;
 }
 
-export function timersOf(profile: Profile, settings: EngineSettings): Timer[] {
+export function timersOf(profile: Profile, settings: TimerSettings): Timer[] {
   const { campaigns } = settings;
   const timers: Timer[] = [];
   const [firstOrder] = profile.orders;
@@ -78,7 +81,7 @@ const MAX_NUDGE_DAYS = 365;
  * customer, alpha / r weeks (the mean of the fitted purchase rate is r / alpha a week), so a shop
  * whose customers come back monthly nudges sooner than one whose customers come back yearly.
  */
-export function nudgeDelayDays(settings: EngineSettings): number {
+export function nudgeDelayDays(settings: TimerSettings): number {
   const nudge = settings.campaigns['second-purchase-nudge'];
   if (nudge.mode !== 'predictive' || !trustworthy(settings.model)) return nudge.afterDays;
   const { r, alpha } = settings.model.bgnbd;
@@ -91,7 +94,7 @@ export function nudgeDelayDays(settings: EngineSettings): number {
  * without a trustworthy model, and for one-time buyers: BG/NBD keeps their P(alive) at 1, so
  * they are won back by the fixed rule (after `afterDays` of silence) in either mode.
  */
-export function predictedWinBack(orders: readonly OrderFact[], settings: EngineSettings): string | undefined {
+export function predictedWinBack(orders: readonly OrderFact[], settings: TimerSettings): string | undefined {
   const winBack = settings.campaigns['win-back'];
   const lastOrder = orders.at(-1);
   if (winBack.mode !== 'predictive' || !trustworthy(settings.model) || !lastOrder) return undefined;
@@ -102,7 +105,7 @@ export function predictedWinBack(orders: readonly OrderFact[], settings: EngineS
   return addDays(summary.firstPurchase, Math.ceil(week * 7));
 }
 
-export function nextDueAt(profile: Profile, settings: EngineSettings): string | undefined {
+export function nextDueAt(profile: Profile, settings: TimerSettings): string | undefined {
   return timersOf(profile, settings)[0]?.dueAt;
 }
 

@@ -9,6 +9,7 @@ import type {
   AppliedEvent,
   AppliedKey,
   BusEntry,
+  CustomerBase,
   CustomerCommit,
   CustomerStore,
   DueCustomer,
@@ -29,7 +30,7 @@ import { MailerError } from '../../shared/ports.ts';
 const clone = <T>(value: T): T => structuredClone(value);
 const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.occurrence}`;
 
-export class MemoryStore implements CustomerStore, Ledger, DueIndex {
+export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBase {
   readonly customers = new Map<string, StoredCustomer>();
   readonly applied = new Map<string, AppliedEvent>();
   readonly messages = new Map<string, LedgerEntry>();
@@ -87,6 +88,31 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex {
 
   async events(customerId: string) {
     return [...this.applied.values()].filter((record) => record.customerId === customerId).map(clone);
+  }
+
+  async reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined) {
+    const stored = this.customers.get(customerId);
+    if (stored?.kind !== 'profile' || stored.profile.version !== expectedVersion) return false;
+    const { nextDueAt: _previous, ...rest } = stored.profile;
+    const profile = { ...rest, version: expectedVersion + 1, ...(nextDueAt ? { nextDueAt } : {}) };
+    this.customers.set(customerId, { kind: 'profile', profile });
+    return true;
+  }
+
+  /** The whole base in pages of `pageSize`, like a scan. */
+  pageSize = 50;
+
+  async *scan(options: { messages?: boolean } = {}) {
+    const profiles = [...this.customers.values()].flatMap((stored) =>
+      stored.kind === 'profile' ? [clone(stored.profile)] : [],
+    );
+    const messages = options.messages ? [...this.messages.values()].map(clone) : [];
+    for (let start = 0; start < Math.max(profiles.length, messages.length); start += this.pageSize) {
+      yield {
+        profiles: profiles.slice(start, start + this.pageSize),
+        messages: messages.slice(start, start + this.pageSize),
+      };
+    }
   }
 
   /** The due index, with the adapter's own day rule: an entry is due once its day has passed. */

@@ -47,6 +47,7 @@ export default async function setup(project: TestProject) {
       ADMIN_TOKEN: info.adminToken,
       BUS_RETRY_DELAYS_MS: '200,400',
       SWEEP_AT_UTC: 'off',
+      MODEL_AT_UTC: 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -7,10 +7,11 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Profile, summarize } from '../../domain/profile.ts';
 import type { AppliedEvent, AppliedKey, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
-import { dueIndexKeys, keys, sendIndexKeys, TABLE_KEYS } from './table.ts';
+import { DUE_INDEX, dueIndexKeys, keys, sendIndexKeys, TABLE_KEYS } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -173,6 +174,43 @@ export class DynamoCustomerStore implements CustomerStore {
     }
   }
 
+  async reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined) {
+    const index = dueIndexKeys(customerId, nextDueAt);
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':next': expectedVersion + 1 };
+    const names: Record<string, string> = { '#version': 'version', '#due': 'nextDueAt' };
+    const sets = ['#version = :next'];
+    const removes: string[] = [];
+    if (nextDueAt && index) {
+      values[':due'] = nextDueAt;
+      sets.push('#due = :due');
+      for (const [field, value] of Object.entries(index)) {
+        names[`#${field}`] = field;
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    } else {
+      names['#duePK'] = DUE_INDEX.partition;
+      names['#dueSK'] = DUE_INDEX.sort;
+      removes.push('#due', '#duePK', '#dueSK');
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: profileKey(customerId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async events(customerId: string): Promise<AppliedEvent[]> {
     const items = await queryAll(this.db, this.tableName, keys.customer(customerId), keys.eventPrefix);
     return items.map(appliedFromItem);
@@ -254,7 +292,7 @@ function profileItem(profile: Profile): Item {
   };
 }
 
-function profileFromItem(item: Item): Profile {
+export function profileFromItem(item: Item): Profile {
   const profile: Item = {};
   for (const field of PROFILE_FIELDS) if (item[field] !== undefined) profile[field] = item[field];
   return profile as unknown as Profile;

@@ -146,7 +146,7 @@ function itemKey(key: LedgerKey) {
   };
 }
 
-function entryFromItem(item: Record<string, unknown>): LedgerEntry {
+export function entryFromItem(item: Record<string, unknown>): LedgerEntry {
   const { [TABLE_KEYS.partition]: _pk, [TABLE_KEYS.sort]: _sk, entity: _entity, ...entry } = item;
   return entry as unknown as LedgerEntry;
 }

@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CampaignId, CampaignsSettings, ContactPolicy } from '../../domain/campaigns.ts';
+import type { FittedModel } from '../../domain/models/fitted.ts';
 import type { StoredSettings } from '../../domain/settings.ts';
 import type { SettingsStore } from '../../ports.ts';
 import { TABLE_KEYS } from './table.ts';
 
-const KEY = { [TABLE_KEYS.partition]: 'SETTINGS', [TABLE_KEYS.sort]: 'CURRENT' };
+export const SETTINGS_KEY = { [TABLE_KEYS.partition]: 'SETTINGS', [TABLE_KEYS.sort]: 'CURRENT' };
 
 /**
  * Marketers' settings live in one small item, read by every decision (so a change applies to the
@@ -18,12 +19,13 @@ export class DynamoSettingsStore implements SettingsStore {
 
   async load(): Promise<StoredSettings> {
     const { Item: item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: SETTINGS_KEY, ConsistentRead: true }),
     );
     if (!item) return {};
     const stored: StoredSettings = {};
     if (item.campaigns) stored.campaigns = item.campaigns as Partial<CampaignsSettings>;
     if (item.policy) stored.policy = item.policy as ContactPolicy;
+    if (item.model) stored.model = item.model as FittedModel;
     return stored;
   }
 
@@ -35,7 +37,7 @@ export class DynamoSettingsStore implements SettingsStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: KEY,
+        Key: SETTINGS_KEY,
         // The map is created on the first write; later writes replace one campaign's entry only.
         UpdateExpression: 'SET campaigns = if_not_exists(campaigns, :empty), updatedAt = :at',
         ExpressionAttributeValues: { ':empty': {}, ':at': at },
@@ -44,7 +46,7 @@ export class DynamoSettingsStore implements SettingsStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: KEY,
+        Key: SETTINGS_KEY,
         UpdateExpression: 'SET campaigns.#id = :settings, updatedAt = :at',
         ExpressionAttributeNames: { '#id': campaignId },
         ExpressionAttributeValues: { ':settings': settings, ':at': at },
@@ -56,7 +58,7 @@ export class DynamoSettingsStore implements SettingsStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: KEY,
+        Key: SETTINGS_KEY,
         UpdateExpression: 'SET policy = :policy, updatedAt = :at',
         ExpressionAttributeValues: { ':policy': policy, ':at': at },
       }),

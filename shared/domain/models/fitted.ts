@@ -2,8 +2,14 @@
  * A fitted model as the product uses it: the parameters, when and on what they were fitted, and
  * whether there is enough data to trust them for predictive triggers.
  */
-import { type BgNbdParameters, type CustomerSummary, expectedPurchases, probabilityAlive } from './bgnbd.ts';
-import { expectedAverageValue, type GammaGammaParameters } from './gamma-gamma.ts';
+import {
+  type BgNbdParameters,
+  type CustomerSummary,
+  expectedPurchases,
+  fitBgNbd,
+  probabilityAlive,
+} from './bgnbd.ts';
+import { expectedAverageValue, fitGammaGamma, type GammaGammaParameters } from './gamma-gamma.ts';
 import type { PurchaseSummary } from './summary.ts';
 
 export interface FittedModel {
@@ -29,6 +35,40 @@ export function trustworthy(model: FittedModel | undefined): model is FittedMode
     model.customers >= MINIMUM_FOR_PREDICTIONS.customers &&
     model.repeatBuyers >= MINIMUM_FOR_PREDICTIONS.repeatBuyers
   );
+}
+
+export class NothingToFit extends Error {
+  constructor(asOf: string) {
+    super(`no customer has an order on or before ${asOf}: nothing to fit`);
+    this.name = 'NothingToFit';
+  }
+}
+
+/** Gamma-Gamma is fitted only on at least this many repeat buyers; fewer, and order values are each customer's own mean. */
+const MINIMUM_FOR_ORDER_VALUES = 10;
+
+/**
+ * Fits both models on the customers' summaries as of `asOf`. Gamma-Gamma is left out (null) with
+ * too few repeat buyers, or when the fit implies no finite mean order value (q <= 1).
+ */
+export function fitModel(summaries: PurchaseSummary[], asOf: string, fittedAt: string): FittedModel {
+  if (summaries.length === 0) throw new NothingToFit(asOf);
+  const { r, alpha, a, b, logLikelihood } = fitBgNbd(summaries);
+  const spends = summaries
+    .filter((summary) => summary.x > 0 && summary.spend.mean > 0)
+    .map((summary) => summary.spend);
+  const values = spends.length >= MINIMUM_FOR_ORDER_VALUES ? fitGammaGamma(spends) : undefined;
+  return {
+    asOf,
+    fittedAt,
+    customers: summaries.length,
+    repeatBuyers: summaries.filter((summary) => summary.x > 0).length,
+    bgnbd: { r, alpha, a, b, logLikelihood },
+    gammaGamma:
+      values && values.q > 1
+        ? { p: values.p, q: values.q, gamma: values.gamma, logLikelihood: values.logLikelihood }
+        : null,
+  };
 }
 
 export interface CustomerPrediction {

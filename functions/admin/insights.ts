@@ -1,0 +1,93 @@
+/** The admin API's view of what works: metrics, the best customers, and the fitted model. */
+import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
+import { MetricsAccumulator, metricsWindow } from '../../shared/domain/metrics.ts';
+import {
+  type FittedModel,
+  MINIMUM_FOR_PREDICTIONS,
+  NothingToFit,
+  trustworthy,
+} from '../../shared/domain/models/fitted.ts';
+import { timerSettings } from '../../shared/domain/settings.ts';
+import type { CustomerBase, CustomerStore, ModelStore, SettingsStore } from '../../shared/ports.ts';
+import { fitOnHistory, lastWholeDay, modelReport, rescheduleTimers } from '../model/model.ts';
+import { type Answer, invalid } from './templates.ts';
+
+export interface InsightDeps {
+  base: CustomerBase;
+  settings: () => Promise<EngineSettings>;
+  models: ModelStore;
+  store: SettingsStore;
+  customers: Pick<CustomerStore, 'reschedule'>;
+  now: () => Date;
+}
+
+const today = (now: Date) => now.toISOString().slice(0, 10);
+
+export async function getMetrics(
+  query: Record<string, string | undefined>,
+  deps: Pick<InsightDeps, 'base' | 'settings' | 'now'>,
+): Promise<Answer> {
+  const window = metricsWindow(query.from, query.to, today(deps.now()));
+  if (!window.ok) return invalid([window.problem]);
+  const { model } = await deps.settings();
+  const asOf = window.window.to < today(deps.now()) ? window.window.to : today(deps.now());
+  const metrics = new MetricsAccumulator(window.window, model, asOf);
+  for await (const page of deps.base.scan({ messages: true })) {
+    for (const profile of page.profiles) metrics.addProfile(profile);
+    for (const entry of page.messages) metrics.addMessage(entry);
+  }
+  return { status: 200, body: metrics.result() };
+}
+
+/** `asOf` (default today): the day predictions are made as of, for looking back at history. */
+export async function getBestCustomers(
+  query: Record<string, string | undefined>,
+  deps: Pick<InsightDeps, 'base' | 'settings' | 'now'>,
+): Promise<Answer> {
+  const asOf = query.asOf ?? today(deps.now());
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
+    return invalid([{ field: 'asOf', message: 'must be a day, YYYY-MM-DD' }]);
+  const { model } = await deps.settings();
+  const best = new BestCustomersAccumulator(model, asOf);
+  for await (const page of deps.base.scan()) for (const profile of page.profiles) best.addProfile(profile);
+  return { status: 200, body: best.result() };
+}
+
+export async function getModel(deps: Pick<InsightDeps, 'models'>): Promise<Answer> {
+  const [current, history] = await Promise.all([deps.models.current(), deps.models.history(30)]);
+  return {
+    status: 200,
+    body: {
+      current: current ? modelReport(current) : null,
+      trustworthy: trustworthy(current),
+      minimum: MINIMUM_FOR_PREDICTIONS,
+      history: history.map(modelReport),
+    },
+  };
+}
+
+/**
+ * Fits now (on orders up to `asOf`, default yesterday), keeps the fit as the current model and
+ * moves the timers it changes: what the nightly job does, on demand. For bases too large to fit
+ * within the API's 29 seconds, the nightly job (15 minutes) or `npm run model` is the way.
+ */
+export async function refitModel(body: unknown, deps: InsightDeps): Promise<Answer> {
+  const asOf = (body as { asOf?: unknown } | undefined)?.asOf ?? lastWholeDay(deps.now());
+  if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
+    return invalid([{ field: 'asOf', message: 'must be a day, YYYY-MM-DD' }]);
+  let model: FittedModel;
+  try {
+    model = await fitOnHistory(asOf, deps);
+  } catch (error) {
+    if (error instanceof NothingToFit) return invalid([{ field: 'asOf', message: error.message }]);
+    throw error;
+  }
+  await deps.models.save(model);
+  const pass = await rescheduleTimers({
+    base: deps.base,
+    store: deps.customers,
+    settings: async () => timerSettings(await deps.store.load()),
+  });
+  return { status: 200, body: { ...modelReport(model), reschedule: pass } };
+}
