@@ -8,8 +8,11 @@ import {
   probabilityAlive,
   weekAliveFallsTo,
 } from '../../shared/domain/models/bgnbd.ts';
+import { fitModel, NothingToFit, trustworthy } from '../../shared/domain/models/fitted.ts';
 import { expectedAverageValue, fitGammaGamma } from '../../shared/domain/models/gamma-gamma.ts';
 import { hyp2f1, logGamma } from '../../shared/domain/models/math.ts';
+import { purchaseSummary } from '../../shared/domain/models/summary.ts';
+import type { OrderFact } from '../../shared/domain/profile.ts';
 
 const DATA = '../shared/data/cdnow';
 const rows = (file: string) =>
@@ -106,5 +109,74 @@ describe('Gamma-Gamma on CDNOW', () => {
     expect(one).toBeGreaterThan(population);
     expect(one).toBeLessThan(many);
     expect(many).toBeLessThan(100);
+  });
+});
+
+/** The raw CDNOW transactions as the pipeline stores orders: at noon UTC on their day. */
+function rawOrders(): Map<string, OrderFact[]> {
+  const byCustomer = new Map<string, OrderFact[]>();
+  readFileSync(`${DATA}/CDNOW_sample.txt`, 'utf8')
+    .trim()
+    .split('\n')
+    .forEach((line, index) => {
+      const [, id = '', date = '', , amount = '0'] = line.trim().split(/\s+/);
+      const at = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T12:00:00.000Z`;
+      const orders = byCustomer.get(String(Number(id))) ?? [];
+      orders.push({ orderId: `line-${index + 1}`, at, revenue: Number(amount) });
+      byCustomer.set(String(Number(id)), orders);
+    });
+  return byCustomer;
+}
+
+describe('summaries from stored orders', () => {
+  const orders = rawOrders();
+
+  it('the raw transactions give exactly the published summary (x, t_x, T and the repeat mean)', () => {
+    const published = rows('cdnow_customers_summary_with_transactions.csv');
+    expect(orders.size).toBe(2357);
+    let compared = 0;
+    for (const [id, x, tx, T, zbar] of published) {
+      const summary = purchaseSummary(orders.get(String(id)) ?? [], '1997-09-30');
+      expect(summary).toBeDefined();
+      expect({ id, x: summary?.x, tx: summary?.tx.toFixed(2), T: summary?.T.toFixed(2) }).toEqual({
+        id,
+        x,
+        tx: tx?.toFixed(2),
+        T: T?.toFixed(2),
+      });
+      expect(Math.abs((summary?.spend.mean ?? 0) - (zbar ?? 0))).toBeLessThan(0.0051);
+      compared++;
+    }
+    expect(compared).toBe(2357);
+  });
+
+  it('orders after the as-of day do not count; same-day orders count once', () => {
+    const summary = purchaseSummary(
+      [
+        { orderId: 'a', at: '2026-01-01T09:00:00.000Z', revenue: 10 },
+        { orderId: 'b', at: '2026-01-01T18:00:00.000Z', revenue: 20 },
+        { orderId: 'c', at: '2026-01-15T12:00:00.000Z', revenue: 40 },
+        { orderId: 'd', at: '2026-02-01T12:00:00.000Z', revenue: 99 },
+      ],
+      '2026-01-29',
+    );
+    expect(summary).toMatchObject({ x: 1, tx: 2, T: 4, spend: { x: 1, mean: 40 }, meanValue: 35 });
+    expect(
+      purchaseSummary([{ orderId: 'a', at: '2026-02-01T12:00:00.000Z', revenue: 1 }], '2026-01-29'),
+    ).toBeUndefined();
+  });
+
+  it('fitModel on them reproduces the published parameters and is trustworthy', () => {
+    const summaries = [...orders.values()].flatMap((list) => purchaseSummary(list, '1997-09-30') ?? []);
+    const model = fitModel(summaries, '1997-09-30', '2026-01-01T00:00:00.000Z');
+    expect(model.customers).toBe(2357);
+    expect(model.repeatBuyers).toBe(946);
+    for (const name of ['r', 'alpha', 'a', 'b'] as const)
+      expect(within(model.bgnbd[name], PUBLISHED[name], 0.01)).toBe(true);
+    expect(within(model.gammaGamma?.p ?? 0, 6.25, 0.01)).toBe(true);
+    expect(trustworthy(model)).toBe(true);
+    expect(trustworthy({ ...model, customers: 499 })).toBe(false);
+    expect(trustworthy({ ...model, repeatBuyers: 99 })).toBe(false);
+    expect(() => fitModel([], '1997-09-30', '2026-01-01T00:00:00.000Z')).toThrow(NothingToFit);
   });
 });
