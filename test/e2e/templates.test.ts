@@ -124,7 +124,11 @@ describe('templates through the admin API', () => {
     const { userId } = await customerWithOrder('Tess');
     const before = await eventually(
       () => admin(`/admin/customers/${userId}`),
-      (found) => (found.body?.messages as { status: string }[] | undefined)?.[0]?.status === 'sent',
+      // Delivered too: SES's delivery event must not land between the two looks.
+      (found) => {
+        const [kit] = (found.body?.messages as { status: string; deliveredAt?: string }[] | undefined) ?? [];
+        return kit?.status === 'sent' && !!kit.deliveredAt;
+      },
     );
     const to = `${uniqueId('tester')}@example.com`;
     const result = await admin('/admin/templates/win-back/test', {
