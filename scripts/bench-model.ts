@@ -6,32 +6,19 @@
  * `runs`), and the time to score `customers` synthetic customers: P(alive), expected purchases
  * in 52 weeks, expected order value and predicted value each, plus the win-back week.
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { weekAliveFallsTo } from '../shared/domain/models/bgnbd.ts';
 import { fitModel, predict } from '../shared/domain/models/fitted.ts';
 import { type PurchaseSummary, purchaseSummary } from '../shared/domain/models/summary.ts';
-import type { OrderFact } from '../shared/domain/profile.ts';
+import { CDNOW_RAW, cdnowOrders } from './cdnow.ts';
 import { options } from './cli.ts';
 
-const args = options({ customers: 1_000_000, runs: 5, data: '../shared/data/cdnow/CDNOW_sample.txt' });
+const args = options({ customers: 1_000_000, runs: 5, data: CDNOW_RAW });
 
 function cdnowSummaries(): PurchaseSummary[] {
-  const byCustomer = new Map<string, OrderFact[]>();
-  readFileSync(args.data, 'utf8')
-    .trim()
-    .split(/\r?\n/)
-    .forEach((line, index) => {
-      const [, id = '', date = '', , amount = '0'] = line.trim().split(/\s+/);
-      const orders = byCustomer.get(id) ?? [];
-      orders.push({
-        orderId: String(index),
-        at: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T12:00:00.000Z`,
-        revenue: Number(amount),
-      });
-      byCustomer.set(id, orders);
-    });
-  return [...byCustomer.values()].flatMap((orders) => purchaseSummary(orders, '1997-09-30') ?? []);
+  return [...cdnowOrders(args.data).values()].flatMap(
+    (orders) => purchaseSummary(orders, '1997-09-30') ?? [],
+  );
 }
 
 /** A deterministic pseudo-random stream (mulberry32), so every run scores the same customers. */

@@ -5,13 +5,14 @@
  * the admin API reports the model, the metrics and the best customers.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_NAMES } from '../../infra/topology.ts';
+import { cdnowTransactions } from '../../scripts/cdnow.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { admin, stack, uniqueId } from '../support/stack.ts';
 
@@ -39,11 +40,9 @@ function runScript(script: string, args: string[], env: Record<string, string>) 
 
 /** The raw file as an import CSV: sample id, day, amount; an order id per line, an address per customer. */
 function cdnowCsv(): string {
-  const lines = readFileSync('../shared/data/cdnow/CDNOW_sample.txt', 'utf8').trim().split(/\r?\n/);
-  const rows = lines.map((line, index) => {
-    const [, id = '', date = '', , amount = ''] = line.trim().split(/\s+/);
-    const customer = `${run}-${Number(id)}`;
-    return `${customer},${date},${amount},${run}-line-${index + 1},${customer}@${domain}`;
+  const rows = cdnowTransactions().map(({ line, customer, day, amount }) => {
+    const id = `${run}-${customer}`;
+    return `${id},${day},${amount},${run}-line-${line},${id}@${domain}`;
   });
   return ['customer_id,date,revenue,order_id,email', ...rows].join('\n');
 }

@@ -1,6 +1,7 @@
 /** The models against the published CDNOW results (Fader, Hardie and Lee 2005), from ../shared/data/cdnow. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { cdnowOrders } from '../../scripts/cdnow.ts';
 import {
   type CustomerSummary,
   expectedPurchases,
@@ -12,7 +13,6 @@ import { fitModel, NothingToFit, trustworthy } from '../../shared/domain/models/
 import { expectedAverageValue, fitGammaGamma } from '../../shared/domain/models/gamma-gamma.ts';
 import { hyp2f1, logGamma } from '../../shared/domain/models/math.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
-import type { OrderFact } from '../../shared/domain/profile.ts';
 
 const DATA = '../shared/data/cdnow';
 const rows = (file: string) =>
@@ -112,31 +112,15 @@ describe('Gamma-Gamma on CDNOW', () => {
   });
 });
 
-/** The raw CDNOW transactions as the pipeline stores orders: at noon UTC on their day. */
-function rawOrders(): Map<string, OrderFact[]> {
-  const byCustomer = new Map<string, OrderFact[]>();
-  readFileSync(`${DATA}/CDNOW_sample.txt`, 'utf8')
-    .trim()
-    .split('\n')
-    .forEach((line, index) => {
-      const [, id = '', date = '', , amount = '0'] = line.trim().split(/\s+/);
-      const at = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T12:00:00.000Z`;
-      const orders = byCustomer.get(String(Number(id))) ?? [];
-      orders.push({ orderId: `line-${index + 1}`, at, revenue: Number(amount) });
-      byCustomer.set(String(Number(id)), orders);
-    });
-  return byCustomer;
-}
-
 describe('summaries from stored orders', () => {
-  const orders = rawOrders();
+  const orders = cdnowOrders();
 
   it('the raw transactions give exactly the published summary (x, t_x, T and the repeat mean)', () => {
     const published = rows('cdnow_customers_summary_with_transactions.csv');
     expect(orders.size).toBe(2357);
     let compared = 0;
     for (const [id, x, tx, T, zbar] of published) {
-      const summary = purchaseSummary(orders.get(String(id)) ?? [], '1997-09-30');
+      const summary = purchaseSummary(orders.get(id ?? 0) ?? [], '1997-09-30');
       expect(summary).toBeDefined();
       expect({ id, x: summary?.x, tx: summary?.tx.toFixed(2), T: summary?.T.toFixed(2) }).toEqual({
         id,
