@@ -51,6 +51,8 @@ export interface FunctionSpec {
     table?: 'read' | 'readWrite';
     /** Read the sparse due index (the sweep). */
     dueIndex?: boolean;
+    /** Look customers up by address (the sparse email index). */
+    emailIndex?: boolean;
     /** Read the whole table (Scan): the nightly model fit and the metrics, never an event's path. */
     scan?: boolean;
     publishToBus?: boolean;
@@ -191,6 +193,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: {
       table: 'readWrite',
       dueIndex: true,
+      emailIndex: true,
       scan: true,
       publishToBus: true,
       sendEmail: true,

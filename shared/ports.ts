@@ -81,6 +81,11 @@ export interface CustomerStore {
   reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined): Promise<boolean>;
 }
 
+/** Customers by address: the ids of the profiles that carry it (usually one). */
+export interface CustomerDirectory {
+  idsByEmail(email: string): Promise<string[]>;
+}
+
 /** One page of a read of the whole customer base. */
 export interface CustomerBasePage {
   profiles: Profile[];

@@ -4,7 +4,14 @@ import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
 import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
 import { summarize } from '../../shared/domain/profile.ts';
-import type { CustomerData, CustomerStore, Ledger, SuppressionStore } from '../../shared/ports.ts';
+import type {
+  AppliedEvent,
+  CustomerData,
+  CustomerDirectory,
+  CustomerStore,
+  Ledger,
+  SuppressionStore,
+} from '../../shared/ports.ts';
 
 export interface CustomerView {
   id: string;
@@ -23,6 +30,8 @@ export interface CustomerView {
   traits: Record<string, unknown>;
   orders: { orderId: string; at: string; revenue: number; currency?: string }[];
   messages: MessageView[];
+  /** What happened, newest first: events, stage changes, every step of every message and SES feedback. */
+  timeline: TimelineEntry[];
   /** What the fitted model expects of the customer (null without a model or an order). */
   prediction: (CustomerPrediction & { horizonWeeks: number; modelAsOf: string }) | null;
 }
@@ -54,8 +63,76 @@ const MESSAGE_FIELDS = [
 ] as const satisfies readonly (keyof LedgerEntry)[];
 export type MessageView = Partial<Pick<LedgerEntry, (typeof MESSAGE_FIELDS)[number]>>;
 
+export interface TimelineEntry {
+  at: string;
+  kind: 'event' | 'stage' | 'message' | 'feedback' | 'timer';
+  title: string;
+  detail?: string;
+  campaignId?: string;
+}
+
+/** How inputs other than Segment calls read in the timeline. */
+const INPUT_TITLES: Record<string, string> = {
+  timers: 'Timers due (sweep)',
+  consent: 'Consent changed',
+  engagement: 'Email engagement',
+};
+
+/** The timeline shows at most this many entries (the newest). */
+const TIMELINE_LIMIT = 300;
+
+export function timelineOf(events: AppliedEvent[], entries: LedgerEntry[]): TimelineEntry[] {
+  const timeline: TimelineEntry[] = [];
+  for (const event of events) {
+    const title =
+      event.type === 'track' ? (event.event ?? 'track') : (INPUT_TITLES[event.type] ?? event.type);
+    timeline.push({ at: event.timestamp, kind: 'event', title, detail: `received ${event.receivedAt}` });
+    for (const effect of event.effects) {
+      if (effect.type === 'stage-changed')
+        timeline.push({ at: effect.at, kind: 'stage', title: `${effect.from ?? 'new'} → ${effect.to}` });
+      if (effect.type === 'timer-fired')
+        timeline.push({
+          at: effect.firedAt,
+          kind: 'timer',
+          title: `${effect.timer} timer fired`,
+          detail: `due ${effect.dueAt}`,
+        });
+    }
+  }
+  for (const entry of entries) {
+    for (const step of entry.history) {
+      timeline.push({
+        at: step.at,
+        kind: 'message',
+        title: `${entry.campaignId} #${entry.occurrence}: ${step.status}`,
+        campaignId: entry.campaignId,
+        ...(step.reason ? { detail: step.reason } : {}),
+      });
+    }
+    for (const feedback of entry.feedback ?? []) {
+      timeline.push({
+        at: feedback.at,
+        kind: 'feedback',
+        title: `${entry.campaignId} #${entry.occurrence}: ${feedback.kind}`,
+        campaignId: entry.campaignId,
+        ...(feedback.detail ? { detail: feedback.detail } : {}),
+      });
+    }
+    if (entry.convertedAt)
+      timeline.push({
+        at: entry.convertedAt,
+        kind: 'message',
+        title: `${entry.campaignId} #${entry.occurrence}: converted`,
+        campaignId: entry.campaignId,
+        ...(entry.convertedBy ? { detail: `by ${entry.convertedBy}` } : {}),
+      });
+  }
+  return timeline.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, TIMELINE_LIMIT);
+}
+
 export interface CustomerDeps {
   customers: CustomerStore;
+  directory: CustomerDirectory;
   ledger: Ledger;
   model: () => Promise<FittedModel | undefined>;
   now: () => Date;
@@ -67,7 +144,11 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return undefined;
   const { profile } = stored;
-  const [entries, model] = await Promise.all([deps.ledger.list(profile.id), deps.model()]);
+  const [entries, events, model] = await Promise.all([
+    deps.ledger.list(profile.id),
+    deps.customers.events(profile.id),
+    deps.model(),
+  ]);
   const summary = purchaseSummary(profile.orders, deps.now().toISOString());
   return {
     id: profile.id,
@@ -82,6 +163,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     traits: profile.traits,
     orders: profile.orders,
     messages: entries.map((entry) => pick(entry, [...MESSAGE_FIELDS])),
+    timeline: timelineOf(events, entries),
     prediction:
       model && summary
         ? {
@@ -91,6 +173,25 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
           }
         : null,
   };
+}
+
+/** Customers with this address: a short card each (usually one). */
+export async function findCustomers(email: string, deps: CustomerDeps) {
+  const ids = await deps.directory.idsByEmail(email);
+  const found = [];
+  for (const id of ids) {
+    const stored = await deps.customers.load(id);
+    if (stored?.kind !== 'profile') continue;
+    const { profile } = stored;
+    found.push({
+      id: profile.id,
+      email: profile.email ?? null,
+      stage: profile.stage,
+      orderCount: profile.orders.length,
+      lastSeenAt: profile.lastSeenAt,
+    });
+  }
+  return { customers: found };
 }
 
 /** The fields of `source` that are set. */

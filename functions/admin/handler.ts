@@ -50,6 +50,7 @@ const now = () => clock.now();
 const routes = adminRoutes({
   customers: {
     customers,
+    directory: customers,
     ledger: new DynamoLedger(db, config.TABLE_NAME),
     model: async () => (await settings()).model,
     now,

@@ -27,6 +27,7 @@ import {
   type CustomerDeps,
   eraseCustomer,
   exportCustomer,
+  findCustomers,
   getCustomer,
 } from './customers.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
@@ -75,6 +76,12 @@ const answer = async (pending: Promise<Answer>) => {
 
 export function adminRoutes(deps: AdminDeps): Record<string, Route> {
   return {
+    'GET /admin/customers': async (event) => {
+      const email = event.queryStringParameters?.email?.trim();
+      if (!email || !/^[^\s@]+@[^\s@]+$/.test(email))
+        throw new HttpError(400, 'email: must be an email address');
+      return json(200, await findCustomers(email, deps.customers));
+    },
     'GET /admin/customers/{id}': async (event) => {
       const id = param(event, 'id');
       const customer = await getCustomer(id, deps.customers);

@@ -27,6 +27,11 @@ interface CompiledRoute {
   target: LocalFunction;
 }
 
+export interface StaticSiteFile {
+  body: Buffer;
+  contentType: string;
+}
+
 export type LocalRoute = (
   request: IncomingMessage,
   body: Buffer,
@@ -35,7 +40,16 @@ export type LocalRoute = (
 export class LocalHttpGateway {
   private readonly routes: CompiledRoute[] = [];
   private readonly localRoutes = new Map<string, LocalRoute>();
+  private readonly sites = new Map<string, { files: Map<string, StaticSiteFile>; headers: Record<string, string> }>();
   private server: Server | undefined;
+
+  /**
+   * Static files under a path (the console at `/console/`): `/console` redirects to `/console/`,
+   * which answers `index.html`. `headers` go with every file (the content security policy).
+   */
+  site(prefix: string, files: Map<string, StaticSiteFile>, headers: Record<string, string> = {}) {
+    this.sites.set(prefix.replace(/\/$/, ''), { files, headers });
+  }
 
   /** Adds an API Gateway route key such as `POST /v1/{type}` or `ANY /admin/{proxy+}`. */
   route(routeKey: string, target: LocalFunction) {
@@ -99,6 +113,28 @@ export class LocalHttpGateway {
       );
 
     if (method === 'OPTIONS') return send(response, 204, CORS_HEADERS, '');
+
+    if (method === 'GET' || method === 'HEAD') {
+      for (const [prefix, site] of this.sites) {
+        if (url.pathname === prefix) return send(response, 301, { location: `${prefix}/` }, '');
+        if (!url.pathname.startsWith(`${prefix}/`)) continue;
+        const file = site.files.get(url.pathname.slice(prefix.length + 1) || 'index.html');
+        if (!file)
+          return send(response, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'Not Found');
+        return send(
+          response,
+          200,
+          {
+            ...site.headers,
+            'content-type': file.contentType,
+            'cache-control': 'no-cache',
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+          },
+          method === 'HEAD' ? '' : file.body,
+        );
+      }
+    }
 
     const local = this.localRoutes.get(`${method} ${url.pathname}`);
     if (local) {

@@ -43,6 +43,7 @@ async function main() {
   console.log(`
 Lifecycle pipeline running locally (ready in ${(stack.readyInMs / 1000).toFixed(1)} s)
 
+  Console (marketers)      ${urls.api}/console/        sign in with the admin token
   Tracking API (Segment)   ${urls.api}/v1/batch        write key: ${settings.writeKey}
   Admin API                ${urls.api}/admin/...       token:     ${settings.adminToken}
   Health                   ${urls.api}/health

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
+import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
 import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -99,6 +100,15 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       jsonAnswer(ready.value ? 200 : 503, { status: ready.value ? 'ok' : 'starting' }),
     );
     await gateway.listen(settings.port);
+
+    // The web console, built from its sources now (esbuild, in memory): it signs in with the admin token.
+    const consoleSite = await consoleFiles();
+    const localConfig: ConsoleConfig = { auth: { kind: 'token' } };
+    consoleSite.set('config.json', {
+      body: Buffer.from(JSON.stringify(localConfig)),
+      contentType: 'application/json',
+    });
+    gateway.site('/console', consoleSite, { 'content-security-policy': CONSOLE_CSP });
     stops.push(() => gateway.close());
 
     const [dynamo, ses] = await Promise.all([

@@ -11,7 +11,9 @@
  * - historic value: revenue less refunds, all time; predicted value: expected purchases in the
  *   next 52 weeks times the expected order value, from the fitted model;
  * - per campaign, over the messages decided in the window: conversion rate of those sent and of
- *   those held out, and the uplift (the difference) with a 95% Wald confidence interval.
+ *   those held out, and the uplift (the difference) with a 95% confidence interval by Newcombe's
+ *   hybrid score method (Wilson intervals combined): unlike the textbook Wald interval it stays
+ *   honest with small groups and rates near 0 or 1, where Wald claims certainty it does not have.
  */
 import { CAMPAIGN_IDS, type CampaignId } from './campaigns.ts';
 import type { LedgerEntry } from './ledger.ts';
@@ -95,7 +97,20 @@ export function metricsWindow(
   return { ok: true, window: { from: start, to: end } };
 }
 
-/** The 95% Wald interval of the difference of two proportions; null while a group is empty. */
+/** Wilson's 95% score interval of a proportion. */
+export function wilsonInterval(successes: number, trials: number): { low: number; high: number } {
+  const rate = successes / trials;
+  const z2 = Z_95 * Z_95;
+  const denominator = 1 + z2 / trials;
+  const centre = (rate + z2 / (2 * trials)) / denominator;
+  const half = (Z_95 * Math.sqrt((rate * (1 - rate)) / trials + z2 / (4 * trials * trials))) / denominator;
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/**
+ * The difference of two proportions (sent minus held out) with its 95% interval by Newcombe's
+ * hybrid score method (1998, method 10); null while a group is empty.
+ */
 export function upliftOf(
   converted: number,
   sent: number,
@@ -105,14 +120,12 @@ export function upliftOf(
   if (sent === 0 || heldOut === 0) return null;
   const treated = converted / sent;
   const control = heldOutConverted / heldOut;
+  const t = wilsonInterval(converted, sent);
+  const c = wilsonInterval(heldOutConverted, heldOut);
   const uplift = treated - control;
-  const margin = Z_95 * Math.sqrt((treated * (1 - treated)) / sent + (control * (1 - control)) / heldOut);
-  return {
-    uplift,
-    low: uplift - margin,
-    high: uplift + margin,
-    significant: uplift - margin > 0 || uplift + margin < 0,
-  };
+  const low = uplift - Math.sqrt((treated - t.low) ** 2 + (c.high - control) ** 2);
+  const high = uplift + Math.sqrt((t.high - treated) ** 2 + (control - c.low) ** 2);
+  return { uplift, low, high, significant: low > 0 || high < 0 };
 }
 
 const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);

@@ -11,6 +11,7 @@ import type {
   BusEntry,
   CustomerBase,
   CustomerCommit,
+  CustomerDirectory,
   CustomerStore,
   DueCustomer,
   DueIndex,
@@ -30,7 +31,7 @@ import { MailerError } from '../../shared/ports.ts';
 const clone = <T>(value: T): T => structuredClone(value);
 const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.occurrence}`;
 
-export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBase {
+export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBase, CustomerDirectory {
   readonly customers = new Map<string, StoredCustomer>();
   readonly applied = new Map<string, AppliedEvent>();
   readonly messages = new Map<string, LedgerEntry>();
@@ -88,6 +89,15 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
 
   async events(customerId: string) {
     return [...this.applied.values()].filter((record) => record.customerId === customerId).map(clone);
+  }
+
+  async idsByEmail(email: string) {
+    const wanted = email.trim().toLowerCase();
+    return [...this.customers.values()].flatMap((stored) =>
+      stored.kind === 'profile' && stored.profile.email?.trim().toLowerCase() === wanted
+        ? [stored.profile.id]
+        : [],
+    );
   }
 
   async reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined) {

@@ -5,7 +5,7 @@ import type { CampaignId } from '../../shared/domain/campaigns.ts';
 import { holdoutBucket } from '../../shared/domain/contact-policy.ts';
 import { BestCustomersAccumulator, segmentTraits } from '../../shared/domain/insights.ts';
 import type { LedgerEntry, LedgerStatus } from '../../shared/domain/ledger.ts';
-import { MetricsAccumulator, metricsWindow, upliftOf } from '../../shared/domain/metrics.ts';
+import { MetricsAccumulator, metricsWindow, upliftOf, wilsonInterval } from '../../shared/domain/metrics.ts';
 import { predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
 import { newProfile, type Profile, type Stage } from '../../shared/domain/profile.ts';
@@ -155,17 +155,18 @@ describe('metrics on a fixed set of customers and messages (worked by hand)', ()
       conversionRate: 0.4,
       heldOutConversionRate: 0.2,
     });
-    // 0.4 - 0.2 = 0.2 +- 1.96 sqrt(0.4 * 0.6 / 10 + 0.2 * 0.8 / 5) = 0.2 +- 0.46381
+    // Wilson: 4/10 -> [0.16818, 0.68732], 1/5 -> [0.03622, 0.62447]; Newcombe:
+    // 0.2 - sqrt(0.23182^2 + 0.42447^2) = -0.28364, 0.2 + sqrt(0.28732^2 + 0.16378^2) = 0.53072
     expect(welcome.uplift?.uplift).toBeCloseTo(0.2, 12);
-    expect(welcome.uplift?.low).toBeCloseTo(-0.26381, 4);
-    expect(welcome.uplift?.high).toBeCloseTo(0.66381, 4);
+    expect(welcome.uplift?.low).toBeCloseTo(-0.28364, 4);
+    expect(welcome.uplift?.high).toBeCloseTo(0.53072, 4);
     expect(welcome.uplift?.significant).toBe(false);
 
-    // 0.30 - 0.15 = 0.15 +- 1.96 sqrt(0.3 * 0.7 / 200 + 0.15 * 0.85 / 100) = 0.15 +- 0.09451
+    // 60/200 against 15/100: 0.15, Newcombe interval [0.04815, 0.23777]
     const winBack = result.campaigns['win-back'];
     expect(winBack.uplift?.uplift).toBeCloseTo(0.15, 12);
-    expect(winBack.uplift?.low).toBeCloseTo(0.05549, 4);
-    expect(winBack.uplift?.high).toBeCloseTo(0.24451, 4);
+    expect(winBack.uplift?.low).toBeCloseTo(0.04815, 4);
+    expect(winBack.uplift?.high).toBeCloseTo(0.23777, 4);
     expect(winBack.uplift?.significant).toBe(true);
 
     expect(result.campaigns.farewell.uplift).toBeNull();
@@ -185,9 +186,17 @@ describe('metrics on a fixed set of customers and messages (worked by hand)', ()
     expect(predicted).toMatchObject({ horizonWeeks: 52, modelAsOf: '1997-09-30', trustworthy: true });
   });
 
-  it('uplift is undefined while a group is empty', () => {
+  it('uplift is undefined while a group is empty, and honest with tiny groups', () => {
     expect(upliftOf(3, 10, 0, 0)).toBeNull();
     expect(upliftOf(0, 0, 1, 5)).toBeNull();
+    // One customer each way: a Wald interval would collapse to [-1, -1] and call it certain.
+    const tiny = upliftOf(0, 1, 1, 1);
+    expect(tiny?.uplift).toBe(-1);
+    expect(tiny?.high).toBeCloseTo(0.12211, 4);
+    expect(tiny?.significant).toBe(false);
+    // Wilson's interval of 0 of 10 starts at 0 and is not empty.
+    expect(wilsonInterval(0, 10).low).toBe(0);
+    expect(wilsonInterval(0, 10).high).toBeCloseTo(0.27753, 4);
   });
 
   it('the window: defaults to the last 30 days; a bad one is refused with the field named', () => {
@@ -253,11 +262,11 @@ describe('metrics through the real engine: a welcome kit with a 50% holdout', ()
       conversionRate: 0.5,
       heldOutConversionRate: 0.25,
     });
-    // 0.5 - 0.25 = 0.25 +- 1.96 sqrt(0.5 * 0.5 / 4 + 0.25 * 0.75 / 4) = 0.25 +- 0.64820
+    // 2/4 against 1/4: 0.25, Newcombe interval [-0.31956, 0.65529]
     const uplift = metrics.campaigns['welcome-kit'].uplift;
     expect(uplift?.uplift).toBeCloseTo(0.25, 12);
-    expect(uplift?.low).toBeCloseTo(-0.3982, 4);
-    expect(uplift?.high).toBeCloseTo(0.8982, 4);
+    expect(uplift?.low).toBeCloseTo(-0.31956, 4);
+    expect(uplift?.high).toBeCloseTo(0.65529, 4);
     expect(metrics.customers.byStage).toMatchObject({ buildup: 5, continuation: 3 });
     expect(metrics.repeatPurchase).toEqual({ buyers: 8, repeatBuyers: 3, rate: 0.375 });
     expect(metrics.retention.rate).toBeNull();

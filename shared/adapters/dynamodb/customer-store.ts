@@ -11,7 +11,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Profile, summarize } from '../../domain/profile.ts';
 import type { AppliedEvent, AppliedKey, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
-import { DUE_INDEX, dueIndexKeys, keys, sendIndexKeys, TABLE_KEYS } from './table.ts';
+import {
+  DUE_INDEX,
+  dueIndexKeys,
+  EMAIL_INDEX,
+  emailIndexKeys,
+  emailKeyOf,
+  keys,
+  sendIndexKeys,
+  TABLE_KEYS,
+} from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -211,6 +220,20 @@ export class DynamoCustomerStore implements CustomerStore {
     }
   }
 
+  async idsByEmail(email: string): Promise<string[]> {
+    const { Items: items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: EMAIL_INDEX.name,
+        KeyConditionExpression: '#email = :email',
+        ExpressionAttributeNames: { '#email': EMAIL_INDEX.partition },
+        ExpressionAttributeValues: { ':email': emailKeyOf(email) },
+        Limit: 50,
+      }),
+    );
+    return items.map((item) => keys.customerIdOf(String(item[TABLE_KEYS.partition])));
+  }
+
   async events(customerId: string): Promise<AppliedEvent[]> {
     const items = await queryAll(this.db, this.tableName, keys.customer(customerId), keys.eventPrefix);
     return items.map(appliedFromItem);
@@ -289,6 +312,7 @@ function profileItem(profile: Profile): Item {
     ...profile,
     ...summarize(profile),
     ...dueIndexKeys(profile.id, profile.nextDueAt),
+    ...emailIndexKeys(profile.email),
   };
 }
 

@@ -1,0 +1,174 @@
+/** The console's frame: sign-in, navigation, and the page for the current route. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, configureApi } from './api.ts';
+import {
+  type ConsoleConfig,
+  clearToken,
+  cognitoSignOut,
+  completeCognitoSignIn,
+  saveToken,
+  startCognitoSignIn,
+  storedToken,
+} from './auth.ts';
+import { messageOf, Status, TextField } from './components.tsx';
+import { Campaigns } from './pages/campaigns.tsx';
+import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
+import { Dashboard } from './pages/dashboard.tsx';
+import { TemplateEditor, Templates } from './pages/templates.tsx';
+import { href, useRoute } from './router.ts';
+
+const PAGES = [
+  { path: '', title: 'Dashboard' },
+  { path: 'campaigns', title: 'Campaigns' },
+  { path: 'templates', title: 'Templates' },
+  { path: 'customers', title: 'Customers' },
+] as const;
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const [token, setToken] = useState(storedToken);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    configureApi(storedToken, () => {
+      clearToken();
+      setToken(undefined);
+      setError('Your session has ended. Sign in again.');
+    });
+    if (config.auth.kind === 'cognito') {
+      completeCognitoSignIn(config.auth).then(
+        (done) => done && setToken(storedToken()),
+        (failure: unknown) => setError(messageOf(failure)),
+      );
+    }
+  }, [config]);
+
+  if (!token) return <SignIn config={config} error={error} onSignedIn={(value) => setToken(value)} />;
+  const signOut = () => {
+    clearToken();
+    setToken(undefined);
+    setError(undefined);
+    if (config.auth.kind === 'cognito') cognitoSignOut(config.auth);
+  };
+  return <Shell onSignOut={signOut} />;
+}
+
+function SignIn({
+  config,
+  error,
+  onSignedIn,
+}: {
+  config: ConsoleConfig;
+  error: string | undefined;
+  onSignedIn: (token: string) => void;
+}) {
+  const [value, setValue] = useState('');
+  const [problem, setProblem] = useState<string>();
+  useEffect(() => {
+    document.title = 'Sign in · Lifecycle console';
+  }, []);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    try {
+      await api('/admin/campaigns', { token: value.trim() });
+      saveToken(value.trim());
+      onSignedIn(value.trim());
+    } catch (failure) {
+      setProblem(
+        messageOf(failure).startsWith('Not signed in') ? 'That token was not accepted.' : messageOf(failure),
+      );
+    }
+  };
+  return (
+    <main id="main" class="sign-in">
+      <h1>Lifecycle console</h1>
+      <Status message={error} tone="error" />
+      {config.auth.kind === 'token' ? (
+        <form class="card" onSubmit={submit}>
+          <TextField
+            id="admin-token"
+            label="Admin token"
+            type="password"
+            value={value}
+            onInput={setValue}
+            error={problem}
+            help="The ADMIN_TOKEN of this installation (dev-admin-token on a fresh local stack)."
+            required
+          />
+          <button type="submit">Sign in</button>
+        </form>
+      ) : (
+        <div class="card">
+          <p>Sign in with your account of this installation’s user pool.</p>
+          <button
+            type="button"
+            onClick={() => config.auth.kind === 'cognito' && startCognitoSignIn(config.auth)}
+          >
+            Sign in
+          </button>
+        </div>
+      )}
+    </main>
+  );
+}
+
+function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const route = useRoute();
+  const [section = '', item] = route;
+  const main = useRef<HTMLElement>(null);
+  const title = PAGES.find((page) => page.path === section)?.title ?? 'Not found';
+  useEffect(() => {
+    document.title = `${item ? `${item} · ` : ''}${title} · Lifecycle console`;
+    main.current?.focus();
+  }, [section, item, title]);
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">Lifecycle console</span>
+        <nav aria-label="Main">
+          <ul>
+            {PAGES.map((page) => (
+              <li key={page.path}>
+                <a
+                  href={href(...(page.path ? [page.path] : []))}
+                  aria-current={page.path === section ? 'page' : undefined}
+                >
+                  {page.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <button type="button" class="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Page section={section} item={item} />
+      </main>
+    </>
+  );
+}
+
+function Page({ section, item }: { section: string; item: string | undefined }) {
+  switch (section) {
+    case '':
+      return <Dashboard />;
+    case 'campaigns':
+      return <Campaigns />;
+    case 'templates':
+      return item ? <TemplateEditor key={item} name={item} /> : <Templates />;
+    case 'customers':
+      return item ? <CustomerPage key={item} id={item} /> : <CustomerSearch />;
+    default:
+      return (
+        <>
+          <h1>Not found</h1>
+          <p>
+            <a href={href()}>Back to the dashboard</a>
+          </p>
+        </>
+      );
+  }
+}

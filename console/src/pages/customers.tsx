@@ -1,0 +1,300 @@
+/** Customer lookup: by id or email; stage, traits, prediction, messages and the timeline; export and erase. */
+import { useState } from 'preact/hooks';
+import { ApiError, api } from '../api.ts';
+import { ConfirmDialog, Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
+import { amount, count, label, percent, when } from '../format.ts';
+import { href, navigate } from '../router.ts';
+
+interface Card {
+  id: string;
+  email: string | null;
+  stage: string;
+  orderCount: number;
+  lastSeenAt: string;
+}
+
+interface Message {
+  campaignId: string;
+  occurrence: number;
+  status: string;
+  reason?: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  openedAt?: string;
+  clickedAt?: string;
+  convertedAt?: string;
+  offerCode?: string;
+  template?: { name: string; version: number };
+}
+
+interface TimelineEntry {
+  at: string;
+  kind: string;
+  title: string;
+  detail?: string;
+}
+
+interface Customer {
+  id: string;
+  stage: string;
+  stageChangedAt: string;
+  email: string | null;
+  orderCount: number;
+  visitCount: number;
+  revenue: number;
+  refundCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  anonymousIds: string[];
+  traits: Record<string, unknown>;
+  messages: Message[];
+  timeline: TimelineEntry[];
+  prediction: {
+    probabilityAlive: number;
+    expectedPurchases: number;
+    expectedOrderValue: number;
+    predictedValue: number;
+    horizonWeeks: number;
+    modelAsOf: string;
+  } | null;
+}
+
+export function CustomerSearch() {
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<Card[]>();
+  const [status, setStatus] = useState<string>();
+  const search = async (event: Event) => {
+    event.preventDefault();
+    const wanted = query.trim();
+    if (!wanted) return setStatus('Enter a customer id or an email address.');
+    if (!wanted.includes('@')) return navigate('customers', wanted);
+    try {
+      const found = await api<{ customers: Card[] }>(`/admin/customers?email=${encodeURIComponent(wanted)}`);
+      setResults(found.customers);
+      setStatus(found.customers.length === 0 ? `No customer has the address ${wanted}.` : undefined);
+      const [only] = found.customers;
+      if (found.customers.length === 1 && only) navigate('customers', only.id);
+    } catch (error) {
+      setStatus(messageOf(error));
+    }
+  };
+  return (
+    <>
+      <h1>Customers</h1>
+      <search>
+        <form class="card toolbar" onSubmit={search}>
+          <TextField id="customer-query" label="Customer id or email" value={query} onInput={setQuery} />
+          <button type="submit">Look up</button>
+        </form>
+      </search>
+      <Status message={status} />
+      {results && results.length > 1 ? (
+        <ul class="results">
+          {results.map((card) => (
+            <li key={card.id}>
+              <a href={href('customers', card.id)}>{card.id}</a> — {card.email} — {card.stage},{' '}
+              {count(card.orderCount)} orders
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+export function CustomerPage({ id }: { id: string }) {
+  const customer = useLoad(
+    () =>
+      api<Customer>(`/admin/customers/${encodeURIComponent(id)}`).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 404) throw new Error(`No customer with id ${id}.`);
+        throw error;
+      }),
+    [id],
+  );
+  const [confirming, setConfirming] = useState(false);
+  const [status, setStatus] = useState<{ message?: string; tone: 'info' | 'error' }>({ tone: 'info' });
+
+  const exportData = async () => {
+    try {
+      const data = await api<unknown>(`/admin/customers/${encodeURIComponent(id)}/export`);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(
+        new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }),
+      );
+      link.download = `customer-${id}.json`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+      setStatus({ message: 'The export was downloaded.', tone: 'info' });
+    } catch (error) {
+      setStatus({ message: messageOf(error), tone: 'error' });
+    }
+  };
+  const erase = async () => {
+    setConfirming(false);
+    try {
+      const result = await api<{ itemsDeleted: number }>(`/admin/customers/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+      });
+      setStatus({
+        message: `Erased: ${count(result.itemsDeleted)} items deleted; the address stays suppressed.`,
+        tone: 'info',
+      });
+      customer.reload();
+    } catch (error) {
+      setStatus({ message: messageOf(error), tone: 'error' });
+    }
+  };
+
+  return (
+    <>
+      <p>
+        <a href={href('customers')}>← Look up another customer</a>
+      </p>
+      <Status message={status.message} tone={status.tone} />
+      <Loading state={customer}>
+        {(data) => (
+          <>
+            <h1>
+              {data.id} <span class={`badge stage-${data.stage}`}>{data.stage}</span>
+            </h1>
+            <p class="lead">
+              {data.email ?? 'no email address'} · in {data.stage} since {when(data.stageChangedAt)}
+            </p>
+            <div class="grid-2">
+              <section class="card" aria-labelledby="facts-title">
+                <h2 id="facts-title">Facts</h2>
+                <dl class="facts">
+                  <dt>Orders</dt>
+                  <dd>
+                    {count(data.orderCount)} ({amount(data.revenue)})
+                  </dd>
+                  <dt>Refunds</dt>
+                  <dd>{count(data.refundCount)}</dd>
+                  <dt>Visits</dt>
+                  <dd>{count(data.visitCount)}</dd>
+                  <dt>First seen</dt>
+                  <dd>{when(data.firstSeenAt)}</dd>
+                  <dt>Last seen</dt>
+                  <dd>{when(data.lastSeenAt)}</dd>
+                  <dt>First order</dt>
+                  <dd>{when(data.firstOrderAt)}</dd>
+                  <dt>Last order</dt>
+                  <dd>{when(data.lastOrderAt)}</dd>
+                </dl>
+              </section>
+              <section class="card" aria-labelledby="prediction-title">
+                <h2 id="prediction-title">Prediction</h2>
+                {data.prediction ? (
+                  <dl class="facts">
+                    <dt>Still a customer (P(alive))</dt>
+                    <dd>{percent(data.prediction.probabilityAlive)}</dd>
+                    <dt>Orders expected, next {data.prediction.horizonWeeks} weeks</dt>
+                    <dd>{data.prediction.expectedPurchases.toFixed(2)}</dd>
+                    <dt>Expected order value</dt>
+                    <dd>{amount(data.prediction.expectedOrderValue)}</dd>
+                    <dt>Predicted value</dt>
+                    <dd>{amount(data.prediction.predictedValue)}</dd>
+                  </dl>
+                ) : (
+                  <p class="empty">
+                    No prediction: there is no fitted model yet, or the customer has not ordered.
+                  </p>
+                )}
+                {data.prediction ? <p class="help">Model as of {data.prediction.modelAsOf}.</p> : null}
+              </section>
+            </div>
+            <section class="card" aria-labelledby="traits-title">
+              <h2 id="traits-title">Traits</h2>
+              {Object.keys(data.traits).length === 0 ? (
+                <p class="empty">None.</p>
+              ) : (
+                <dl class="facts">
+                  {Object.entries(data.traits).map(([key, value]) => (
+                    <div key={key} class="fact">
+                      <dt>{key}</dt>
+                      <dd>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+            </section>
+            <section class="card" aria-labelledby="messages-title">
+              <h2 id="messages-title">Emails</h2>
+              <div class="table-scroll">
+                <table>
+                  <caption class="visually-hidden">
+                    Every email decided for this customer, and why it was or was not sent
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Campaign</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Why</th>
+                      <th scope="col">Sent</th>
+                      <th scope="col">Opened</th>
+                      <th scope="col">Clicked</th>
+                      <th scope="col">Converted</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.messages.map((message) => (
+                      <tr key={`${message.campaignId}-${message.occurrence}`}>
+                        <th scope="row">
+                          {label(message.campaignId)} #{message.occurrence}
+                        </th>
+                        <td>{message.status}</td>
+                        <td>
+                          {message.reason ??
+                            (message.template ? `${message.template.name} v${message.template.version}` : '')}
+                        </td>
+                        <td>{when(message.sentAt)}</td>
+                        <td>{when(message.openedAt)}</td>
+                        <td>{when(message.clickedAt)}</td>
+                        <td>{when(message.convertedAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </section>
+            <section class="card" aria-labelledby="timeline-title">
+              <h2 id="timeline-title">Timeline</h2>
+              <ol class="timeline">
+                {data.timeline.map((entry, index) => (
+                  <li key={`${entry.at}-${index}`} class={`timeline-${entry.kind}`}>
+                    <time dateTime={entry.at}>{when(entry.at)}</time>
+                    <span class="timeline-kind">{entry.kind}</span>
+                    <span class="timeline-title">{entry.title}</span>
+                    {entry.detail ? <span class="timeline-detail">{entry.detail}</span> : null}
+                  </li>
+                ))}
+              </ol>
+            </section>
+            <section class="card" aria-labelledby="data-title">
+              <h2 id="data-title">The customer’s data</h2>
+              <div class="actions">
+                <button type="button" onClick={exportData}>
+                  Export data (JSON)
+                </button>
+                <button type="button" class="danger" onClick={() => setConfirming(true)}>
+                  Erase customer…
+                </button>
+              </div>
+            </section>
+            <ConfirmDialog
+              open={confirming}
+              title={`Erase ${data.id}?`}
+              body="Everything held about this customer is deleted: profile, events, emails. Their address stays suppressed so nothing is ever sent to it again. This cannot be undone."
+              confirmWord={data.id}
+              action="Erase for good"
+              onConfirm={erase}
+              onCancel={() => setConfirming(false)}
+            />
+          </>
+        )}
+      </Loading>
+    </>
+  );
+}
