@@ -24,6 +24,10 @@ const variables = {
   UNSUBSCRIBE_SECRET_ID: z.string().min(1).optional(),
   /** The API's public address, for links in emails (the unsubscribe page). */
   PUBLIC_URL: z.url().transform((url) => url.replace(/\/$/, '')),
+  /** The console's sign-in in AWS: marketers' Cognito access tokens open the admin API too. */
+  COGNITO_USER_POOL_ID: z.string().min(1).optional(),
+  COGNITO_CLIENT_ID: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).optional(),
   /** How many send-message instances share the account's send rate (their reserved concurrency). */
   SEND_RATE_SHARE: z.coerce.number().int().min(1).default(1),
 } as const;

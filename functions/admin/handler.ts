@@ -19,6 +19,7 @@ import {
 } from '../../shared/adapters/http/api-gateway.ts';
 import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
+import { cognitoAccessTokens } from '../../shared/adapters/cognito/access-token.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { matchesAnyDigest } from '../../shared/security.ts';
@@ -36,6 +37,9 @@ const config = loadConfig([
   'BRAND_NAME',
   'POSTAL_ADDRESS',
   'SES_CONFIGURATION_SET',
+  'COGNITO_USER_POOL_ID',
+  'COGNITO_CLIENT_ID',
+  'AWS_REGION',
 ]);
 const adminTokenDigests = secretDigests(config.ADMIN_TOKEN, config.ADMIN_TOKEN_SECRET_ID, 'ADMIN_TOKEN');
 const db = dynamoDocumentClient();
@@ -85,10 +89,20 @@ const routes = adminRoutes({
   now,
 });
 
+// In AWS the console signs marketers in with Cognito; their access tokens are accepted beside the admin token.
+const cognitoToken =
+  config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID
+    ? cognitoAccessTokens({
+        issuer: `https://cognito-idp.${config.AWS_REGION ?? 'us-east-1'}.amazonaws.com/${config.COGNITO_USER_POOL_ID}`,
+        clientId: config.COGNITO_CLIENT_ID,
+      })
+    : undefined;
+
 async function authenticate(event: HttpEvent) {
   const bearer = /^Bearer\s+(.+)$/i.exec(header(event, 'authorization')?.trim() ?? '')?.[1];
-  if (!matchesAnyDigest(bearer, await adminTokenDigests()))
-    throw new HttpError(401, 'missing or invalid admin token');
+  if (matchesAnyDigest(bearer, await adminTokenDigests())) return;
+  if (bearer && cognitoToken && (await cognitoToken(bearer))) return;
+  throw new HttpError(401, 'missing or invalid admin token');
 }
 
 export const handler = middy<HttpEvent, HttpResult>()

@@ -36,6 +36,8 @@ export function buildApp(app: App, env?: Environment) {
     adminToken: stateful.adminToken,
     offerSecret: stateful.offerSecret,
     unsubscribeSecret: stateful.unsubscribeSecret,
+    userPool: stateful.userPool,
+    ...optionalContext(app, 'signInDomainPrefix'),
     sender,
     scheduleAtUtc: {
       sweep: contextString(app, 'sweepAtUtc'),

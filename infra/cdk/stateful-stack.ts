@@ -4,6 +4,7 @@
  * them, in the stateless stack, because each queue's policy names its rule; they are retained.)
  */
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccountRecovery, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,6 +21,8 @@ export class StatefulStack extends Stack {
   readonly offerSecret: Secret;
   /** Key of the unsubscribe tokens in every email's links. */
   readonly unsubscribeSecret: Secret;
+  /** Marketers who may sign in to the console (created by an administrator, never by sign-up). */
+  readonly userPool: UserPool;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -75,6 +78,30 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.userPool = new UserPool(this, 'Marketers', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const threatProtection =
+      'Threat protection needs the paid Plus feature plan; sign-up is closed (administrators create marketers) and MFA is required.';
+    Validations.of(this.userPool).acknowledge(
+      { id: 'AwsSolutions-COG3', reason: threatProtection },
+      { id: 'AwsSolutions-COG8', reason: threatProtection },
+    );
+
     for (const secret of [this.writeKey, this.adminToken, this.offerSecret, this.unsubscribeSecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',

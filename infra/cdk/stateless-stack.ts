@@ -19,6 +19,7 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { UserPool } from 'aws-cdk-lib/aws-cognito';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -40,6 +41,7 @@ import type { Construct } from 'constructs';
 import { DUE_INDEX, EMAIL_INDEX } from '../../shared/adapters/dynamodb/table.ts';
 import { FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
 import { Alarms } from './alarms.ts';
+import { ConsoleSite } from './console-site.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
 import { pascal } from './stateful-stack.ts';
 
@@ -59,7 +61,10 @@ export interface StatelessStackProps extends StackProps {
   offerSecret: Secret;
   unsubscribeSecret: Secret;
   sender: SenderSettings;
-  /** Overrides the nightly sweep's time of day, `HH:MM` UTC (default 03:00). */
+  /** Marketers who may sign in to the console. */
+  userPool: UserPool;
+  /** The console's sign-in page prefix (`<prefix>.auth.<region>.amazoncognito.com`); default `lifecycle-<account>`. */
+  signInDomainPrefix?: string;
   /** A daily schedule's time (`HH:MM` UTC) by function name, instead of the topology's. */
   scheduleAtUtc?: Record<string, string | undefined>;
   /** Who gets the alarms by email (none: subscribe to the topic yourself). */
@@ -73,6 +78,7 @@ export class StatelessStack extends Stack {
   readonly deadLetterQueues = new Map<string, Queue>();
   readonly configurationSet: ConfigurationSet;
   readonly alarmsTopic: Topic;
+  readonly console: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -192,6 +198,46 @@ export class StatelessStack extends Stack {
       }
     }
     this.alarmsTopic = this.alarms(props.alarmEmail).topic;
+
+    const admin = this.functions.get('admin');
+    if (!admin) throw new Error('the topology has no admin function for the console');
+    this.console = new ConsoleSite(this, 'Console', {
+      api: this.api,
+      userPool: props.userPool,
+      admin,
+      signInDomainPrefix: props.signInDomainPrefix ?? `lifecycle-${this.account}`,
+    });
+    this.acknowledgeCdkCustomResources();
+  }
+
+  /** The function CDK adds to copy the console's files into its bucket and invalidate the distribution. */
+  private acknowledgeCdkCustomResources() {
+    const bucket = this.getLogicalId(this.console.bucket.node.defaultChild as CfnResource);
+    const copying =
+      'CDK’s bucket deployment reads its asset from the CDK assets bucket, replaces every file under console/ in the console bucket, and invalidates the distribution (CloudFront invalidations have no resource-level permissions).';
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+      Validations.of(child).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'A CDK-provided custom resource function, with the basic execution role CDK gives it.',
+        },
+        ...[
+          'Action::s3:GetObject*',
+          'Action::s3:GetBucket*',
+          'Action::s3:List*',
+          'Action::s3:DeleteObject*',
+          'Action::s3:Abort*',
+          'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+          `Resource::<${bucket}.Arn>/*`,
+          'Resource::*',
+        ].map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copying })),
+        {
+          id: 'AwsSolutions-L1',
+          reason: 'The runtime of CDK-provided custom resource functions is chosen by aws-cdk-lib.',
+        },
+      );
+    }
   }
 
   /** What must wake someone up: reputation, dead letters, errors, rendering failures. */
@@ -262,7 +308,8 @@ export class StatelessStack extends Stack {
 const ROUTE_AUTHORIZATION: Record<string, string> = {
   ingest:
     'The Segment protocol authenticates with the write key (Basic auth or body), checked by the function against a hashed key in constant time.',
-  admin: 'Admin routes check a bearer token from Secrets Manager in the function, in constant time.',
+  admin:
+    'Admin routes check, in the function, a bearer token: the admin token from Secrets Manager (constant time) or a marketer’s Cognito access token (signature and claims).',
   unsubscribe:
     'RFC 8058 one-click unsubscribe must work without a login: the link carries an encrypted token signed with HMAC, checked by the function.',
 };

@@ -40,7 +40,10 @@ export type LocalRoute = (
 export class LocalHttpGateway {
   private readonly routes: CompiledRoute[] = [];
   private readonly localRoutes = new Map<string, LocalRoute>();
-  private readonly sites = new Map<string, { files: Map<string, StaticSiteFile>; headers: Record<string, string> }>();
+  private readonly sites = new Map<
+    string,
+    { files: Map<string, StaticSiteFile>; headers: Record<string, string> }
+  >();
   private server: Server | undefined;
 
   /**
@@ -119,8 +122,7 @@ export class LocalHttpGateway {
         if (url.pathname === prefix) return send(response, 301, { location: `${prefix}/` }, '');
         if (!url.pathname.startsWith(`${prefix}/`)) continue;
         const file = site.files.get(url.pathname.slice(prefix.length + 1) || 'index.html');
-        if (!file)
-          return send(response, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'Not Found');
+        if (!file) return send(response, 404, { 'content-type': 'text/plain; charset=utf-8' }, 'Not Found');
         return send(
           response,
           200,

@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/cdk/app.ts';
+import { pascal } from '../../infra/cdk/stateful-stack.ts';
 import { FUNCTIONS } from '../../infra/topology.ts';
 
 const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
@@ -40,6 +41,11 @@ describe('stateful stack', () => {
         ],
         GlobalSecondaryIndexes: [
           Match.objectLike({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+          Match.objectLike({
+            IndexName: 'email',
+            KeySchema: [{ AttributeName: 'emailKey', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          }),
         ],
       }),
     });
@@ -57,13 +63,20 @@ describe('stateful stack', () => {
 
 describe('stateless stack', () => {
   it('runs every function on nodejs24.x, arm64, traced, with its own log group', () => {
-    stateless.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
-    stateless.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
-    });
+    // Ours, that is: CDK brings its own functions to deploy the console's files.
+    const names = FUNCTIONS.map((spec) => pascal(spec.name));
+    const ours = Object.entries(stateless.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => names.some((name) => new RegExp(`^${name}[0-9A-F]{8}$`).test(id)))
+      .map(([, fn]) => fn);
+    expect(ours).toHaveLength(FUNCTIONS.length);
+    for (const fn of ours) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+    }
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -269,6 +282,87 @@ describe('stateless stack', () => {
       actionsOf(role).includes('dynamodb:Scan'),
     );
     expect(scanners.sort()).toEqual(['AdminRole', 'ModelRole']);
+  });
+});
+
+describe('the web console', () => {
+  it('serves the built console from a private bucket through CloudFront with origin access control', () => {
+    stateless.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    stateless.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+      }),
+    });
+    stateless.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' }),
+        ]),
+      }),
+    });
+    stateless.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'console/',
+    });
+    stateless.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: Match.stringLikeRegexp("request.uri \\+= 'index.html'"),
+    });
+  });
+
+  it('forwards /admin/* on the same origin to the API, uncached, and sends a content security policy', () => {
+    const distribution = Object.values(stateless.findResources('AWS::CloudFront::Distribution'))[0];
+    const config = distribution?.Properties.DistributionConfig;
+    const admin = config.CacheBehaviors.find(
+      (behavior: { PathPattern: string }) => behavior.PathPattern === '/admin/*',
+    );
+    expect(admin).toMatchObject({
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      AllowedMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']),
+      ViewerProtocolPolicy: 'https-only',
+    });
+    stateless.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: {
+            ContentSecurityPolicy: Match.stringLikeRegexp("script-src 'self'"),
+            Override: true,
+          },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+        }),
+      }),
+    });
+  });
+
+  it('signs marketers in with Cognito: no self sign-up, MFA required, code flow with PKCE and no client secret', () => {
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+    });
+    stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      GenerateSecret: false,
+      CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
+    });
+    const admin = Object.values(stateless.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.COGNITO_CLIENT_ID,
+    );
+    expect(admin?.Properties.Environment.Variables).toMatchObject({
+      COGNITO_USER_POOL_ID: expect.anything(),
+      COGNITO_CLIENT_ID: expect.anything(),
+      ADMIN_TOKEN_SECRET_ID: expect.anything(),
+    });
+    // config.json is written at deployment, with the client id and the sign-in domain filled in.
+    const deployment = Object.values(stateless.findResources('Custom::CDKBucketDeployment'))[0];
+    const markers = JSON.stringify(deployment?.Properties.SourceMarkers);
+    expect(markers).toMatch(/ConsoleClient/);
+    expect(markers).toMatch(/ConsoleSignIn/);
   });
 });
 
