@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { cognitoAccessTokens } from '../../shared/adapters/cognito/access-token.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
@@ -19,7 +20,6 @@ import {
 } from '../../shared/adapters/http/api-gateway.ts';
 import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
-import { cognitoAccessTokens } from '../../shared/adapters/cognito/access-token.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { matchesAnyDigest } from '../../shared/security.ts';
