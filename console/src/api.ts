@@ -1,4 +1,5 @@
 /** The admin API, as the console calls it: same origin, bearer token, errors that name the field. */
+import { clearToken, storedToken } from './auth.ts';
 
 export interface Problem {
   field: string;
@@ -16,19 +17,14 @@ export class ApiError extends Error {
   }
 }
 
-let currentToken: () => string | undefined = () => undefined;
-let unauthorized: () => void = () => {};
-
-export function configureApi(token: () => string | undefined, onUnauthorized: () => void) {
-  currentToken = token;
-  unauthorized = onUnauthorized;
-}
+/** Fired when the API refuses the session's token: the app goes back to the sign-in. */
+export const SIGNED_OUT = 'lifecycle:signed-out';
 
 export async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; token?: string } = {},
 ): Promise<T> {
-  const token = init.token ?? currentToken();
+  const token = init.token ?? storedToken();
   const response = await fetch(path, {
     method: init.method ?? 'GET',
     headers: {
@@ -41,7 +37,10 @@ export async function api<T>(
     | { error?: string; message?: string; problems?: Problem[] }
     | undefined;
   if (response.status === 401) {
-    if (!init.token) unauthorized();
+    if (!init.token) {
+      clearToken();
+      dispatchEvent(new Event(SIGNED_OUT));
+    }
     throw new ApiError(401, 'Not signed in, or the session has ended.');
   }
   if (!response.ok) {

@@ -1,6 +1,6 @@
 /** The console's frame: sign-in, navigation, and the page for the current route. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, configureApi } from './api.ts';
+import { api, SIGNED_OUT } from './api.ts';
 import {
   type ConsoleConfig,
   clearToken,
@@ -28,17 +28,18 @@ export function App({ config }: { config: ConsoleConfig }) {
   const [token, setToken] = useState(storedToken);
   const [error, setError] = useState<string>();
   useEffect(() => {
-    configureApi(storedToken, () => {
-      clearToken();
+    const signedOut = () => {
       setToken(undefined);
       setError('Your session has ended. Sign in again.');
-    });
+    };
+    addEventListener(SIGNED_OUT, signedOut);
     if (config.auth.kind === 'cognito') {
       completeCognitoSignIn(config.auth).then(
         (done) => done && setToken(storedToken()),
         (failure: unknown) => setError(messageOf(failure)),
       );
     }
+    return () => removeEventListener(SIGNED_OUT, signedOut);
   }, [config]);
 
   if (!token) return <SignIn config={config} error={error} onSignedIn={(value) => setToken(value)} />;
@@ -114,10 +115,14 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
   const [section = '', item] = route;
   const main = useRef<HTMLElement>(null);
+  const navigated = useRef(false);
   const title = PAGES.find((page) => page.path === section)?.title ?? 'Not found';
   useEffect(() => {
     document.title = `${item ? `${item} · ` : ''}${title} · Lifecycle console`;
-    main.current?.focus();
+    // After moving to another page, focus goes to its content, as a page load would put a reader
+    // at the top; on the first load it stays put, so Tab reaches "Skip to content" first.
+    if (navigated.current) main.current?.focus();
+    navigated.current = true;
   }, [section, item, title]);
   return (
     <>

@@ -119,14 +119,30 @@ export function validateTemplate(
   return problems;
 }
 
+/**
+ * Handlebars' parse errors span four lines (where, the text near it, a caret, what it expected);
+ * one line for a marketer: where, near what, and the likely cause when the template ended early.
+ */
+function syntaxMessage(error: unknown): string {
+  if (!(error instanceof Error)) return 'the template cannot be read';
+  const lines = error.message.split('\n').map((line) => line.trim());
+  const where = (lines[0] ?? '').replace(/:$/, '');
+  const near = lines[1] && !lines[1].startsWith('-') ? ` near "${lines[1]}"` : '';
+  const expected = lines.at(-1) ?? '';
+  const cause = /got 'EOF'/.test(expected)
+    ? ': the template ends inside a block (a {{#…}} without its {{/…}})'
+    : lines.length > 1
+      ? `: ${expected}`
+      : '';
+  return `${where}${near}${cause}`;
+}
+
 function checkPart(field: string, source: string, isHtml: boolean, allowed: Set<string>): Problem[] {
   let program: hbs.AST.Program;
   try {
     program = Handlebars.parse(source);
   } catch (error) {
-    const message =
-      error instanceof Error ? (error.message.split('\n')[0] ?? 'syntax error') : 'syntax error';
-    return [{ field, message: `syntax error: ${message}` }];
+    return [{ field, message: `syntax error: ${syntaxMessage(error)}` }];
   }
   const problems: Problem[] = [];
   const seen = new Set<string>();

@@ -44,6 +44,15 @@ describe('template validation', () => {
     expect(problem?.message).toMatch(/^syntax error: .*line/);
   });
 
+  it('says in one line where a block is left open', () => {
+    const [problem] = validateTemplate({ subject: 'Hi', html: '<p>{{#if firstName}}Hello</p>' });
+    expect(problem).toEqual({
+      field: 'html',
+      message:
+        'syntax error: Parse error on line 1 near "...firstName}}Hello</p>": the template ends inside a block (a {{#…}} without its {{/…}})',
+    });
+  });
+
   it('refuses unknown helpers and partials', () => {
     expect(
       validateTemplate({ subject: '{{shout firstName}}', html: '{{> footer}}' }).map(
