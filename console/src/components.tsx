@@ -25,8 +25,13 @@ interface InputProps {
   required?: boolean;
 }
 
+/** The ids of a field's help and error text, for aria-describedby (undefined when it has neither). */
+function describedBy(id: string, help: string | undefined, error: string | undefined): string | undefined {
+  return [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+}
+
 export function TextField({ id, label, value, onInput, error, help, type = 'text', ...rest }: InputProps) {
-  const described = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const described = describedBy(id, help, error);
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -35,7 +40,7 @@ export function TextField({ id, label, value, onInput, error, help, type = 'text
         type={type}
         value={value}
         aria-invalid={error ? 'true' : undefined}
-        aria-describedby={described || undefined}
+        aria-describedby={described}
         onInput={(event) => onInput(event.currentTarget.value)}
         {...rest}
       />
@@ -95,7 +100,7 @@ export function Select({
   error?: string | undefined;
   help?: string;
 }) {
-  const described = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const described = describedBy(id, help, error);
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -103,7 +108,7 @@ export function Select({
         id={id}
         value={value}
         aria-invalid={error ? 'true' : undefined}
-        aria-describedby={described || undefined}
+        aria-describedby={described}
         onChange={(event) => onChange(event.currentTarget.value)}
       >
         {options.map((option) => (

@@ -1,65 +1,13 @@
 /** Customer lookup: by id or email; stage, traits, prediction, messages and the timeline; export and erase. */
 import { useState } from 'preact/hooks';
+import type { CustomerView, findCustomers } from '../../../functions/admin/customers.ts';
 import { ApiError, api } from '../api.ts';
 import { ConfirmDialog, Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
 import { amount, count, label, percent, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 
-interface Card {
-  id: string;
-  email: string | null;
-  stage: string;
-  orderCount: number;
-  lastSeenAt: string;
-}
-
-interface Message {
-  campaignId: string;
-  occurrence: number;
-  status: string;
-  reason?: string;
-  sentAt?: string;
-  deliveredAt?: string;
-  openedAt?: string;
-  clickedAt?: string;
-  convertedAt?: string;
-  offerCode?: string;
-  template?: { name: string; version: number };
-}
-
-interface TimelineEntry {
-  at: string;
-  kind: string;
-  title: string;
-  detail?: string;
-}
-
-interface Customer {
-  id: string;
-  stage: string;
-  stageChangedAt: string;
-  email: string | null;
-  orderCount: number;
-  visitCount: number;
-  revenue: number;
-  refundCount: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  firstOrderAt: string | null;
-  lastOrderAt: string | null;
-  anonymousIds: string[];
-  traits: Record<string, unknown>;
-  messages: Message[];
-  timeline: TimelineEntry[];
-  prediction: {
-    probabilityAlive: number;
-    expectedPurchases: number;
-    expectedOrderValue: number;
-    predictedValue: number;
-    horizonWeeks: number;
-    modelAsOf: string;
-  } | null;
-}
+type Customer = CustomerView;
+type Card = Awaited<ReturnType<typeof findCustomers>>['customers'][number];
 
 export function CustomerSearch() {
   const [query, setQuery] = useState('');
@@ -242,7 +190,7 @@ export function CustomerPage({ id }: { id: string }) {
                     {data.messages.map((message) => (
                       <tr key={`${message.campaignId}-${message.occurrence}`}>
                         <th scope="row">
-                          {label(message.campaignId)} #{message.occurrence}
+                          {label(message.campaignId ?? '')} #{message.occurrence}
                         </th>
                         <td>{message.status}</td>
                         <td>
