@@ -9,8 +9,8 @@
  *
  * It uses the stack at --api when one is running (`npm start`), or starts one in memory.
  */
-import { type LocalStack, settingsFromEnv, startLocalStack } from '../infra/local/stack.ts';
 import { formatNumber, options, ProgressBar } from './cli.ts';
+import { attachOrStart } from './local-stack.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -162,38 +162,13 @@ async function request(path: string, init: RequestInit & { auth?: 'admin' | 'wri
   return body ?? {};
 }
 
-async function ensureStack(): Promise<LocalStack | undefined> {
-  const running = await fetch(`${args.api}/health`)
-    .then((response) => response.ok)
-    .catch(() => false);
-  if (running) return undefined;
-  console.error(
-    'No local stack answers at',
-    args.api,
-    '- starting one in memory for this run (run `npm start` first to keep its inbox).',
-  );
-  const url = new URL(args.api);
-  process.env.LOG_LEVEL ??= 'warn';
-  return startLocalStack({
-    ...settingsFromEnv({
-      ...process.env,
-      IN_MEMORY: '1',
-      PORT: url.port || '3000',
-      SWEEP_AT_UTC: 'off',
-      MODEL_AT_UTC: 'off',
-    }),
+async function main() {
+  const started = Date.now();
+  const stack = await attachOrStart({
+    api: args.api,
     writeKey: args['write-key'],
     adminToken: args['admin-token'],
   });
-}
-
-function inboxUrl(ownStack: LocalStack | undefined) {
-  return ownStack ? ownStack.urls.inbox : `http://127.0.0.1:${process.env.SES_PORT ?? 8005}`;
-}
-
-async function main() {
-  const started = Date.now();
-  const ownStack = await ensureStack();
   const runId = Date.now().toString(36).slice(-5);
   const { planned, personas } = plan(
     Math.floor(args.customers),
@@ -212,7 +187,7 @@ async function main() {
   let answers = 0;
   // Some customers answer the emails they get: an order, or a visit, in the days after.
   const respond = async (sinceSeconds: number, day: number) => {
-    const store = (await fetch(`${inboxUrl(ownStack)}/store?since=${sinceSeconds}`).then((response) =>
+    const store = (await fetch(`${stack.urls.inbox}/store?since=${sinceSeconds}`).then((response) =>
       response.json(),
     )) as {
       emails: { destination: { to: string[] }; headers?: { name: string; value: string }[] }[];
@@ -315,14 +290,14 @@ async function main() {
       `  ${campaign.padEnd(24)} ${String(counts.sent).padStart(6)} ${String(counts.skipped).padStart(9)} ${String(counts.converted).padStart(10)}${rate}`,
     );
   }
-  const inbox = inboxUrl(ownStack);
+  const inbox = stack.urls.inbox;
   console.log(
-    `\nRead the emails in the inbox: ${inbox}${ownStack ? ' (this in-memory stack stops now; run `npm start` first to keep it)' : ''}`,
+    `\nRead the emails in the inbox: ${inbox}${stack.started ? ' (this in-memory stack stops now; run `npm start` first to keep it)' : ''}`,
   );
   console.log(
     `Look a customer up: curl -H 'authorization: Bearer ${args['admin-token']}' ${args.api}/admin/customers/${ids[0]}`,
   );
-  if (ownStack) await ownStack.stop();
+  await stack.stop();
 }
 
 main().catch((error) => {

@@ -84,6 +84,11 @@ export class LocalEventBus {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Deliveries so far, and what is in flight now. */
+  metrics() {
+    return { ...this.counters, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
+  }
+
   /** Resolves once no delivery is in flight or waiting for a retry. */
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();

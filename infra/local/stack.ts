@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
 import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
@@ -181,6 +182,11 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       return jsonAnswer(200, { idle: true });
     });
 
+    // What the stack has done so far: DynamoDB capacity consumed, and the bus's deliveries.
+    gateway.localRoute('GET /_local/metrics', async () =>
+      jsonAnswer(200, { dynamodb: consumedCapacity, bus: bus.metrics(), memory: process.memoryUsage() }),
+    );
+
     gateway.localRoute('GET /_local/dead-letters', async (request) => {
       if (request.headers.authorization !== `Bearer ${settings.adminToken}`) {
         return {
@@ -254,6 +260,8 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     TABLE_NAME: RESOURCE_NAMES.table,
     EVENT_BUS_NAME: RESOURCE_NAMES.bus,
+    // Counts the capacity every call consumes, for GET /_local/metrics and the benchmarks.
+    DYNAMODB_CAPACITY_METRICS: '1',
     WRITE_KEY: settings.writeKey,
     ADMIN_TOKEN: settings.adminToken,
     OFFER_SECRET: settings.offerSecret,

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench:ingest -- --events 100000 --customers 5000 --concurrency 16 --batch 20`
+ *
+ * Against the local stack (the one `npm start` runs, or one started in memory here): first the
+ * raw rate of single-item PutItem calls on the same DynamoDB Local at the same concurrency (the
+ * physical limit: one write per event), then `events` Segment events (identify, page views,
+ * orders) over `customers` customers, posted to /v1/batch in batches, `concurrency` requests in
+ * flight. Prints one JSON line: events accepted per second (HTTP answers), applied per second
+ * (until the bus is idle: every event applied and everything it caused done, emails included),
+ * their ratio to PutItem (`applyRatio`), and the DynamoDB write units the pipeline consumed per
+ * applied event (`writeUnitsPerEvent`, from ReturnConsumedCapacity).
+ */
+import { cpus } from 'node:os';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { RESOURCE_NAMES } from '../infra/topology.ts';
+import { options, ProgressBar } from './cli.ts';
+import { attachOrStart } from './local-stack.ts';
+
+const args = options({
+  events: 100_000,
+  customers: 5_000,
+  concurrency: 16,
+  batch: 20,
+  'put-items': 20_000,
+  seed: 11,
+  api: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+  'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
+  'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
+});
+
+function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Runs `work(i)` for i in [0, count) with `concurrency` in flight; answers the seconds it took. */
+async function pool(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+  bar?: ProgressBar,
+) {
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        await work(index);
+        bar?.update(++done);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function putItemRate(endpoint: string) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const db = DynamoDBDocumentClient.from(client);
+  const table = `bench-putitem-${Date.now().toString(36)}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const count = Math.min(args['put-items'], args.events);
+  const payload = 'x'.repeat(400);
+  const seconds = await pool(count, args.concurrency, async (index) => {
+    await db.send(
+      new PutCommand({ TableName: table, Item: { PK: `CUSTOMER#bench-${index}`, SK: 'PROFILE', payload } }),
+    );
+  });
+  await client.send(new DeleteTableCommand({ TableName: table }));
+  return { count, perSecond: count / seconds };
+}
+
+/** The events: each customer is identified, visits, and some order; shuffled across customers. */
+function events(run: string) {
+  const next = random(args.seed);
+  const list: Record<string, unknown>[] = [];
+  const now = Date.now();
+  for (let index = 0; index < args.events; index++) {
+    const customer = index < args.customers ? index : Math.floor(next() * args.customers);
+    const userId = `bench-${run}-${customer}`;
+    const timestamp = new Date(now - Math.floor(next() * 3_600_000)).toISOString();
+    const messageId = `bench-${run}-${index}`;
+    const roll = next();
+    if (index < args.customers) {
+      list.push({
+        type: 'identify',
+        userId,
+        messageId,
+        timestamp,
+        traits: { email: `${userId}@bench.example`, firstName: 'Bea' },
+      });
+    } else if (roll < 0.75) {
+      list.push({
+        type: 'page',
+        userId,
+        messageId,
+        timestamp,
+        name: 'Product',
+        properties: { path: `/p/${index % 500}` },
+      });
+    } else {
+      list.push({
+        type: 'track',
+        userId,
+        messageId,
+        timestamp,
+        event: 'Order Completed',
+        properties: {
+          order_id: `${run}-${index}`,
+          revenue: Math.round(next() * 20_000) / 100,
+          currency: 'USD',
+        },
+      });
+    }
+  }
+  // Shuffle, so batches mix customers as a busy site's traffic does.
+  for (let index = list.length - 1; index > 0; index--) {
+    const other = Math.floor(next() * (index + 1));
+    [list[index], list[other]] = [
+      list[other] as Record<string, unknown>,
+      list[index] as Record<string, unknown>,
+    ];
+  }
+  return list;
+}
+
+async function metrics(api: string) {
+  return (await (await fetch(`${api}/_local/metrics`)).json()) as {
+    dynamodb: {
+      writeUnits: number;
+      readUnits: number;
+      byOperation: Record<string, { calls: number; writeUnits: number }>;
+    };
+    memory: { rss: number; heapUsed: number };
+  };
+}
+
+async function countApplied(endpoint: string, run: string) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  let total = 0;
+  let startKey: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: RESOURCE_NAMES.table,
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(SK, :event) AND begins_with(PK, :customer)',
+        ExpressionAttributeValues: {
+          ':event': { S: 'EVENT#bench-' },
+          ':customer': { S: `CUSTOMER#bench-${run}-` },
+        },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    total += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (startKey);
+  return total;
+}
+
+async function main() {
+  const stack = await attachOrStart({
+    api: args.api,
+    writeKey: args['write-key'],
+    adminToken: args['admin-token'],
+  });
+  try {
+    const put = await putItemRate(stack.urls.dynamodb);
+    const run = Date.now().toString(36);
+    const list = events(run);
+    const batches: Record<string, unknown>[][] = [];
+    for (let start = 0; start < list.length; start += args.batch)
+      batches.push(list.slice(start, start + args.batch));
+    const authorization = `Basic ${Buffer.from(`${args['write-key']}:`).toString('base64')}`;
+    const before = await metrics(stack.urls.api);
+    let accepted = 0;
+    let rejected = 0;
+    const bar = new ProgressBar(batches.length, 'posting');
+    const started = performance.now();
+    const acceptSeconds = await pool(
+      batches.length,
+      args.concurrency,
+      async (index) => {
+        const batch = batches[index] ?? [];
+        const response = await fetch(`${stack.urls.api}/v1/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ batch }),
+        });
+        const body = (await response.json()) as { rejected?: unknown[] };
+        if (!response.ok) throw new Error(`/v1/batch answered ${response.status}: ${JSON.stringify(body)}`);
+        rejected += body.rejected?.length ?? 0;
+        accepted += batch.length - (body.rejected?.length ?? 0);
+      },
+      bar,
+    );
+    bar.finish();
+    await fetch(`${stack.urls.api}/_local/idle`);
+    const applySeconds = (performance.now() - started) / 1000;
+    const after = await metrics(stack.urls.api);
+    const applied = await countApplied(stack.urls.dynamodb, run);
+    const writeUnits = after.dynamodb.writeUnits - before.dynamodb.writeUnits;
+    const byOperation = Object.fromEntries(
+      Object.entries(after.dynamodb.byOperation).map(([operation, counts]) => [
+        operation,
+        {
+          calls: counts.calls - (before.dynamodb.byOperation[operation]?.calls ?? 0),
+          writeUnits: counts.writeUnits - (before.dynamodb.byOperation[operation]?.writeUnits ?? 0),
+        },
+      ]),
+    );
+    const appliedPerSecond = applied / applySeconds;
+    console.log(
+      JSON.stringify({
+        benchmark: 'ingest',
+        events: list.length,
+        customers: args.customers,
+        concurrency: args.concurrency,
+        batch: args.batch,
+        accepted,
+        rejected,
+        applied,
+        acceptedPerSecond: Math.round(accepted / acceptSeconds),
+        appliedPerSecond: Math.round(appliedPerSecond),
+        putItemPerSecond: Math.round(put.perSecond),
+        applyRatio: Number((appliedPerSecond / put.perSecond).toFixed(3)),
+        writeUnitsPerEvent: Number((writeUnits / Math.max(1, applied)).toFixed(3)),
+        writeUnitsByOperation: byOperation,
+        seconds: { accept: Number(acceptSeconds.toFixed(1)), apply: Number(applySeconds.toFixed(1)) },
+        stackMemoryMb: Math.round(after.memory.rss / 1_048_576),
+        machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+      }),
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:ingest failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
