@@ -11,14 +11,10 @@
  * applied event (`writeUnitsPerEvent`, from ReturnConsumedCapacity).
  */
 import { cpus } from 'node:os';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
+import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
 import { options, ProgressBar } from './cli.ts';
 import { attachOrStart } from './local-stack.ts';
 
@@ -165,31 +161,30 @@ async function metrics(api: string) {
   };
 }
 
+/**
+ * What the events left in the profiles, which must match what was sent exactly: one trait set per
+ * identify, one page view counted per page event, one order per order event. Nothing lost,
+ * nothing counted twice.
+ */
 async function countApplied(endpoint: string, run: string) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  let total = 0;
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: RESOURCE_NAMES.table,
-        Select: 'COUNT',
-        FilterExpression: 'begins_with(SK, :event) AND begins_with(PK, :customer)',
-        ExpressionAttributeValues: {
-          ':event': { S: 'EVENT#bench-' },
-          ':customer': { S: `CUSTOMER#bench-${run}-` },
-        },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    total += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (startKey);
-  return total;
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  const base = new DynamoCustomerBase(db, RESOURCE_NAMES.table);
+  const counts = { identify: 0, page: 0, order: 0 };
+  for await (const page of base.scan()) {
+    for (const profile of page.profiles) {
+      if (!profile.id.startsWith(`bench-${run}-`)) continue;
+      if (profile.traits.email) counts.identify++;
+      counts.page += profile.visitCount;
+      counts.order += profile.orders.length;
+    }
+  }
+  return counts;
 }
 
 async function main() {
@@ -232,7 +227,11 @@ async function main() {
     await fetch(`${stack.urls.api}/_local/idle`);
     const applySeconds = (performance.now() - started) / 1000;
     const after = await metrics(stack.urls.api);
-    const applied = await countApplied(stack.urls.dynamodb, run);
+    const found = await countApplied(stack.urls.dynamodb, run);
+    const sent = { identify: 0, page: 0, order: 0 };
+    for (const event of list)
+      sent[event.type === 'identify' ? 'identify' : event.type === 'page' ? 'page' : 'order']++;
+    const applied = found.identify + found.page + found.order;
     const writeUnits = after.dynamodb.writeUnits - before.dynamodb.writeUnits;
     const byOperation = Object.fromEntries(
       Object.entries(after.dynamodb.byOperation).map(([operation, counts]) => [
@@ -254,6 +253,8 @@ async function main() {
         accepted,
         rejected,
         applied,
+        exactlyOnce:
+          found.identify === sent.identify && found.page === sent.page && found.order === sent.order,
         acceptedPerSecond: Math.round(accepted / acceptSeconds),
         appliedPerSecond: Math.round(appliedPerSecond),
         putItemPerSecond: Math.round(put.perSecond),

@@ -4,7 +4,6 @@
  */
 import type { CampaignId, CampaignsSettings, ContactPolicy } from './domain/campaigns.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
-import type { Effect } from './domain/lifecycle.ts';
 import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
 import type { StoredSettings } from './domain/settings.ts';
@@ -26,17 +25,7 @@ export type StoredCustomer =
   | { kind: 'profile'; profile: Profile }
   | { kind: 'alias'; id: string; mergedInto: string; version: number };
 
-/** The record of one applied event: dedupe by messageId, and the effects it produced. */
-export interface AppliedEvent {
-  customerId: string;
-  messageId: string;
-  type: string;
-  event?: string;
-  timestamp: string;
-  receivedAt: string;
-  effects: Effect[];
-}
-
+/** An input of a customer (a Segment messageId, a timer's id, ...). */
 export interface AppliedKey {
   customerId: string;
   messageId: string;
@@ -56,11 +45,11 @@ export interface ConversionWrite {
 }
 
 export interface CustomerCommit {
+  /** The new profile, remembering the inputs it applied (`applied`): one write records both. */
   profile: Profile;
   /** The version the profile was read at (0 for a new customer); the write is conditional on it. */
   expectedVersion: number;
   aliases: AliasWrite[];
-  applied: AppliedEvent[];
   messages: LedgerEntry[];
   /** Ledger entries an order or visit converted. */
   conversions: ConversionWrite[];
@@ -68,17 +57,11 @@ export interface CustomerCommit {
 
 export interface CustomerStore {
   load(id: string): Promise<StoredCustomer | undefined>;
-  /** The applied-input records that exist among these (customer, messageId) pairs. */
-  findApplied(keys: AppliedKey[]): Promise<AppliedEvent[]>;
-  /** All or nothing; `conflict` when someone else wrote first or an event was applied meanwhile. */
-  commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
-  events(customerId: string): Promise<AppliedEvent[]>;
   /**
-   * Moves a customer's next due time (the nightly pass after a refit or a timing change);
-   * false when the profile changed since it was read at `expectedVersion` (its own write then
-   * computed the timers with the current settings already).
+   * All or nothing; `conflict` when someone else wrote first. A commit that only changes the
+   * profile is one conditional write; with aliases, ledger entries or conversions, a transaction.
    */
-  reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined): Promise<boolean>;
+  commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
 }
 
 /** Customers by address: the ids of the profiles that carry it (usually one). */

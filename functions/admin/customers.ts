@@ -3,9 +3,8 @@ import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
 import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
-import { summarize } from '../../shared/domain/profile.ts';
+import { DAY_MS, type Profile, summarize } from '../../shared/domain/profile.ts';
 import type {
-  AppliedEvent,
   CustomerData,
   CustomerDirectory,
   CustomerStore,
@@ -65,40 +64,54 @@ export type MessageView = Partial<Pick<LedgerEntry, (typeof MESSAGE_FIELDS)[numb
 
 export interface TimelineEntry {
   at: string;
-  kind: 'event' | 'stage' | 'message' | 'feedback' | 'timer';
+  kind: 'event' | 'stage' | 'message' | 'feedback';
   title: string;
   detail?: string;
   campaignId?: string;
 }
 
-/** How inputs other than Segment calls read in the timeline. */
-const INPUT_TITLES: Record<string, string> = {
-  timers: 'Timers due (sweep)',
-  consent: 'Consent changed',
-  engagement: 'Email engagement',
-};
-
 /** The timeline shows at most this many entries (the newest). */
 const TIMELINE_LIMIT = 300;
 
-export function timelineOf(events: AppliedEvent[], entries: LedgerEntry[]): TimelineEntry[] {
-  const timeline: TimelineEntry[] = [];
-  for (const event of events) {
-    const title =
-      event.type === 'track' ? (event.event ?? 'track') : (INPUT_TITLES[event.type] ?? event.type);
-    timeline.push({ at: event.timestamp, kind: 'event', title, detail: `received ${event.receivedAt}` });
-    for (const effect of event.effects) {
-      if (effect.type === 'stage-changed')
-        timeline.push({ at: effect.at, kind: 'stage', title: `${effect.from ?? 'new'} → ${effect.to}` });
-      if (effect.type === 'timer-fired')
-        timeline.push({
-          at: effect.firedAt,
-          kind: 'timer',
-          title: `${effect.timer} timer fired`,
-          detail: `due ${effect.dueAt}`,
-        });
-    }
-  }
+/**
+ * What happened to a customer, newest first, from the facts their profile keeps (orders, refunds,
+ * visit days, traits and when each was set, stage changes, consent) and every step of every
+ * email in the ledger.
+ */
+export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEntry[] {
+  const timeline: TimelineEntry[] = [{ at: profile.firstSeenAt, kind: 'event', title: 'First seen' }];
+  const traitsByTime = new Map<string, string[]>();
+  for (const [trait, at] of Object.entries(profile.traitTimes))
+    traitsByTime.set(at, [...(traitsByTime.get(at) ?? []), trait]);
+  for (const [at, traits] of traitsByTime)
+    timeline.push({ at, kind: 'event', title: 'Identified', detail: `traits: ${traits.sort().join(', ')}` });
+  for (const day of profile.visitDays)
+    timeline.push({ at: new Date(day * DAY_MS).toISOString(), kind: 'event', title: 'Visited the site' });
+  for (const order of profile.orders)
+    timeline.push({
+      at: order.at,
+      kind: 'event',
+      title: 'Order Completed',
+      detail: `order ${order.orderId}, ${order.revenue.toFixed(2)}${order.currency ? ` ${order.currency}` : ''}`,
+    });
+  for (const refund of profile.refunds)
+    timeline.push({
+      at: refund.at,
+      kind: 'event',
+      title: 'Order Refunded',
+      ...(refund.orderId ? { detail: `order ${refund.orderId}` } : {}),
+    });
+  (profile.stageHistory ?? []).forEach((change, index, history) => {
+    const from = index > 0 ? history[index - 1]?.stage : undefined;
+    timeline.push({ at: change.at, kind: 'stage', title: `${from ?? 'new'} → ${change.stage}` });
+  });
+  if (profile.consent)
+    timeline.push({
+      at: profile.consent.changedAt,
+      kind: 'event',
+      title: 'Consent changed',
+      detail: `${profile.consent.marketing ? 'marketing on' : 'no marketing'}${profile.consent.optedOut.length ? `, left ${profile.consent.optedOut.join(', ')}` : ''} (${profile.consent.source})`,
+    });
   for (const entry of entries) {
     for (const step of entry.history) {
       timeline.push({
@@ -144,11 +157,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return undefined;
   const { profile } = stored;
-  const [entries, events, model] = await Promise.all([
-    deps.ledger.list(profile.id),
-    deps.customers.events(profile.id),
-    deps.model(),
-  ]);
+  const [entries, model] = await Promise.all([deps.ledger.list(profile.id), deps.model()]);
   const summary = purchaseSummary(profile.orders, deps.now().toISOString());
   return {
     id: profile.id,
@@ -163,7 +172,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     traits: profile.traits,
     orders: profile.orders,
     messages: entries.map((entry) => pick(entry, [...MESSAGE_FIELDS])),
-    timeline: timelineOf(events, entries),
+    timeline: timelineOf(profile, entries),
     prediction:
       model && summary
         ? {
@@ -238,8 +247,8 @@ export async function exportCustomer(id: string, deps: CustomerDataDeps) {
   return {
     customerId: collected.customerId,
     exportedAt: deps.now().toISOString(),
+    // The profile holds every fact the customer's events left: traits, orders, refunds, visits.
     profile: collected.items.find((item) => item.SK === 'PROFILE' && item.entity === 'profile') ?? null,
-    events: bySort('EVENT#'),
     messages: bySort('MESSAGE#'),
     aliases: collected.items.filter((item) => item.entity === 'alias'),
     suppressions,

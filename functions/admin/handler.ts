@@ -44,6 +44,7 @@ const config = loadConfig([
 const adminTokenDigests = secretDigests(config.ADMIN_TOKEN, config.ADMIN_TOKEN_SECRET_ID, 'ADMIN_TOKEN');
 const db = dynamoDocumentClient();
 const customers = new DynamoCustomerStore(db, config.TABLE_NAME);
+const ledger = new DynamoLedger(db, config.TABLE_NAME);
 const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const settingsStore = new DynamoSettingsStore(db, config.TABLE_NAME);
 const settings = settingsSource(
@@ -55,7 +56,7 @@ const routes = adminRoutes({
   customers: {
     customers,
     directory: customers,
-    ledger: new DynamoLedger(db, config.TABLE_NAME),
+    ledger,
     model: async () => (await settings()).model,
     now,
   },
@@ -84,7 +85,7 @@ const routes = adminRoutes({
   sweep: {
     dueIndex: new DynamoDueIndex(db, config.TABLE_NAME),
     publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
-    findApplied: customers.findApplied.bind(customers),
+    outcomes: { customers, ledger },
   },
   now,
 });

@@ -18,7 +18,7 @@ export interface InsightDeps {
   settings: () => Promise<EngineSettings>;
   models: ModelStore;
   store: SettingsStore;
-  customers: Pick<CustomerStore, 'reschedule'>;
+  customers: Pick<CustomerStore, 'commit'>;
   now: () => Date;
 }
 

@@ -1,10 +1,11 @@
 /**
  * Apply-event: runs the lifecycle engine over a customer's inputs (their events, or a sweep's
- * "timers due") and commits the result in one DynamoDB transaction: the profile conditional on
- * its version, an applied-input record per messageId that must not exist yet, the ledger
- * entries the engine decided and the conversions it saw. Only after the commit are the effects
- * published; a crash in between is repaired by the retry, which finds the inputs applied and
- * publishes their recorded effects again (send-message ignores repeats).
+ * "timers due") and commits the result in one conditional write of the profile, which also
+ * remembers the inputs it applied: a repeated delivery is recognised by the profile it would
+ * change. When the engine decided emails or saw conversions, the ledger entries go in the same
+ * transaction. Only after the commit are the effects published; if a crash comes in between,
+ * the retry finds the inputs applied and does nothing, and the queued emails are picked up by
+ * the dispatcher, which finds every ledger entry still unclaimed after a grace period.
  */
 import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
@@ -21,14 +22,8 @@ import {
   inputTime,
   merge,
 } from '../../shared/domain/lifecycle.ts';
-import { newProfile, type Profile } from '../../shared/domain/profile.ts';
-import type {
-  AliasWrite,
-  AppliedEvent,
-  BusEntry,
-  CustomerStore,
-  EventPublisher,
-} from '../../shared/ports.ts';
+import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
+import type { AliasWrite, AppliedKey, BusEntry, CustomerStore, EventPublisher } from '../../shared/ports.ts';
 
 export interface ApplyDeps {
   store: CustomerStore;
@@ -45,7 +40,7 @@ export interface ApplyOutcome {
   published: number;
 }
 
-/** A transaction holds at most 100 items; this leaves room for ledger entries and aliases. */
+/** Inputs applied per commit: a transaction holds at most 100 items (ledger entries, aliases). */
 const INPUTS_PER_COMMIT = 25;
 
 export class ConcurrencyError extends Error {
@@ -145,27 +140,16 @@ async function attemptApply(
   let profile = resolved.profile;
   const expectedVersion = profile?.version ?? 0;
 
-  const alreadyApplied = await store.findApplied(
-    resolved.partitions.flatMap((partition) =>
-      inputs.map((input) => ({ customerId: partition, messageId: inputId(input) })),
-    ),
-  );
-  const appliedIds = new Set(alreadyApplied.map((record) => record.messageId));
-  const fresh = inputs.filter((input) => !appliedIds.has(inputId(input)));
-  // Effects of inputs applied before are published again: a crash may have come before the publish.
-  const republished: Effect[] = alreadyApplied.flatMap((record) => record.effects);
-  if (fresh.length === 0) return { customerId, applied: 0, effects: republished };
-  // A sweep's timers for a customer we have never seen (erased meanwhile): nothing to do.
+  const fresh = inputs.filter((input) => !hasApplied(profile, inputId(input)));
+  if (fresh.length === 0) return { customerId, applied: 0, effects: [] };
   // Anything but events for a customer we have never seen (erased meanwhile): nothing to do.
   if (!profile && fresh.every((input) => input.kind !== 'event'))
-    return { customerId, applied: 0, effects: republished };
+    return { customerId, applied: 0, effects: [] };
 
   const effects: Effect[] = [];
-  const applied: AppliedEvent[] = [];
   const aliases: AliasWrite[] = [];
   const linked = new Set<string>([customerId, ...(profile?.anonymousIds ?? [])]);
   for (const input of fresh) {
-    const inputEffects: Effect[] = [];
     for (const otherId of input.kind === 'event' ? linkedIdsOf(input.event, customerId) : []) {
       if (linked.has(otherId)) continue;
       linked.add(otherId);
@@ -176,18 +160,17 @@ async function attemptApply(
         const base = profile ?? newProfile(customerId, other.profile.firstSeenAt);
         const merged = merge(base, other.profile, inputId(input), settings);
         profile = merged.profile;
-        inputEffects.push(...merged.effects);
+        effects.push(...merged.effects);
       } else if (profile) {
         profile = { ...profile, anonymousIds: [...profile.anonymousIds, otherId] };
       }
     }
     const decision = decide(profile, customerId, input, settings);
     profile = decision.profile;
-    inputEffects.push(...decision.effects);
-    effects.push(...inputEffects);
-    applied.push(appliedRecord(customerId, input, inputEffects));
+    effects.push(...decision.effects);
   }
   if (!profile) throw new Error(`customer ${customerId}: no profile after applying ${fresh.length} inputs`);
+  profile = withApplied(profile, fresh.map(inputId));
 
   const messages = effects.flatMap((effect) =>
     effect.type === 'message' ? [ledgerEntryFor(customerId, effect)] : [],
@@ -210,21 +193,29 @@ async function attemptApply(
       },
     ];
   });
-  const outcome = await store.commit({ profile, expectedVersion, aliases, applied, messages, conversions });
-  return outcome === 'committed'
-    ? { customerId, applied: fresh.length, effects: [...republished, ...effects] }
-    : undefined;
+  const outcome = await store.commit({ profile, expectedVersion, aliases, messages, conversions });
+  return outcome === 'committed' ? { customerId, applied: fresh.length, effects } : undefined;
+}
+
+/** Which of these inputs the customers' profiles say were applied (the admin sweep waits for them). */
+export async function appliedAmong(store: CustomerStore, keys: AppliedKey[]): Promise<AppliedKey[]> {
+  const found: AppliedKey[] = [];
+  for (const key of keys) {
+    const { profile } = await resolveCustomer(key.customerId, store);
+    if (hasApplied(profile, key.messageId)) found.push(key);
+  }
+  return found;
 }
 
 async function resolveCustomer(customerKey: string, store: CustomerStore) {
   const stored = await store.load(customerKey);
   if (stored?.kind !== 'alias') {
-    return { customerId: customerKey, profile: stored?.profile, partitions: [customerKey] };
+    return { customerId: customerKey, profile: stored?.profile };
   }
   const target = await store.load(stored.mergedInto);
   // Links are one hop: a merged profile always points at a real one.
   const profile: Profile | undefined = target?.kind === 'profile' ? target.profile : undefined;
-  return { customerId: stored.mergedInto, profile, partitions: [customerKey, stored.mergedInto] };
+  return { customerId: stored.mergedInto, profile };
 }
 
 /** Other ids an event says belong to this customer: the anonymousId next to a userId, alias's previousId. */
@@ -235,26 +226,7 @@ function linkedIdsOf(event: Extract<EngineInput, { kind: 'event' }>['event'], cu
   return ids.filter((id) => id !== customerId);
 }
 
-function appliedRecord(customerId: string, input: EngineInput, effects: Effect[]): AppliedEvent {
-  if (input.kind !== 'event') {
-    const at = inputTime(input);
-    const type = input.kind === 'engagement' ? `email-${input.action}` : input.kind;
-    return { customerId, messageId: input.messageId, type, timestamp: at, receivedAt: at, effects };
-  }
-  const { event } = input;
-  const record: AppliedEvent = {
-    customerId,
-    messageId: event.messageId,
-    type: event.type,
-    timestamp: event.timestamp,
-    receivedAt: event.receivedAt,
-    effects,
-  };
-  if (event.event) record.event = event.event;
-  return record;
-}
-
-/** Queued messages go to send-message and stage changes to whoever listens; the rest is in the records. */
+/** Queued messages go to send-message and stage changes to whoever listens. */
 function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
   return effects.flatMap((effect): BusEntry[] => {
     if (effect.type === 'message' && effect.status === 'queued') {

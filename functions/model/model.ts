@@ -36,7 +36,7 @@ export interface ReschedulePass {
  */
 export async function rescheduleTimers(deps: {
   base: CustomerBase;
-  store: Pick<CustomerStore, 'reschedule'>;
+  store: Pick<CustomerStore, 'commit'>;
   settings: () => Promise<TimerSettings>;
 }): Promise<ReschedulePass> {
   const settings = await deps.settings();
@@ -47,11 +47,21 @@ export async function rescheduleTimers(deps: {
       const due = nextDueAt(profile, settings);
       return due === profile.nextDueAt ? [] : [{ profile, due }];
     });
+    // The profile as read, with its new due time, written only if no one wrote it meanwhile.
     const written = await Promise.all(
-      moved.map(({ profile, due }) => deps.store.reschedule(profile.id, profile.version, due)),
+      moved.map(({ profile, due }) => {
+        const { nextDueAt: _before, ...rest } = profile;
+        return deps.store.commit({
+          profile: due ? { ...rest, nextDueAt: due } : rest,
+          expectedVersion: profile.version,
+          aliases: [],
+          messages: [],
+          conversions: [],
+        });
+      }),
     );
-    pass.rescheduled += written.filter(Boolean).length;
-    pass.changedMeanwhile += written.filter((ok) => !ok).length;
+    pass.rescheduled += written.filter((outcome) => outcome === 'committed').length;
+    pass.changedMeanwhile += written.filter((outcome) => outcome === 'conflict').length;
   }
   return pass;
 }
@@ -85,7 +95,7 @@ export function lastWholeDay(now: Date): string {
 /** The nightly job: fit on every whole day so far, keep the fit, then the reschedule pass. */
 export async function nightlyModel(deps: {
   base: CustomerBase;
-  store: Pick<CustomerStore, 'reschedule'>;
+  store: Pick<CustomerStore, 'commit'>;
   models: ModelStore;
   settings: () => Promise<TimerSettings>;
   now: () => Date;

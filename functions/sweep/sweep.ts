@@ -14,14 +14,15 @@
  */
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
-import type { Effect, MessageStatus } from '../../shared/domain/lifecycle.ts';
-import type { AppliedEvent, AppliedKey, BusEntry, DueIndex, EventPublisher } from '../../shared/ports.ts';
+import type { MessageStatus } from '../../shared/domain/lifecycle.ts';
+import { hasApplied } from '../../shared/domain/profile.ts';
+import type { BusEntry, CustomerStore, DueIndex, EventPublisher, Ledger } from '../../shared/ports.ts';
 
 export interface SweepDeps {
   dueIndex: DueIndex;
   publisher: EventPublisher;
-  /** Looks up the records of applied inputs: used to wait until the published timers are applied. */
-  findApplied?: (keys: AppliedKey[]) => Promise<AppliedEvent[]>;
+  /** Where to see that the published timers were applied, and what they decided (the admin's sweep waits). */
+  outcomes?: { customers: Pick<CustomerStore, 'load'>; ledger: Pick<Ledger, 'list'> };
 }
 
 export interface SweepResult {
@@ -36,9 +37,11 @@ export interface SweepResult {
   /** Present when the sweep waited for apply-event. */
   applied?: number;
   pending?: number;
+  /** Emails the fired timers decided, by campaign and status. */
   fired?: number;
-  stageChanges?: Record<string, number>;
   messages?: Record<string, Partial<Record<MessageStatus, number>>>;
+  /** Where the swept customers stand now. */
+  stages?: Record<string, number>;
 }
 
 const PUBLISH_BATCH = 100;
@@ -94,43 +97,61 @@ export async function sweep(now: Date, deps: SweepDeps, options: SweepOptions = 
     itemsRead,
     published: published.length,
   };
-  if (!wait || !deps.findApplied) return result;
-  return { ...result, ...(await waitUntilApplied(published, deps.findApplied, wait.timeoutMs)) };
+  if (!wait || !deps.outcomes) return result;
+  return { ...result, ...(await waitUntilApplied(published, deps.outcomes, wait.timeoutMs)) };
 }
 
-/** Polls the applied-input records of what was published and sums up what the timers did. */
+/** Polls the customers' profiles until they show the timers applied, then sums up what they decided. */
 async function waitUntilApplied(
   published: { customerId: string; messageId: string }[],
-  findApplied: NonNullable<SweepDeps['findApplied']>,
+  outcomes: NonNullable<SweepDeps['outcomes']>,
   timeoutMs: number,
 ) {
   const deadline = Date.now() + timeoutMs;
-  const records = new Map<string, AppliedEvent>();
+  const stages: Record<string, number> = {};
+  const appliedKeys: { customerId: string; messageId: string }[] = [];
   let waiting = published;
   let polls = 0;
   while (waiting.length > 0) {
-    for (const record of await findApplied(waiting))
-      records.set(`${record.customerId}|${record.messageId}`, record);
-    waiting = waiting.filter(({ customerId, messageId }) => !records.has(`${customerId}|${messageId}`));
+    const looks = await inChunks(waiting, async (key) => {
+      const stored = await outcomes.customers.load(key.customerId);
+      return { key, profile: stored?.kind === 'profile' ? stored.profile : undefined };
+    });
+    waiting = [];
+    for (const { key, profile } of looks) {
+      if (!profile || !hasApplied(profile, key.messageId)) {
+        waiting.push(key);
+        continue;
+      }
+      appliedKeys.push(key);
+      stages[profile.stage] = (stages[profile.stage] ?? 0) + 1;
+    }
     if (waiting.length === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, Math.min(250, 20 * 2 ** polls++)));
   }
-  const effects: Effect[] = [...records.values()].flatMap((record) => record.effects);
-  const stageChanges: Record<string, number> = {};
   const messages: Record<string, Partial<Record<MessageStatus, number>>> = {};
-  for (const effect of effects) {
-    if (effect.type === 'stage-changed') stageChanges[effect.to] = (stageChanges[effect.to] ?? 0) + 1;
-    if (effect.type === 'message') {
-      const counts = messages[effect.campaignId] ?? {};
-      counts[effect.status] = (counts[effect.status] ?? 0) + 1;
-      messages[effect.campaignId] = counts;
+  let fired = 0;
+  const ledgers = await inChunks(appliedKeys, async (key) => ({
+    key,
+    entries: await outcomes.ledger.list(key.customerId),
+  }));
+  for (const { key, entries } of ledgers) {
+    for (const entry of entries) {
+      if (entry.triggeredBy !== key.messageId) continue;
+      fired++;
+      const status = (entry.history[0]?.status ?? entry.status) as MessageStatus;
+      const counts = messages[entry.campaignId] ?? {};
+      counts[status] = (counts[status] ?? 0) + 1;
+      messages[entry.campaignId] = counts;
     }
   }
-  return {
-    applied: records.size,
-    pending: waiting.length,
-    fired: effects.filter((effect) => effect.type === 'timer-fired').length,
-    stageChanges,
-    messages,
-  };
+  return { applied: appliedKeys.length, pending: waiting.length, fired, messages, stages };
+}
+
+/** Runs `work` over the items, 25 at a time. */
+async function inChunks<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += 25)
+    results.push(...(await Promise.all(items.slice(start, start + 25).map(work))));
+  return results;
 }

@@ -61,6 +61,21 @@ export function isFinal(status: LedgerStatus) {
   return (FINAL_STATUSES as readonly string[]).includes(status);
 }
 
+/**
+ * A queued message is normally claimed within seconds of its decision; one still unclaimed after
+ * this long lost its request on the way (a crash between the commit and the publish) and the
+ * dispatcher sends it.
+ */
+export const UNCLAIMED_GRACE_MINUTES = 5;
+
+/** When the dispatcher should pick an entry up if nothing else has: its send time, or the grace's end. */
+export function dispatchAt(entry: Pick<LedgerEntry, 'status' | 'sendAt' | 'decidedAt'>): string | undefined {
+  if (entry.status === 'deferred') return entry.sendAt;
+  if (entry.status === 'queued')
+    return new Date(Date.parse(entry.decidedAt) + UNCLAIMED_GRACE_MINUTES * 60_000).toISOString();
+  return undefined;
+}
+
 export function ledgerEntryFor(customerId: string, effect: MessageEffect): LedgerEntry {
   const entry: LedgerEntry = {
     customerId,

@@ -3,6 +3,7 @@
  * which the counters are derived. Keeping facts rather than bare counters is what lets a late,
  * out-of-order or repeated event land in the right place.
  */
+import { createHash } from 'node:crypto';
 import type { CampaignId } from './campaigns.ts';
 
 export const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'] as const;
@@ -74,6 +75,33 @@ export interface Profile {
   stageHistory?: { stage: Stage; at: string }[];
   /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
   nextDueAt?: string;
+  /**
+   * Keys of the customer's latest inputs (at most REMEMBERED_INPUTS, newest last): a delivery seen
+   * again is recognised by them, in the same write that applied it. See `inputKey`.
+   */
+  applied?: string[];
+}
+
+/**
+ * How many of its latest inputs a profile remembers. Repeats come within minutes (a client's or
+ * the bus's retry); a repeat older than this is still recognised by its content (an order by its
+ * id, a visit by its day, a trait by its time), except that it would count one more page view.
+ */
+export const REMEMBERED_INPUTS = 64;
+
+/** A short, fixed-size key for an input's messageId: 64 bits of its SHA-256, base64url (11 characters). */
+export function inputKey(messageId: string): string {
+  return createHash('sha256').update(messageId).digest().subarray(0, 8).toString('base64url');
+}
+
+export function hasApplied(profile: Profile | undefined, messageId: string): boolean {
+  return !!profile?.applied?.includes(inputKey(messageId));
+}
+
+/** Remembers these inputs as applied, keeping the latest REMEMBERED_INPUTS. */
+export function withApplied(profile: Profile, messageIds: readonly string[]): Profile {
+  const keys = [...(profile.applied ?? []), ...messageIds.map(inputKey)];
+  return { ...profile, applied: [...new Set(keys)].slice(-REMEMBERED_INPUTS) };
 }
 
 export interface Consent {
@@ -202,6 +230,7 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
     visitCount: target.visitCount + source.visitCount,
     refunds: [...target.refunds, ...source.refunds].sort((a, b) => (a.at < b.at ? -1 : 1)),
     campaigns: { ...target.campaigns },
+    applied: [...new Set([...(source.applied ?? []), ...(target.applied ?? [])])].slice(-REMEMBERED_INPUTS),
   };
   if (source.lastVisitAt) {
     merged.lastVisitAt = merged.lastVisitAt

@@ -177,7 +177,8 @@ describe('the console in Chromium', () => {
     await timeline.getByText('welcome-kit #1: sent').waitFor();
     await timeline.getByText('Order Completed').waitFor();
     await timeline.getByText('acquaintance → buildup').waitFor();
-    await page.getByText('plan').waitFor();
+    await page.getByText('plan', { exact: true }).waitFor();
+    await timeline.getByText('traits: email, firstName, plan').waitFor();
     await shot('5-customer');
 
     // Erasing asks for the id to be typed first; Escape backs out and nothing is erased.

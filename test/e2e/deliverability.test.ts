@@ -2,7 +2,9 @@
  * Deliverability and consent on the local stack: RFC 8058 headers and the footer link, one-click
  * unsubscribe, SES's mailbox simulator (bounce, complaint), forged tokens, erasure and export.
  */
+
 import { describe, expect, it } from 'vitest';
+import { profileFromItem } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { admin, emailsTo, eventually, header, post, sleep, stack, uniqueId } from '../support/stack.ts';
 
 type Messages = { campaignId: string; status: string; reason?: string }[];
@@ -201,8 +203,14 @@ describe('erasure and export', () => {
     const exported = await admin(`/admin/customers/${userId}/export`);
     expect(exported.status).toBe(200);
     const items = exported.body.items as { PK: string; SK: string }[];
-    expect(exported.body.profile).toMatchObject({ id: userId, email });
-    expect((exported.body.events as unknown[]).length).toBeGreaterThanOrEqual(3);
+    expect(exported.body.profile).toMatchObject({
+      id: userId,
+      email,
+      anonymousIds: [anonymousId],
+      visitCount: 1,
+      orders: [expect.objectContaining({ revenue: expect.any(Number) })],
+      traits: { email },
+    });
     expect((exported.body.messages as unknown[]).length).toBe(1);
     expect(exported.body.aliases).toEqual([expect.objectContaining({ id: anonymousId, mergedInto: userId })]);
     expect(items.some((item) => item.PK === `CUSTOMER#${anonymousId}`)).toBe(true);
@@ -229,8 +237,12 @@ describe('erasure and export', () => {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await db.send(new ScanCommand({ TableName: 'lifecycle', ExclusiveStartKey: start }));
+      // Profiles are stored compressed: read them as the product does before looking.
+      const readable = (page.Items ?? []).map((item) =>
+        item.entity === 'profile' ? { ...item, data: profileFromItem(item) } : item,
+      );
       left.push(
-        ...(page.Items ?? []).filter(
+        ...readable.filter(
           (item) => JSON.stringify(item).includes(userId) || JSON.stringify(item).includes(anonymousId),
         ),
       );

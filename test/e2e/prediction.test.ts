@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_NAMES } from '../../infra/topology.ts';
 import { cdnowTransactions } from '../../scripts/cdnow.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
@@ -49,15 +49,50 @@ function cdnowCsv(): string {
 
 const importEnv = () => ({ API_URL: stack().api, WRITE_KEY: stack().writeKey });
 
-/** Version and due time of every imported customer, straight from the table. */
-async function snapshot() {
-  const db = DynamoDBDocumentClient.from(
+const tableClient = () =>
+  DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: stack().dynamodb,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
+
+/**
+ * Takes the 2,357 imported customers out of the shared table again: their 1997 timers would
+ * otherwise be due in every sweep the other test files run.
+ */
+async function removeImported() {
+  const db = tableClient();
+  const doomed: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: RESOURCE_NAMES.table,
+        FilterExpression: 'begins_with(PK, :prefix)',
+        ExpressionAttributeValues: { ':prefix': `CUSTOMER#${run}` },
+        ProjectionExpression: 'PK, SK',
+        ExclusiveStartKey: start,
+      }),
+    );
+    doomed.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  for (let index = 0; index < doomed.length; index += 25) {
+    let pending = doomed.slice(index, index + 25).map((key) => ({ DeleteRequest: { Key: key } }));
+    while (pending.length > 0) {
+      const result = await db.send(
+        new BatchWriteCommand({ RequestItems: { [RESOURCE_NAMES.table]: pending } }),
+      );
+      pending = (result.UnprocessedItems?.[RESOURCE_NAMES.table] as typeof pending | undefined) ?? [];
+    }
+  }
+}
+
+/** Version and due time of every imported customer, straight from the table. */
+async function snapshot() {
+  const db = tableClient();
   const state = new Map<string, string>();
   for await (const page of new DynamoCustomerBase(db, RESOURCE_NAMES.table).scan({ messages: true })) {
     for (const profile of page.profiles)
@@ -79,6 +114,8 @@ async function emailsToImported() {
 describe('CDNOW through the ingestion API', () => {
   let file: string;
   let firstImport: Record<string, unknown>;
+
+  afterAll(removeImported, 120_000);
 
   beforeAll(async () => {
     file = join(mkdtempSync(join(tmpdir(), 'cdnow-')), 'cdnow.csv');

@@ -19,7 +19,6 @@ async function setUp() {
       profile,
       expectedVersion: 0,
       aliases: [],
-      applied: [],
       messages: withMessage ? [queuedWelcomeKit(profile.id)] : [],
       conversions: [],
     });
@@ -45,8 +44,8 @@ describe('DynamoCustomerBase', () => {
   });
 });
 
-describe('DynamoCustomerStore.reschedule', () => {
-  it('moves the due time and the index entry with it, only at the version read', async () => {
+describe('moving a due time (the reschedule pass)', () => {
+  it('moves the index entry with the profile, only at the version read', async () => {
     const { db, tableName, store, add } = await setUp();
     const profile = {
       ...newProfile('r1', '2026-03-01T10:00:00.000Z'),
@@ -60,20 +59,28 @@ describe('DynamoCustomerStore.reschedule', () => {
         ids.push(...page.customers.map((customer) => customer.customerId));
       return ids;
     };
+    const move = (nextDueAt: string | undefined, expectedVersion: number) => {
+      const { nextDueAt: _before, ...rest } = profile;
+      return store.commit({
+        profile: nextDueAt ? { ...rest, nextDueAt } : rest,
+        expectedVersion,
+        aliases: [],
+        messages: [],
+        conversions: [],
+      });
+    };
     expect(await dueBy('2026-04-02T00:00:00.000Z')).toEqual([]);
-
-    expect(await store.reschedule('r1', 1, '2026-04-01T10:00:00.000Z')).toBe(true);
+    expect(await move('2026-04-01T10:00:00.000Z', 1)).toBe('committed');
     expect(await dueBy('2026-04-02T00:00:00.000Z')).toEqual(['r1']);
     const stored = await store.load('r1');
     expect(stored?.kind === 'profile' && stored.profile).toMatchObject({
       version: 2,
       nextDueAt: '2026-04-01T10:00:00.000Z',
     });
-
     // A stale version changes nothing.
-    expect(await store.reschedule('r1', 1, undefined)).toBe(false);
+    expect(await move(undefined, 1)).toBe('conflict');
     // No timer at all: out of the index.
-    expect(await store.reschedule('r1', 2, undefined)).toBe(true);
+    expect(await move(undefined, 2)).toBe('committed');
     expect(await dueBy('2027-01-01T00:00:00.000Z')).toEqual([]);
     const cleared = await store.load('r1');
     expect(cleared?.kind === 'profile' && cleared.profile.nextDueAt).toBeUndefined();

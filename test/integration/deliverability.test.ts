@@ -51,16 +51,6 @@ async function customerWithQueuedKit(email: string) {
     profile,
     expectedVersion: 0,
     aliases: [],
-    applied: [
-      {
-        customerId: id,
-        messageId: 'm1',
-        type: 'track',
-        timestamp: profile.firstSeenAt,
-        receivedAt: profile.firstSeenAt,
-        effects: [],
-      },
-    ],
     messages: [queuedWelcomeKit(id, new Date().toISOString())],
     conversions: [],
   });

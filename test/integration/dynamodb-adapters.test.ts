@@ -1,9 +1,13 @@
 /** The DynamoDB adapters against Amazon's DynamoDB Local, with real conditional transactions. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
-import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import {
+  DynamoCustomerStore,
+  profileFromItem,
+  profileItem,
+} from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
 import type { CustomerCommit } from '../../shared/ports.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { freshTable, uniqueId } from '../support/stack.ts';
@@ -23,52 +27,77 @@ const commit = (profile: Profile, expectedVersion: number, parts: Partial<Custom
     profile,
     expectedVersion,
     aliases: [],
-    applied: [],
     messages: [],
     conversions: [],
     ...parts,
   });
 
-const applied = (customerId: string, messageId: string) => ({
-  customerId,
-  messageId,
-  type: 'track',
-  event: 'Order Completed',
-  timestamp: '2026-03-01T10:00:00.000Z',
-  receivedAt: '2026-03-01T10:00:00.000Z',
-  effects: [],
-});
-
 describe('customer store on DynamoDB Local', () => {
-  it('commits a new profile with its event records and reads them back', async () => {
+  it('commits a new profile with the inputs it applied, and reads it back exactly', async () => {
     const id = uniqueId('c');
-    const profile = {
-      ...newProfile(id, '2026-03-01T10:00:00.000Z'),
-      email: 'a@example.com',
-      traits: { plan: 'pro' },
-    };
-    expect(await commit(profile, 0, { applied: [applied(id, 'm1')] })).toBe('committed');
-    expect(await store.load(id)).toEqual({ kind: 'profile', profile: { ...profile, version: 1 } });
-    expect(
-      (
-        await store.findApplied([
-          { customerId: id, messageId: 'm1' },
-          { customerId: id, messageId: 'm2' },
-        ])
-      ).map((record) => record.messageId),
-    ).toEqual(['m1']);
-    expect(await store.events(id)).toEqual([applied(id, 'm1')]);
+    const profile = withApplied(
+      {
+        ...newProfile(id, '2026-03-01T10:00:00.000Z'),
+        email: 'a@example.com',
+        traits: { plan: 'pro', name: 'Ada “Countess” Lovelace' },
+        orders: [{ orderId: 'o1', at: '2026-03-01T10:00:00.000Z', revenue: 42.5, currency: 'EUR' }],
+        nextDueAt: '2026-04-30T10:00:00.000Z',
+      },
+      ['m1', 'm2'],
+    );
+    expect(await commit(profile, 0)).toBe('committed');
+    const loaded = await store.load(id);
+    expect(loaded).toEqual({ kind: 'profile', profile: { ...profile, version: 1 } });
+    expect(loaded?.kind === 'profile' && hasApplied(loaded.profile, 'm2')).toBe(true);
+    expect(loaded?.kind === 'profile' && hasApplied(loaded.profile, 'm3')).toBe(false);
   });
 
-  it('refuses a commit on a stale version, and one that repeats an applied messageId', async () => {
+  it('keeps a profile item small: compressed, with the applied inputs packed in 8 bytes each', async () => {
+    const id = uniqueId('c');
+    let profile: Profile = { ...newProfile(id, '2026-03-01T10:00:00.000Z'), email: `${id}@example.com` };
+    for (let index = 0; index < 20; index++) {
+      profile = withApplied(
+        {
+          ...profile,
+          orders: [
+            ...profile.orders,
+            {
+              orderId: `o${index}`,
+              at: `2026-03-01T10:${String(index).padStart(2, '0')}:00.000Z`,
+              revenue: 10,
+            },
+          ],
+        },
+        [`message-${index}`],
+      );
+    }
+    const item = profileItem({ ...profile, version: 21 });
+    expect((item.applied as Buffer).length).toBe(20 * 8);
+    expect(Buffer.byteLength(JSON.stringify(profile))).toBeGreaterThan(1500);
+    // Under a kilobyte: one write unit per write.
+    expect((item.data as Buffer).length + (item.applied as Buffer).length).toBeLessThan(800);
+    expect(profileFromItem(item)).toEqual({ ...profile, version: 21 });
+  });
+
+  it('refuses a commit on a stale version, writing nothing of it', async () => {
     const id = uniqueId('c');
     const profile = newProfile(id, '2026-03-01T10:00:00.000Z');
-    await commit(profile, 0, { applied: [applied(id, 'm1')] });
+    await commit(withApplied(profile, ['m1']), 0);
     expect(await commit(profile, 0)).toBe('conflict');
-    expect(await commit(profile, 1, { applied: [applied(id, 'm1')] })).toBe('conflict');
-    // Nothing of a refused commit is written.
-    expect(await store.load(id)).toMatchObject({ kind: 'profile', profile: { version: 1 } });
-    expect(await commit(profile, 1, { applied: [applied(id, 'm2')] })).toBe('committed');
+    expect(await commit({ ...profile, visitCount: 9 }, 2, { messages: [queuedWelcomeKit(id)] })).toBe(
+      'conflict',
+    );
+    expect(await store.load(id)).toMatchObject({ kind: 'profile', profile: { version: 1, visitCount: 0 } });
+    expect(await ledger.list(id)).toEqual([]);
+    expect(await commit(withApplied(profile, ['m1', 'm2']), 1)).toBe('committed');
+  });
+
+  it('reads profiles stored field by field by an earlier version', async () => {
+    const id = uniqueId('legacy');
+    const legacy = { ...newProfile(id, '2026-03-01T10:00:00.000Z'), version: 3, stage: 'buildup' as const };
+    expect(
+      profileFromItem({ PK: `CUSTOMER#${id}`, SK: 'PROFILE', entity: 'profile', ...legacy, orderCount: 0 }),
+    ).toEqual(legacy);
   });
 
   it('writes alias pointers that load as such', async () => {

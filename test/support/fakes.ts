@@ -3,11 +3,9 @@
  * the use cases rely on: conditional, all-or-nothing commits and conditional ledger updates.
  */
 import { DUE_INDEX, dueIndexKeys, dueUpTo } from '../../shared/adapters/dynamodb/table.ts';
-import type { LedgerEntry } from '../../shared/domain/ledger.ts';
+import { dispatchAt, type LedgerEntry } from '../../shared/domain/ledger.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import type {
-  AppliedEvent,
-  AppliedKey,
   BusEntry,
   CustomerBase,
   CustomerCommit,
@@ -33,7 +31,6 @@ const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.
 
 export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBase, CustomerDirectory {
   readonly customers = new Map<string, StoredCustomer>();
-  readonly applied = new Map<string, AppliedEvent>();
   readonly messages = new Map<string, LedgerEntry>();
   commits = 0;
   /** Called before each commit; a test can write concurrently here to force a conflict. */
@@ -44,13 +41,6 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
     return stored ? clone(stored) : undefined;
   }
 
-  async findApplied(keys: AppliedKey[]) {
-    return keys.flatMap(({ customerId, messageId }) => {
-      const record = this.applied.get(`${customerId}|${messageId}`);
-      return record ? [clone(record)] : [];
-    });
-  }
-
   async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
     this.beforeCommit?.();
     const versionOf = (id: string) => {
@@ -59,8 +49,6 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
     };
     if (versionOf(commit.profile.id) !== commit.expectedVersion) return 'conflict';
     if (commit.aliases.some((alias) => versionOf(alias.id) !== alias.expectedVersion)) return 'conflict';
-    if (commit.applied.some((record) => this.applied.has(`${record.customerId}|${record.messageId}`)))
-      return 'conflict';
     if (commit.messages.some((entry) => this.messages.has(ledgerId(entry)))) return 'conflict';
     if (commit.conversions.some((conversion) => !this.messages.has(ledgerId(conversion.key))))
       return 'conflict';
@@ -75,8 +63,6 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
         version: alias.expectedVersion + 1,
       });
     }
-    for (const record of commit.applied)
-      this.applied.set(`${record.customerId}|${record.messageId}`, clone(record));
     for (const entry of commit.messages) this.messages.set(ledgerId(entry), clone(entry));
     for (const conversion of commit.conversions) {
       Object.assign(this.messages.get(ledgerId(conversion.key)) ?? {}, {
@@ -87,10 +73,6 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
     return 'committed';
   }
 
-  async events(customerId: string) {
-    return [...this.applied.values()].filter((record) => record.customerId === customerId).map(clone);
-  }
-
   async idsByEmail(email: string) {
     const wanted = email.trim().toLowerCase();
     return [...this.customers.values()].flatMap((stored) =>
@@ -98,15 +80,6 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
         ? [stored.profile.id]
         : [],
     );
-  }
-
-  async reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined) {
-    const stored = this.customers.get(customerId);
-    if (stored?.kind !== 'profile' || stored.profile.version !== expectedVersion) return false;
-    const { nextDueAt: _previous, ...rest } = stored.profile;
-    const profile = { ...rest, version: expectedVersion + 1, ...(nextDueAt ? { nextDueAt } : {}) };
-    this.customers.set(customerId, { kind: 'profile', profile });
-    return true;
   }
 
   /** The whole base in pages of `pageSize`, like a scan. */
@@ -164,7 +137,10 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
 
   async *deferred(now: string) {
     const messages = [...this.messages.values()]
-      .filter((entry) => entry.status === 'deferred' && entry.sendAt && entry.sendAt <= now)
+      .filter((entry) => {
+        const at = dispatchAt(entry);
+        return at !== undefined && at <= now;
+      })
       .map((entry) => ({
         customerId: entry.customerId,
         campaignId: entry.campaignId,

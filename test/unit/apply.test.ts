@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyCustomerEvents } from '../../functions/apply-event/apply.ts';
+import { sweep } from '../../functions/sweep/sweep.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { event, identify, order, visit } from '../support/events.ts';
@@ -24,7 +25,7 @@ describe('apply-event', () => {
       order('o1', '2026-03-01T10:00:00.000Z'),
     ]);
     expect(outcome).toMatchObject({ customerId: 'u1', applied: 2, duplicates: 0 });
-    expect(store.applied.size).toBe(2);
+    expect(store.profile('u1')?.applied).toHaveLength(2);
     expect(await store.list('u1')).toEqual([
       expect.objectContaining({ campaignId: 'welcome-kit', status: 'queued' }),
     ]);
@@ -47,16 +48,34 @@ describe('apply-event', () => {
     expect(store.commits).toBe(1);
   });
 
-  it('publishes the effects again when a crash came between the commit and the publish', async () => {
+  it('loses no email when a crash comes between the commit and the publish: the dispatcher sends it', async () => {
     const { store, publisher, apply } = setup();
     publisher.failNext = 1;
-    const events = [order('o1', '2026-03-01T10:00:00.000Z')];
+    const events = [identify({ email: 'ada@example.com' }), order('o1', '2026-03-01T10:00:00.000Z')];
     await expect(apply('u1', events)).rejects.toThrow('bus unavailable');
     expect(store.profile('u1')?.orders).toHaveLength(1);
-    await apply('u1', events); // the bus's retry
-    expect(publisher.ofType('Message Requested')).toHaveLength(1);
+    // The bus's retry finds the events applied: nothing is applied or counted twice.
+    expect(await apply('u1', events)).toMatchObject({ applied: 0, duplicates: 2, published: 0 });
     expect(store.profile('u1')?.orders).toHaveLength(1);
     expect(store.messages.size).toBe(1);
+    // The queued welcome kit was never requested; the dispatcher finds it once its grace is over.
+    const [entry] = [...store.messages.values()];
+    const decided = Date.parse(entry?.decidedAt ?? '');
+    const early = await sweep(
+      new Date(decided + 60_000),
+      { dueIndex: store, publisher },
+      { only: 'deferred' },
+    );
+    expect(early.dispatched).toBe(0);
+    const late = await sweep(
+      new Date(decided + 6 * 60_000),
+      { dueIndex: store, publisher },
+      { only: 'deferred' },
+    );
+    expect(late.dispatched).toBe(1);
+    expect(publisher.ofType('Message Requested').map((request) => request.detail)).toEqual([
+      { version: 1, customerId: 'u1', campaignId: 'welcome-kit', occurrence: 1 },
+    ]);
   });
 
   it('retries when another writer changed the profile in between, and loses nothing', async () => {
@@ -171,6 +190,8 @@ describe('apply-event: delivery order and duplicates do not matter (property)', 
       version: _version,
       stageChangedAt: _changed,
       stageHistory: _history,
+      // Which inputs it remembers, in what order, is bookkeeping of the delivery order.
+      applied: _applied,
       campaigns,
       ...facts
     } = profile ?? ({} as never);

@@ -34,7 +34,7 @@ describe('sweep', () => {
     };
     const result = await sweep(
       new Date(day(61)),
-      { dueIndex: store, publisher: applyingBus, findApplied: (keys) => store.findApplied(keys) },
+      { dueIndex: store, publisher: applyingBus, outcomes: { customers: store, ledger: store } },
       { wait: { timeoutMs: 1000 } },
     );
     expect(result).toMatchObject({
@@ -43,6 +43,7 @@ describe('sweep', () => {
       pending: 0,
       fired: 1,
       messages: { 'second-purchase-nudge': { queued: 1 } },
+      stages: { buildup: 1 },
     });
   });
 });

@@ -57,7 +57,8 @@ export function meterCapacity(client: DynamoDBDocumentClient) {
       const result = await next(args);
       const reported = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
       const entries = Array.isArray(reported) ? reported : reported ? [reported] : [];
-      const counts = (consumedCapacity.byOperation[operation] ??= { calls: 0, readUnits: 0, writeUnits: 0 });
+      consumedCapacity.byOperation[operation] ??= { calls: 0, readUnits: 0, writeUnits: 0 };
+      const counts = consumedCapacity.byOperation[operation];
       counts.calls++;
       for (const entry of entries) {
         const write =

@@ -1,9 +1,16 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerData } from '../../ports.ts';
-import { queryAll } from './customer-store.ts';
+import { profileFromItem, queryAll } from './customer-store.ts';
 import { keys, TABLE_KEYS } from './table.ts';
 
 type Item = Record<string, unknown>;
+
+/** Items as a person reads them: a profile with its compressed data opened up. */
+function readable(item: Item): Item {
+  if (item.entity !== 'profile' || !item.data) return item;
+  const { data: _data, applied: _applied, format: _format, ...keysAndIndexes } = item;
+  return { ...keysAndIndexes, ...profileFromItem(item) };
+}
 
 /**
  * Everything held about a customer lives in their partition and in the partitions of the ids
@@ -19,11 +26,12 @@ export class DynamoCustomerData implements CustomerData {
   async collect(id: string) {
     const customerId = await this.resolve(id);
     if (!customerId) return undefined;
-    const profile = await this.profileItem(customerId);
+    const stored = await this.profileItem(customerId);
+    const profile = stored ? readable(stored) : undefined;
     const partitions = [customerId, ...((profile?.anonymousIds as string[] | undefined) ?? [])];
     const items: Item[] = [];
     for (const partition of partitions)
-      items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))));
+      items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))).map(readable));
     const addresses = new Set<string>();
     for (const item of items) {
       for (const value of [item.email, item.recipient, (item.traits as Item | undefined)?.email]) {

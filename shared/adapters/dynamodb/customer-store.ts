@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Profile, summarize } from '../../domain/profile.ts';
-import type { AppliedEvent, AppliedKey, CustomerCommit, CustomerStore, StoredCustomer } from '../../ports.ts';
+import { dispatchAt } from '../../domain/ledger.ts';
+import type { Profile } from '../../domain/profile.ts';
+import type { CustomerCommit, CustomerDirectory, CustomerStore, StoredCustomer } from '../../ports.ts';
 import {
-  DUE_INDEX,
   dueIndexKeys,
   EMAIL_INDEX,
   emailIndexKeys,
@@ -25,34 +25,18 @@ import {
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
 
-const PROFILE_FIELDS = [
-  'id',
-  'version',
-  'anonymousIds',
-  'email',
-  'traits',
-  'traitTimes',
-  'stage',
-  'stageChangedAt',
-  'firstSeenAt',
-  'lastSeenAt',
-  'visitCount',
-  'lastVisitAt',
-  'visitDays',
-  'orders',
-  'refunds',
-  'campaigns',
-  'marketingLog',
-  'timezone',
-  'timezoneAt',
-  'lastComplaintAt',
-  'lastClickAt',
-  'consent',
-  'stageHistory',
-  'nextDueAt',
-] as const satisfies readonly (keyof Profile)[];
+/** The profile item's layout: its data compressed (`data`), the applied-input keys packed (`applied`). */
+const PROFILE_FORMAT = 2;
 
-export class DynamoCustomerStore implements CustomerStore {
+/**
+ * Customers' profiles, one item each. Every event rewrites its customer's profile, so the item is
+ * kept small: DynamoDB charges a write unit per KB, and a profile's JSON compresses about four to
+ * one. The profile is stored brotli-compressed, the keys of the inputs it applied packed as 8
+ * bytes each, and beside them only what DynamoDB itself reads: the version (the condition of
+ * every write), the entity and the index keys. A commit that changes only the profile is one
+ * conditional PutItem; ledger entries, conversions and alias links make it a transaction.
+ */
+export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -69,39 +53,38 @@ export class DynamoCustomerStore implements CustomerStore {
     return { kind: 'profile', profile: profileFromItem(item) };
   }
 
-  async findApplied(appliedKeys: AppliedKey[]): Promise<AppliedEvent[]> {
-    const unique = new Map(appliedKeys.map((key) => [`${key.customerId}\u0000${key.messageId}`, key]));
-    const wanted = [...unique.values()].map(({ customerId, messageId }) => ({
-      [TABLE_KEYS.partition]: keys.customer(customerId),
-      [TABLE_KEYS.sort]: keys.event(messageId),
-    }));
-    const found: AppliedEvent[] = [];
-    for (let start = 0; start < wanted.length; start += 100) {
-      let pending: Item[] = wanted.slice(start, start + 100);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await delay(Math.min(1000, 25 * 2 ** attempt));
-        const result = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) found.push(appliedFromItem(item));
-        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
-      }
-    }
-    return found;
+  async idsByEmail(email: string): Promise<string[]> {
+    const { Items: items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: EMAIL_INDEX.name,
+        KeyConditionExpression: '#email = :email',
+        ExpressionAttributeNames: { '#email': EMAIL_INDEX.partition },
+        ExpressionAttributeValues: { ':email': emailKeyOf(email) },
+        Limit: 50,
+      }),
+    );
+    return items.map((item) => keys.customerIdOf(String(item[TABLE_KEYS.partition])));
   }
 
   async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
     const { profile, expectedVersion } = commit;
+    const put = {
+      TableName: this.tableName,
+      Item: profileItem({ ...profile, version: expectedVersion + 1 }),
+      ...versionCondition(expectedVersion),
+    };
+    if (commit.aliases.length === 0 && commit.messages.length === 0 && commit.conversions.length === 0) {
+      try {
+        await this.db.send(new PutCommand(put));
+        return 'committed';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'conflict';
+        throw error;
+      }
+    }
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: profileItem({ ...profile, version: expectedVersion + 1 }),
-          ...versionCondition(expectedVersion),
-        },
-      },
+      { Put: put },
       ...commit.aliases.map(
         (alias): TransactItem => ({
           Put: {
@@ -114,21 +97,6 @@ export class DynamoCustomerStore implements CustomerStore {
               version: alias.expectedVersion + 1,
             },
             ...versionCondition(alias.expectedVersion),
-          },
-        }),
-      ),
-      ...commit.applied.map(
-        (applied): TransactItem => ({
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              [TABLE_KEYS.partition]: keys.customer(applied.customerId),
-              [TABLE_KEYS.sort]: keys.event(applied.messageId),
-              entity: 'event',
-              ...applied,
-            },
-            ConditionExpression: 'attribute_not_exists(#sk)',
-            ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
           },
         }),
       ),
@@ -147,8 +115,11 @@ export class DynamoCustomerStore implements CustomerStore {
           },
         }),
       ),
-      ...commit.messages.map(
-        (entry): TransactItem => ({
+      ...commit.messages.map((entry): TransactItem => {
+        // Listed for the dispatcher until claimed: a deferred message at its send time, a queued
+        // one after a grace period (in case its request was lost on the way to send-message).
+        const at = dispatchAt(entry);
+        return {
           Put: {
             TableName: this.tableName,
             Item: {
@@ -156,22 +127,17 @@ export class DynamoCustomerStore implements CustomerStore {
               [TABLE_KEYS.sort]: keys.message(entry.campaignId, entry.occurrence),
               entity: 'message',
               ...entry,
-              // A deferred message is listed in the index until it is claimed for sending.
-              ...(entry.status === 'deferred' && entry.sendAt
-                ? sendIndexKeys(entry.customerId, entry.campaignId, entry.occurrence, entry.sendAt)
-                : {}),
+              ...(at ? sendIndexKeys(entry.customerId, entry.campaignId, entry.occurrence, at) : {}),
             },
             ConditionExpression: 'attribute_not_exists(#sk)',
             ExpressionAttributeNames: { '#sk': TABLE_KEYS.sort },
           },
-        }),
-      ),
+        };
+      }),
     ];
     // The same commit retried by the SDK after a lost response is recognised by DynamoDB as done.
     const token = createHash('sha256')
-      .update(
-        `${profile.id}|${expectedVersion}|${commit.applied.map((applied) => applied.messageId).join(',')}`,
-      )
+      .update(`${profile.id}|${expectedVersion}|${(profile.applied ?? []).slice(-8).join(',')}`)
       .digest('hex')
       .slice(0, 36);
     try {
@@ -181,62 +147,6 @@ export class DynamoCustomerStore implements CustomerStore {
       if (error instanceof TransactionCanceledException && isRetryableCancellation(error)) return 'conflict';
       throw error;
     }
-  }
-
-  async reschedule(customerId: string, expectedVersion: number, nextDueAt: string | undefined) {
-    const index = dueIndexKeys(customerId, nextDueAt);
-    const values: Record<string, unknown> = { ':expected': expectedVersion, ':next': expectedVersion + 1 };
-    const names: Record<string, string> = { '#version': 'version', '#due': 'nextDueAt' };
-    const sets = ['#version = :next'];
-    const removes: string[] = [];
-    if (nextDueAt && index) {
-      values[':due'] = nextDueAt;
-      sets.push('#due = :due');
-      for (const [field, value] of Object.entries(index)) {
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
-    } else {
-      names['#duePK'] = DUE_INDEX.partition;
-      names['#dueSK'] = DUE_INDEX.sort;
-      removes.push('#due', '#duePK', '#dueSK');
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: profileKey(customerId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  async idsByEmail(email: string): Promise<string[]> {
-    const { Items: items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: EMAIL_INDEX.name,
-        KeyConditionExpression: '#email = :email',
-        ExpressionAttributeNames: { '#email': EMAIL_INDEX.partition },
-        ExpressionAttributeValues: { ':email': emailKeyOf(email) },
-        Limit: 50,
-      }),
-    );
-    return items.map((item) => keys.customerIdOf(String(item[TABLE_KEYS.partition])));
-  }
-
-  async events(customerId: string): Promise<AppliedEvent[]> {
-    const items = await queryAll(this.db, this.tableName, keys.customer(customerId), keys.eventPrefix);
-    return items.map(appliedFromItem);
   }
 }
 
@@ -301,32 +211,68 @@ function profileKey(id: string) {
   return { [TABLE_KEYS.partition]: keys.customer(id), [TABLE_KEYS.sort]: keys.profile };
 }
 
-/**
- * The stored item carries the derived counters too, so the table reads well in the console, and
- * the due-index keys when the customer has a timer (absent otherwise: the index is sparse).
- */
-function profileItem(profile: Profile): Item {
+/** The stored item: the compressed profile, the packed input keys, and what DynamoDB reads. */
+export function profileItem(profile: Profile): Item {
+  const { version, applied, ...rest } = profile;
   return {
     ...profileKey(profile.id),
     entity: 'profile',
-    ...profile,
-    ...summarize(profile),
+    format: PROFILE_FORMAT,
+    version,
+    data: brotliCompressSync(Buffer.from(JSON.stringify(rest)), {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 5 },
+    }),
+    ...(applied?.length
+      ? { applied: Buffer.concat(applied.map((key) => Buffer.from(key, 'base64url'))) }
+      : {}),
     ...dueIndexKeys(profile.id, profile.nextDueAt),
     ...emailIndexKeys(profile.email),
   };
 }
 
+/** Reads a stored profile (and profiles stored field by field, as versions before format 2 did). */
 export function profileFromItem(item: Item): Profile {
+  if (item.format !== PROFILE_FORMAT) return legacyProfile(item);
+  const data = JSON.parse(brotliDecompressSync(item.data as Uint8Array).toString('utf8')) as Omit<
+    Profile,
+    'version' | 'applied'
+  >;
+  const packed = item.applied as Uint8Array | undefined;
+  const applied: string[] = [];
+  for (let offset = 0; packed && offset + 8 <= packed.length; offset += 8)
+    applied.push(Buffer.from(packed.subarray(offset, offset + 8)).toString('base64url'));
+  return { ...data, version: Number(item.version), ...(applied.length > 0 ? { applied } : {}) };
+}
+
+const LEGACY_FIELDS = [
+  'id',
+  'version',
+  'anonymousIds',
+  'email',
+  'traits',
+  'traitTimes',
+  'stage',
+  'stageChangedAt',
+  'firstSeenAt',
+  'lastSeenAt',
+  'visitCount',
+  'lastVisitAt',
+  'visitDays',
+  'orders',
+  'refunds',
+  'campaigns',
+  'marketingLog',
+  'timezone',
+  'timezoneAt',
+  'lastComplaintAt',
+  'lastClickAt',
+  'consent',
+  'stageHistory',
+  'nextDueAt',
+] as const satisfies readonly (keyof Profile)[];
+
+function legacyProfile(item: Item): Profile {
   const profile: Item = {};
-  for (const field of PROFILE_FIELDS) if (item[field] !== undefined) profile[field] = item[field];
+  for (const field of LEGACY_FIELDS) if (item[field] !== undefined) profile[field] = item[field];
   return profile as unknown as Profile;
-}
-
-function appliedFromItem(item: Item): AppliedEvent {
-  const { [TABLE_KEYS.partition]: _pk, [TABLE_KEYS.sort]: _sk, entity: _entity, ...applied } = item;
-  return applied as unknown as AppliedEvent;
-}
-
-function delay(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
