@@ -15,7 +15,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
 import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
-import { options, ProgressBar } from './cli.ts';
+import { options, ProgressBar, pool, random } from './cli.ts';
 import { attachOrStart } from './local-stack.ts';
 
 const args = options({
@@ -29,39 +29,6 @@ const args = options({
   'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
   'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
 });
-
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Runs `work(i)` for i in [0, count) with `concurrency` in flight; answers the seconds it took. */
-async function pool(
-  count: number,
-  concurrency: number,
-  work: (index: number) => Promise<void>,
-  bar?: ProgressBar,
-) {
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const index = next++;
-        await work(index);
-        bar?.update(++done);
-      }
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
 
 async function putItemRate(endpoint: string) {
   const client = new DynamoDBClient({

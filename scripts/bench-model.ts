@@ -11,7 +11,7 @@ import { weekAliveFallsTo } from '../shared/domain/models/bgnbd.ts';
 import { fitModel, predict } from '../shared/domain/models/fitted.ts';
 import { type PurchaseSummary, purchaseSummary } from '../shared/domain/models/summary.ts';
 import { CDNOW_RAW, cdnowOrders } from './cdnow.ts';
-import { options } from './cli.ts';
+import { options, random } from './cli.ts';
 
 const args = options({ customers: 1_000_000, runs: 5, data: CDNOW_RAW });
 
@@ -19,18 +19,6 @@ function cdnowSummaries(): PurchaseSummary[] {
   return [...cdnowOrders(args.data).values()].flatMap(
     (orders) => purchaseSummary(orders, '1997-09-30') ?? [],
   );
-}
-
-/** A deterministic pseudo-random stream (mulberry32), so every run scores the same customers. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function syntheticSummaries(count: number): PurchaseSummary[] {

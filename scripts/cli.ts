@@ -55,3 +55,37 @@ export class ProgressBar {
 export function formatNumber(value: number) {
   return value.toLocaleString('en-US');
 }
+
+/** A deterministic pseudo-random stream in [0, 1) (mulberry32), so a run can be repeated exactly. */
+export function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Runs `work(i)` for i in [0, count) with `concurrency` in flight; answers the seconds it took. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+  bar?: ProgressBar,
+) {
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        await work(index);
+        bar?.update(++done);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}

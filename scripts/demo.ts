@@ -9,7 +9,7 @@
  *
  * It uses the stack at --api when one is running (`npm start`), or starts one in memory.
  */
-import { formatNumber, options, ProgressBar } from './cli.ts';
+import { formatNumber, options, ProgressBar, random as random01 } from './cli.ts';
 import { attachOrStart } from './local-stack.ts';
 
 const DAY = 86_400_000;
@@ -25,15 +25,8 @@ const args = options({
 });
 
 /** A small seeded generator, so a run can be repeated exactly. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+function seeded(seed: number) {
+  const next = random01(seed);
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
@@ -76,7 +69,7 @@ const RESPONSES: Record<string, { chance: number; answer: 'order' | 'visit'; wit
 };
 
 function plan(customers: number, days: number, seed: number, runId: string) {
-  const rng = random(seed);
+  const rng = seeded(seed);
   const planned: Planned[] = [];
   const personas = new Map<string, Persona>();
   let orderNumber = 0;
@@ -181,7 +174,7 @@ async function main() {
 
   const firstDay = Math.floor(Date.now() / DAY) * DAY - args.days * DAY;
   const progress = new ProgressBar(args.days, 'living');
-  const rng = random(Math.floor(args.seed) + 1);
+  const rng = seeded(Math.floor(args.seed) + 1);
   let eventsSent = 0;
   let rejected = 0;
   let answers = 0;

@@ -14,6 +14,9 @@ import type { FunctionSpec } from '../topology.ts';
 
 export const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..');
 
+/** Optional packages a bundle does without (the AWS SDK aside, which the runtime provides). */
+export const BUNDLE_LEAVES_OUT = ['source-map'];
+
 export interface LifecycleFunctionProps {
   spec: FunctionSpec;
   environment: Record<string, string>;
@@ -50,7 +53,9 @@ export class LifecycleFunction extends NodejsFunction {
         target: 'node24',
         format: OutputFormat.CJS,
         // The Node.js runtime ships the AWS SDK v3: leaving it out keeps bundles small and cold starts fast.
-        externalModules: ['@aws-sdk/*'],
+        // Handlebars' compiler uses `source-map` only when it is there (for precompiling with
+        // maps), and falls back without it: leaving it out saves 27 KB in every templating function.
+        externalModules: ['@aws-sdk/*', ...BUNDLE_LEAVES_OUT],
       },
     });
     logGroup.grantWrite(role);

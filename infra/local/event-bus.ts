@@ -80,7 +80,10 @@ export class LocalEventBus {
     });
   }
 
-  async close(): Promise<void> {
+  /** Stops taking events, then lets what is in flight finish (for a few seconds at most). */
+  async close(drainMs = 5_000): Promise<void> {
+    this.server?.closeAllConnections();
+    await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 

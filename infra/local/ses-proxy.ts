@@ -30,6 +30,8 @@ const SIMULATOR = '@simulator.amazonses.com';
 export class SesProxy {
   private server: Server | undefined;
   readonly counters = { sends: 0, throttled: 0, feedback: 0 };
+  /** Feedback not yet published, so closing can publish it rather than drop it. */
+  private readonly pendingFeedback = new Map<NodeJS.Timeout, () => void>();
 
   constructor(private readonly options: SesProxyOptions) {}
 
@@ -47,6 +49,11 @@ export class SesProxy {
   }
 
   async close() {
+    for (const [timer, publish] of this.pendingFeedback) {
+      clearTimeout(timer);
+      publish();
+    }
+    this.pendingFeedback.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -85,7 +92,11 @@ export class SesProxy {
     if (isSend && upstream.ok && this.options.events) {
       const { MessageId } = JSON.parse(answer.toString('utf8')) as { MessageId: string };
       const sent = JSON.parse(body.toString('utf8')) as SendRequest;
-      setTimeout(() => this.publishFeedback(MessageId, sent), this.options.feedbackDelayMs ?? 20);
+      const timer = setTimeout(() => {
+        this.pendingFeedback.delete(timer);
+        this.publishFeedback(MessageId, sent);
+      }, this.options.feedbackDelayMs ?? 20);
+      this.pendingFeedback.set(timer, () => this.publishFeedback(MessageId, sent));
     }
   }
 

@@ -155,9 +155,11 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       throttleRate: settings.sesThrottleRate,
     });
     await sesProxy.listen(settings.sesPort);
-    stops.push(() => sesProxy.close());
+    // Stopped in reverse: the scheduler, then the SES proxy (publishing the feedback it holds),
+    // then the bus once its deliveries are done, and only then the stores they write to.
     stops.push(
       () => bus.close(),
+      () => sesProxy.close(),
       async () => scheduler.stop(),
     );
 
