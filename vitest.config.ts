@@ -25,6 +25,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The pipeline under injected faults, on a local stack of its own (the faults and the
+          // moved clock must not reach other tests).
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/support/local-stack-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 180_000,

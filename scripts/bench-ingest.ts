@@ -13,10 +13,8 @@
 import { cpus } from 'node:os';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { RESOURCE_NAMES } from '../infra/topology.ts';
-import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
 import { options, ProgressBar, pool, random } from './cli.ts';
-import { attachOrStart } from './local-stack.ts';
+import { attachOrStart, countApplied, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
 
 const args = options({
   events: 100_000,
@@ -25,9 +23,7 @@ const args = options({
   batch: 20,
   'put-items': 20_000,
   seed: 11,
-  api: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
-  'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
-  'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
+  ...STACK_OPTIONS,
 });
 
 async function putItemRate(endpoint: string) {
@@ -117,49 +113,8 @@ function events(run: string) {
   return list;
 }
 
-async function metrics(api: string) {
-  return (await (await fetch(`${api}/_local/metrics`)).json()) as {
-    dynamodb: {
-      writeUnits: number;
-      readUnits: number;
-      byOperation: Record<string, { calls: number; writeUnits: number }>;
-    };
-    memory: { rss: number; heapUsed: number };
-  };
-}
-
-/**
- * What the events left in the profiles, which must match what was sent exactly: one trait set per
- * identify, one page view counted per page event, one order per order event. Nothing lost,
- * nothing counted twice.
- */
-async function countApplied(endpoint: string, run: string) {
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-  const base = new DynamoCustomerBase(db, RESOURCE_NAMES.table);
-  const counts = { identify: 0, page: 0, order: 0 };
-  for await (const page of base.scan()) {
-    for (const profile of page.profiles) {
-      if (!profile.id.startsWith(`bench-${run}-`)) continue;
-      if (profile.traits.email) counts.identify++;
-      counts.page += profile.visitCount;
-      counts.order += profile.orders.length;
-    }
-  }
-  return counts;
-}
-
 async function main() {
-  const stack = await attachOrStart({
-    api: args.api,
-    writeKey: args['write-key'],
-    adminToken: args['admin-token'],
-  });
+  const stack = await attachOrStart(args);
   try {
     const put = await putItemRate(stack.urls.dynamodb);
     const run = Date.now().toString(36);
@@ -168,7 +123,7 @@ async function main() {
     for (let start = 0; start < list.length; start += args.batch)
       batches.push(list.slice(start, start + args.batch));
     const authorization = `Basic ${Buffer.from(`${args['write-key']}:`).toString('base64')}`;
-    const before = await metrics(stack.urls.api);
+    const before = await stackMetrics(stack.urls.api);
     let accepted = 0;
     let rejected = 0;
     const bar = new ProgressBar(batches.length, 'posting');
@@ -193,8 +148,8 @@ async function main() {
     bar.finish();
     await fetch(`${stack.urls.api}/_local/idle`);
     const applySeconds = (performance.now() - started) / 1000;
-    const after = await metrics(stack.urls.api);
-    const found = await countApplied(stack.urls.dynamodb, run);
+    const after = await stackMetrics(stack.urls.api);
+    const found = await countApplied(stack.urls.dynamodb, `bench-${run}-`);
     const sent = { identify: 0, page: 0, order: 0 };
     for (const event of list)
       sent[event.type === 'identify' ? 'identify' : event.type === 'page' ? 'page' : 'order']++;

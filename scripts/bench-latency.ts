@@ -8,7 +8,7 @@
  */
 import { cpus } from 'node:os';
 import { options, ProgressBar, pool } from './cli.ts';
-import { attachOrStart } from './local-stack.ts';
+import { attachOrStart, STACK_OPTIONS } from './local-stack.ts';
 
 const args = options({
   customers: 500,
@@ -16,9 +16,7 @@ const args = options({
   /** How often the SES store is asked whether the email has arrived. */
   'poll-ms': 2,
   'timeout-ms': 10_000,
-  api: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
-  'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
-  'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
+  ...STACK_OPTIONS,
 });
 
 const CAMPAIGN = 'welcome-kit';
@@ -36,13 +34,11 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function main() {
-  const stack = await attachOrStart({
-    api: args.api,
-    writeKey: args['write-key'],
-    adminToken: args['admin-token'],
+  const stack = await attachOrStart(
+    args,
     // Pacing is not what is measured here: give the emulator a rate no run reaches.
-    env: { SES_MAX_SEND_RATE: '1000' },
-  });
+    { SES_MAX_SEND_RATE: '1000' },
+  );
   const authorization = `Basic ${Buffer.from(`${args['write-key']}:`).toString('base64')}`;
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${stack.urls.api}${path}`, {

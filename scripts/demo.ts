@@ -10,7 +10,7 @@
  * It uses the stack at --api when one is running (`npm start`), or starts one in memory.
  */
 import { formatNumber, options, ProgressBar, random as random01 } from './cli.ts';
-import { attachOrStart } from './local-stack.ts';
+import { attachOrStart, STACK_OPTIONS } from './local-stack.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -19,9 +19,7 @@ const args = options({
   customers: 1000,
   days: 180,
   seed: 7,
-  api: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
-  'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
-  'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
+  ...STACK_OPTIONS,
 });
 
 /** A small seeded generator, so a run can be repeated exactly. */
@@ -157,11 +155,7 @@ async function request(path: string, init: RequestInit & { auth?: 'admin' | 'wri
 
 async function main() {
   const started = Date.now();
-  const stack = await attachOrStart({
-    api: args.api,
-    writeKey: args['write-key'],
-    adminToken: args['admin-token'],
-  });
+  const stack = await attachOrStart(args);
   const runId = Date.now().toString(36).slice(-5);
   const { planned, personas } = plan(
     Math.floor(args.customers),

@@ -2,7 +2,11 @@
  * For scripts that run against the local stack (demo, benchmarks): use the one `npm start` runs
  * at `api`, or start one in memory in this process for the run.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LocalStack, settingsFromEnv, startLocalStack } from '../infra/local/stack.ts';
+import { RESOURCE_NAMES } from '../infra/topology.ts';
+import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
 
 export interface StackUrls {
   api: string;
@@ -10,13 +14,19 @@ export interface StackUrls {
   inbox: string;
 }
 
-export async function attachOrStart(options: {
-  api: string;
-  writeKey: string;
-  adminToken: string;
-  /** Extra settings for a stack started here (`SES_MAX_SEND_RATE`, ...). */
-  env?: Record<string, string>;
-}): Promise<{ urls: StackUrls; started: boolean; stop: () => Promise<void> }> {
+/** The options every such script takes: where the stack is, and its keys. */
+export const STACK_OPTIONS = {
+  api: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+  'write-key': process.env.WRITE_KEY ?? 'dev-write-key',
+  'admin-token': process.env.ADMIN_TOKEN ?? 'dev-admin-token',
+};
+
+/** `env`: extra settings for a stack started here (`SES_MAX_SEND_RATE`, ...). */
+export async function attachOrStart(
+  args: typeof STACK_OPTIONS,
+  env: Record<string, string> = {},
+): Promise<{ urls: StackUrls; started: boolean; stop: () => Promise<void> }> {
+  const options = { api: args.api, writeKey: args['write-key'], adminToken: args['admin-token'] };
   const running = await fetch(`${options.api}/health`)
     .then((response) => response.ok)
     .catch(() => false);
@@ -37,7 +47,7 @@ export async function attachOrStart(options: {
   const stack: LocalStack = await startLocalStack({
     ...settingsFromEnv({
       ...process.env,
-      ...options.env,
+      ...env,
       IN_MEMORY: '1',
       PORT: url.port || '3000',
       SWEEP_AT_UTC: 'off',
@@ -51,4 +61,44 @@ export async function attachOrStart(options: {
     started: true,
     stop: () => stack.stop(),
   };
+}
+
+/** What the local stack has done so far (`GET /_local/metrics`). */
+export async function stackMetrics(api: string) {
+  return (await (await fetch(`${api}/_local/metrics`)).json()) as {
+    dynamodb: {
+      writeUnits: number;
+      readUnits: number;
+      byOperation: Record<string, { calls: number; writeUnits: number }>;
+    };
+    bus: { deadLetters: number; inFlight: number };
+    memory: { rss: number; heapUsed: number };
+  };
+}
+
+/**
+ * What the events left in the profiles of the customers whose ids start with `prefix`, which must
+ * match what was sent exactly: one identified customer per identify, one page view counted per
+ * page event, one order per order event. Nothing lost, nothing counted twice.
+ */
+export async function countApplied(dynamodbEndpoint: string, prefix: string) {
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  const base = new DynamoCustomerBase(db, RESOURCE_NAMES.table);
+  const counts = { identify: 0, page: 0, order: 0 };
+  for await (const page of base.scan()) {
+    for (const profile of page.profiles) {
+      if (!profile.id.startsWith(prefix)) continue;
+      if (profile.traits.email) counts.identify++;
+      counts.page += profile.visitCount;
+      counts.order += profile.orders.length;
+    }
+  }
+  db.destroy();
+  return counts;
 }

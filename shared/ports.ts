@@ -126,8 +126,6 @@ export interface LedgerUpdate {
   >;
   /** Allow taking over a claim whose lease ended before this time. */
   leaseExpiredBefore?: string;
-  /** Take the entry out of the dispatcher's index (a deferred message being claimed). */
-  leaveIndex?: boolean;
 }
 
 export interface Ledger {

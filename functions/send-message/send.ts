@@ -4,8 +4,8 @@
  * The entry is claimed (a lease) before anything else, marked `sending` just before SES is
  * called and `sent` right after. A copy of the request that arrives meanwhile backs off; one
  * that finds an expired claim takes over (the owner died before calling SES); one that finds
- * `sending` cannot know whether SES took the message and records `unknown` rather than risk a
- * second email. That last window (SES accepted, the record was not written) is the one case
+ * `sending` with an expired claim cannot know whether SES took the message and records `unknown`
+ * rather than risk a second email. That last window (SES accepted, the record was not written) is the one case
  * where exactly-once is impossible, and it errs on the side of never sending twice.
  */
 import type { EngineSettings } from '../../shared/domain/campaigns.ts';
@@ -65,6 +65,9 @@ export async function sendMessage(
   const settings = await deps.settings();
 
   if (entry.status === 'sending') {
+    // Still under its lease: another attempt is calling SES right now (a duplicate request).
+    if (entry.claimedUntil && entry.claimedUntil > at())
+      throw new RetryLaterError(`${describe(key)} is being sent by another attempt`);
     await deps.ledger.transition(key, {
       status: 'unknown',
       from: ['sending'],
@@ -81,7 +84,6 @@ export async function sendMessage(
     from: ['queued', 'deferred'],
     at: now.toISOString(),
     leaseExpiredBefore: now.toISOString(),
-    leaveIndex: true,
     set: {
       claimToken: token,
       claimedUntil: new Date(now.getTime() + (deps.leaseMs ?? 60_000)).toISOString(),

@@ -2,6 +2,7 @@
  * Runs the very same handler modules the CDK app deploys, in this process, with a Lambda-like
  * context and the function's timeout.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -16,6 +17,27 @@ export interface LocalFunction {
 
 export class FunctionTimeoutError extends Error {
   override name = 'FunctionTimeoutError';
+}
+
+/** The invocation was killed on purpose (the fault injector's crash points). */
+export class InvocationCrashedError extends Error {
+  override name = 'InvocationCrashedError';
+}
+
+export interface Invocation {
+  functionName: string;
+  /**
+   * Ends the invocation now, as if the process died: it fails at once, and whatever the handler
+   * still awaits never resumes (the caller must leave its promise pending forever).
+   */
+  crash(reason: string): void;
+}
+
+const invocations = new AsyncLocalStorage<Invocation>();
+
+/** The invocation whose code is running, if any (seen from inside an SDK middleware). */
+export function currentInvocation(): Invocation | undefined {
+  return invocations.getStore();
 }
 
 export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): Promise<LocalFunction> {
@@ -37,8 +59,13 @@ export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): 
           spec.timeoutSeconds * 1000,
         );
       });
+      let crash: (reason: string) => void = () => {};
+      const crashed = new Promise<never>((_, reject) => {
+        crash = (reason) => reject(new InvocationCrashedError(`${spec.name} crashed ${reason}`));
+      });
       try {
-        return await Promise.race([handler(event, context), timeout]);
+        const running = invocations.run({ functionName: spec.name, crash }, () => handler(event, context));
+        return await Promise.race([running, timeout, crashed]);
       } finally {
         clearTimeout(timer);
       }

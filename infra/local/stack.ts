@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { registerClientHook } from '../../shared/adapters/client-hooks.ts';
 import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
@@ -15,6 +16,7 @@ import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.t
 import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
+import { FaultInjector, faultPlan } from './faults.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -141,6 +143,10 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
     });
     const scheduler = new LocalScheduler();
+    // In front of every AWS client the functions create; idle until a plan is set.
+    const faults = new FaultInjector();
+    const unhook = registerClientHook(faults.hook);
+    stops.push(async () => unhook());
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
@@ -188,6 +194,27 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     gateway.localRoute('GET /_local/metrics', async () =>
       jsonAnswer(200, { dynamodb: consumedCapacity, bus: bus.metrics(), memory: process.memoryUsage() }),
     );
+
+    // The fault injector: what it is set to fail and what it failed so far; PUT sets a new plan.
+    gateway.localRoute('GET /_local/faults', async () => jsonAnswer(200, faults.report()));
+    gateway.localRoute('PUT /_local/faults', async (request, body) => {
+      if (!isAdmin(request, settings)) return jsonAnswer(401, { error: 'missing or invalid admin token' });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8') || '{}');
+      } catch {
+        return jsonAnswer(400, { error: 'body: invalid JSON' });
+      }
+      const plan = faultPlan.safeParse(parsed);
+      if (!plan.success) {
+        const problems = plan.error.issues.map(
+          (issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`,
+        );
+        return jsonAnswer(400, { error: problems.join('; ') });
+      }
+      faults.configure(plan.data);
+      return jsonAnswer(200, faults.report());
+    });
 
     gateway.localRoute('GET /_local/dead-letters', async (request) => {
       if (request.headers.authorization !== `Bearer ${settings.adminToken}`) {

@@ -62,18 +62,23 @@ export function isFinal(status: LedgerStatus) {
 }
 
 /**
- * A queued message is normally claimed within seconds of its decision; one still unclaimed after
- * this long lost its request on the way (a crash between the commit and the publish) and the
- * dispatcher sends it.
+ * A queued message is normally sent within seconds of its decision; one still not done after this
+ * long lost its way (a crash between the commit and the publish, or one after the claim) and the
+ * dispatcher requests it again.
  */
 export const UNCLAIMED_GRACE_MINUTES = 5;
 
-/** When the dispatcher should pick an entry up if nothing else has: its send time, or the grace's end. */
+/**
+ * When the dispatcher should request an entry that is not done yet, if nothing else has: a
+ * deferred one at its send time, any other after the grace. Claimed and sending entries stay due
+ * too, so that one whose sender died is taken over (claimed: the lease ends) or settled as
+ * unknown (sending: SES may have taken it) rather than forgotten.
+ */
 export function dispatchAt(entry: Pick<LedgerEntry, 'status' | 'sendAt' | 'decidedAt'>): string | undefined {
-  if (entry.status === 'deferred') return entry.sendAt;
-  if (entry.status === 'queued')
-    return new Date(Date.parse(entry.decidedAt) + UNCLAIMED_GRACE_MINUTES * 60_000).toISOString();
-  return undefined;
+  if (isFinal(entry.status)) return undefined;
+  return (
+    entry.sendAt ?? new Date(Date.parse(entry.decidedAt) + UNCLAIMED_GRACE_MINUTES * 60_000).toISOString()
+  );
 }
 
 export function ledgerEntryFor(customerId: string, effect: MessageEffect): LedgerEntry {

@@ -90,8 +90,16 @@ describe('send-message', () => {
   });
 
   it('never sends twice when a crash may have come after SES accepted the message', async () => {
-    const { mailer, deps, store, entryNow } = setup();
-    await store.transition(request, { status: 'sending', from: ['queued'], at: '2026-03-01T10:00:00.000Z' });
+    const { mailer, deps, store, entryNow, advance } = setup();
+    await store.transition(request, {
+      status: 'sending',
+      from: ['queued'],
+      at: '2026-03-01T10:00:00.000Z',
+      set: { claimedUntil: new Date(deps.now().getTime() + 60_000).toISOString() },
+    });
+    // Under the sender's lease it may still be calling SES: a copy of the request backs off.
+    await expect(sendMessage(request, deps)).rejects.toBeInstanceOf(RetryLaterError);
+    advance(61_000);
     expect(await sendMessage(request, deps)).toBe('unknown');
     expect(mailer.sent).toHaveLength(0);
     expect(entryNow()?.reason).toMatch(/never sent twice/);

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hooked } from '../client-hooks.ts';
+import { DYNAMODB_RETRY, retryStrategy } from '../retry.ts';
 
 /**
  * One client per process, created on first use and reused across invocations. The endpoint comes
@@ -9,7 +11,8 @@ let documentClient: DynamoDBDocumentClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
   if (!documentClient) {
-    documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    const client = hooked(new DynamoDBClient({ retryStrategy: retryStrategy(DYNAMODB_RETRY) }), 'dynamodb');
+    documentClient = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
     if (process.env.DYNAMODB_CAPACITY_METRICS === '1') meterCapacity(documentClient);

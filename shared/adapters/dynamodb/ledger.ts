@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { LedgerEntry } from '../../domain/ledger.ts';
+import { isFinal, type LedgerEntry } from '../../domain/ledger.ts';
 import type { Feedback, FeedbackKind, Ledger, LedgerKey, LedgerUpdate } from '../../ports.ts';
 import { queryAll } from './customer-store.ts';
 import { DUE_INDEX, keys, TABLE_KEYS } from './table.ts';
@@ -60,11 +60,13 @@ export class DynamoLedger implements Ledger {
       condition = `(${condition}) OR (#status = :claimed AND #claimedUntil < :leaseEnd)`;
     }
 
-    if (update.leaveIndex) {
+    // A finished entry leaves the dispatcher's index; until then it stays, in case its sender dies.
+    const finished = isFinal(update.status);
+    if (finished) {
       names['#duePK'] = DUE_INDEX.partition;
       names['#dueSK'] = DUE_INDEX.sort;
     }
-    const removal = update.leaveIndex ? ' REMOVE #duePK, #dueSK' : '';
+    const removal = finished ? ' REMOVE #duePK, #dueSK' : '';
     try {
       await this.db.send(
         new UpdateCommand({
@@ -78,9 +80,21 @@ export class DynamoLedger implements Ledger {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return this.doneByOurselves(key, update);
       throw error;
     }
+  }
+
+  /**
+   * The condition failed, but possibly because of our own first try: when DynamoDB applied an
+   * update and its answer was lost (a 500, a timeout), the SDK sends it again and finds the entry
+   * already moved. An entry in the target status under our claim token is that case.
+   */
+  private async doneByOurselves(key: LedgerKey, update: LedgerUpdate): Promise<boolean> {
+    const token = update.set?.claimToken ?? update.claimToken;
+    if (!token) return false;
+    const current = await this.get(key);
+    return current?.status === update.status && current.claimToken === token;
   }
 
   async recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'> {

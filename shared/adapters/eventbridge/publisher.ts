@@ -1,11 +1,12 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { BUS_LIMITS, busEntryBytes } from '../../domain/contracts/contract.ts';
 import type { BusEntry, EventPublisher } from '../../ports.ts';
+import { hooked } from '../client-hooks.ts';
 
 let client: EventBridgeClient | undefined;
 
 export function eventBridgeClient(): EventBridgeClient {
-  client ??= new EventBridgeClient({});
+  client ??= hooked(new EventBridgeClient({}), 'eventbridge');
   return client;
 }
 

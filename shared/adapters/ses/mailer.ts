@@ -1,12 +1,14 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type Mailer, MailerError, type OutgoingEmail } from '../../ports.ts';
+import { hooked } from '../client-hooks.ts';
+import { retryStrategy, SES_RETRY } from '../retry.ts';
 import type { SendPacer } from './pacer.ts';
 
 let client: SESv2Client | undefined;
 
 export function sesClient(): SESv2Client {
-  // Adaptive retries slow the client down when SES throttles, on top of the pacer.
-  client ??= new SESv2Client({ maxAttempts: 5, retryMode: 'adaptive' });
+  // Throttling is retried with backoff, on top of the pacer; nothing that SES may have taken is.
+  client ??= hooked(new SESv2Client({ retryStrategy: retryStrategy(SES_RETRY) }), 'ses');
   return client;
 }
 
@@ -54,8 +56,9 @@ export class SesMailer implements Mailer {
 }
 
 /**
- * SES either answered (then we know whether it took the message) or did not (then we cannot know,
- * and the caller must not send again). The SDK has already retried what it could.
+ * SES refused the message (`reject`), or throttled it (`retry`: it certainly did not take it), or
+ * we cannot know whether it took it (`unknown`: no answer, or a 5xx that may come after SES
+ * accepted; the caller must not send again). The SDK has already retried the throttling.
  */
 function classify(error: unknown): MailerError {
   if (error instanceof MailerError) return error;
@@ -65,7 +68,7 @@ function classify(error: unknown): MailerError {
   if (RETRYABLE.has(failure.name ?? '') || /maximum sending rate/i.test(failure.message ?? '')) {
     return new MailerError(description, 'retry');
   }
-  if (status === undefined) return new MailerError(description, 'unknown');
-  if (status >= 500 || status === 429) return new MailerError(description, 'retry');
+  if (status === 429) return new MailerError(description, 'retry');
+  if (status === undefined || status >= 500) return new MailerError(description, 'unknown');
   return new MailerError(description, 'reject');
 }

@@ -1,0 +1,171 @@
+/**
+ * `npm run soak -- --events 1000000 --customers 10000` (not part of `npm test`: it runs for a while)
+ *
+ * A long run through the local stack (best the one `npm start` runs, in another terminal, so that
+ * its memory is measured alone; otherwise one is started in this process). Customers visit in
+ * sessions: each request is one customer's batch of events, as analytics.js sends them (the first
+ * starts with an identify; then page views and now and then an order), and one event in 200 is
+ * invalid (a track without its event name). At the end it reconciles exactly, from the stored
+ * profiles: events sent = events applied + events rejected with a reason. Along the way it samples
+ * the stack's memory. Prints one JSON line.
+ */
+import { cpus } from 'node:os';
+import { options, ProgressBar, pool, random } from './cli.ts';
+import { attachOrStart, countApplied, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
+
+const args = options({
+  events: 1_000_000,
+  customers: 10_000,
+  batch: 20,
+  concurrency: 16,
+  /** How many memory samples over the run. */
+  samples: 20,
+  seed: 7,
+  ...STACK_OPTIONS,
+});
+
+const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+
+async function main() {
+  const stack = await attachOrStart(
+    args,
+    // Not what is measured: the emails the orders cause should not hold the run back.
+    { SES_MAX_SEND_RATE: '1000' },
+  );
+  const run = `soak-${Date.now().toString(36)}`;
+  const next = random(args.seed);
+  const authorization = `Basic ${Buffer.from(`${args['write-key']}:`).toString('base64')}`;
+  const batches = Math.ceil(args.events / args.batch);
+  const sent = { identify: 0, page: 0, order: 0, invalid: 0 };
+  let rejected = 0;
+  let rejectedWithReason = 0;
+  const memory: { batches: number; rssMb: number; heapUsedMb: number }[] = [];
+  const sampleEvery = Math.max(1, Math.floor(batches / args.samples));
+  const started = performance.now();
+
+  /** Batch `index`: one session of customer `index % customers`. */
+  function session(index: number) {
+    const customer = index % args.customers;
+    const userId = `${run}-${customer}`;
+    const size = Math.min(args.batch, args.events - index * args.batch);
+    const events: Record<string, unknown>[] = [];
+    const now = Date.now();
+    for (let position = 0; position < size; position++) {
+      const messageId = `${run}-${index}-${position}`;
+      const timestamp = new Date(now - (size - position) * 1000).toISOString();
+      const roll = next();
+      if (index < args.customers && position === 0) {
+        sent.identify++;
+        events.push({
+          type: 'identify',
+          userId,
+          messageId,
+          timestamp,
+          traits: { email: `${userId}@soak.example` },
+        });
+      } else if (roll < 0.005) {
+        sent.invalid++;
+        events.push({ type: 'track', userId, messageId, timestamp, properties: {} });
+      } else if (roll < 0.05) {
+        sent.order++;
+        events.push({
+          type: 'track',
+          userId,
+          messageId,
+          timestamp,
+          event: 'Order Completed',
+          properties: { order_id: messageId, revenue: 25, currency: 'USD' },
+        });
+      } else {
+        sent.page++;
+        events.push({ type: 'page', userId, messageId, timestamp, name: 'Product' });
+      }
+    }
+    return events;
+  }
+
+  const bar = new ProgressBar(batches, 'soaking');
+  try {
+    // Sessions go in rounds, so one customer's sessions never overlap in time.
+    for (let round = 0; round * args.customers < batches; round++) {
+      const first = round * args.customers;
+      const count = Math.min(args.customers, batches - first);
+      await pool(count, args.concurrency, async (offset) => {
+        const index = first + offset;
+        const batch = session(index);
+        for (let attempt = 1; ; attempt++) {
+          const response = await fetch(`${stack.urls.api}/v1/batch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization },
+            body: JSON.stringify({ batch }),
+          }).catch(() => undefined);
+          if (response?.ok) {
+            const body = (await response.json()) as { rejected?: { error?: string }[] };
+            rejected += body.rejected?.length ?? 0;
+            rejectedWithReason += body.rejected?.filter((one) => (one.error ?? '').length > 0).length ?? 0;
+            break;
+          }
+          if (attempt === 5)
+            throw new Error(`/v1/batch answered ${response?.status ?? 'nothing'} five times`);
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+        bar.update(index + 1);
+        if (index % sampleEvery === 0) {
+          const { memory: used } = await stackMetrics(stack.urls.api);
+          memory.push({ batches: index, rssMb: mb(used.rss), heapUsedMb: mb(used.heapUsed) });
+        }
+      });
+    }
+    bar.finish();
+    await fetch(`${stack.urls.api}/_local/idle`);
+    const seconds = (performance.now() - started) / 1000;
+    const after = await stackMetrics(stack.urls.api);
+    memory.push({ batches, rssMb: mb(after.memory.rss), heapUsedMb: mb(after.memory.heapUsed) });
+    const found = await countApplied(stack.urls.dynamodb, `${run}-`);
+    const applied = found.identify + found.page + found.order;
+    const events = sent.identify + sent.page + sent.order + sent.invalid;
+    // The first quarter is warm-up (caches, JIT); flat means the rest does not climb.
+    const settled = memory.slice(Math.floor(memory.length / 4));
+    const heaps = settled.map((sample) => sample.heapUsedMb);
+    console.log(
+      JSON.stringify({
+        benchmark: 'soak',
+        events,
+        customers: args.customers,
+        applied,
+        rejected,
+        rejectedWithReason,
+        reconciled:
+          events === applied + rejectedWithReason &&
+          found.identify === sent.identify &&
+          found.page === sent.page &&
+          found.order === sent.order &&
+          rejected === sent.invalid,
+        sent,
+        found,
+        deadLetters: after.bus.deadLetters,
+        seconds: Math.round(seconds),
+        eventsPerSecond: Math.round(events / seconds),
+        memory: {
+          attached: !stack.started,
+          heapUsedMb: {
+            afterWarmUp: heaps[0],
+            min: Math.min(...heaps),
+            max: Math.max(...heaps),
+            end: heaps.at(-1),
+          },
+          rssMb: { afterWarmUp: settled[0]?.rssMb, end: settled.at(-1)?.rssMb },
+          samples: memory,
+        },
+        machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+      }),
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
