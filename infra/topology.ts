@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
+import { TEMPLATE_ROUTE_KEYS } from '../functions/templates/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
@@ -185,7 +186,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'admin',
     entry: 'functions/admin/handler.ts',
-    description: 'Admin API for marketers: customers, templates, campaigns, contact policy, metrics, model',
+    description: 'Admin API for marketers: customers, campaigns, contact policy, metrics, model, sweep',
     memoryMb: 512,
     timeoutSeconds: 29,
     routes: ADMIN_ROUTE_KEYS,
@@ -196,12 +197,28 @@ export const FUNCTIONS: FunctionSpec[] = [
       emailIndex: true,
       scan: true,
       publishToBus: true,
+      secrets: ['adminToken', 'offerSecret'],
+    },
+  },
+  {
+    name: 'templates',
+    entry: 'functions/templates/handler.ts',
+    description: 'Admin API for templates: versions, publish, preview with a customer, test sends',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    routes: TEMPLATE_ROUTE_KEYS,
+    events: [],
+    access: {
+      table: 'readWrite',
       sendEmail: true,
       sender: true,
       secrets: ['adminToken', 'offerSecret'],
     },
   },
 ];
+
+/** The functions that answer the admin API (and accept the console's Cognito tokens). */
+export const ADMIN_API_FUNCTIONS = ['admin', 'templates'];
 
 /** Names shared by both stacks. */
 export const RESOURCE_NAMES = {

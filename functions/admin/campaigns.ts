@@ -8,7 +8,7 @@ import {
 import { updatedCampaign, updatedPolicy } from '../../shared/domain/settings.ts';
 import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import type { SettingsStore, TemplateStore } from '../../shared/ports.ts';
-import { type Answer, invalid } from './templates.ts';
+import { type Answer, invalid } from './http.ts';
 
 export interface CampaignDeps {
   settings: () => Promise<EngineSettings>;

@@ -1,5 +1,3 @@
-import middy from '@middy/core';
-import { cognitoAccessTokens } from '../../shared/adapters/cognito/access-token.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
@@ -11,37 +9,14 @@ import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-sto
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
-import {
-  HttpError,
-  type HttpEvent,
-  type HttpResult,
-  header,
-  httpErrors,
-} from '../../shared/adapters/http/api-gateway.ts';
-import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
-import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
+import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { matchesAnyDigest } from '../../shared/security.ts';
 import { settingsSource } from '../../shared/settings-source.ts';
+import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
 
-const config = loadConfig([
-  'TABLE_NAME',
-  'EVENT_BUS_NAME',
-  'ADMIN_TOKEN',
-  'ADMIN_TOKEN_SECRET_ID',
-  'OFFER_SECRET',
-  'OFFER_SECRET_ID',
-  'MAIL_FROM',
-  'BRAND_NAME',
-  'POSTAL_ADDRESS',
-  'SES_CONFIGURATION_SET',
-  'COGNITO_USER_POOL_ID',
-  'COGNITO_CLIENT_ID',
-  'AWS_REGION',
-]);
-const adminTokenDigests = secretDigests(config.ADMIN_TOKEN, config.ADMIN_TOKEN_SECRET_ID, 'ADMIN_TOKEN');
+const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
 const db = dynamoDocumentClient();
 const customers = new DynamoCustomerStore(db, config.TABLE_NAME);
 const ledger = new DynamoLedger(db, config.TABLE_NAME);
@@ -65,14 +40,6 @@ const routes = adminRoutes({
     suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
     now,
   },
-  templates: {
-    templates,
-    customers,
-    settings,
-    mailer: new SesMailer(config.SES_CONFIGURATION_SET),
-    sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
-    now,
-  },
   campaigns: { settings, store: settingsStore, templates, now },
   insights: {
     base: new DynamoCustomerBase(db, config.TABLE_NAME),
@@ -90,27 +57,4 @@ const routes = adminRoutes({
   now,
 });
 
-// In AWS the console signs marketers in with Cognito; their access tokens are accepted beside the admin token.
-const cognitoToken =
-  config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID
-    ? cognitoAccessTokens({
-        issuer: `https://cognito-idp.${config.AWS_REGION ?? 'us-east-1'}.amazonaws.com/${config.COGNITO_USER_POOL_ID}`,
-        clientId: config.COGNITO_CLIENT_ID,
-      })
-    : undefined;
-
-async function authenticate(event: HttpEvent) {
-  const bearer = /^Bearer\s+(.+)$/i.exec(header(event, 'authorization')?.trim() ?? '')?.[1];
-  if (matchesAnyDigest(bearer, await adminTokenDigests())) return;
-  if (bearer && cognitoToken && (await cognitoToken(bearer))) return;
-  throw new HttpError(401, 'missing or invalid admin token');
-}
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler(async (event) => {
-    await authenticate(event);
-    const route = routes[event.routeKey];
-    if (!route) throw new HttpError(404, `no route ${event.routeKey}`);
-    return route(event);
-  });
+export const handler = authenticatedHandler(routes);

@@ -11,7 +11,7 @@ import {
 import { timerSettings } from '../../shared/domain/settings.ts';
 import type { CustomerBase, CustomerStore, ModelStore, SettingsStore } from '../../shared/ports.ts';
 import { fitOnHistory, lastWholeDay, modelReport, rescheduleTimers } from '../model/model.ts';
-import { type Answer, invalid } from './templates.ts';
+import { type Answer, invalid } from './http.ts';
 
 export interface InsightDeps {
   base: CustomerBase;

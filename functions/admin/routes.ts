@@ -3,14 +3,7 @@
  * a thin call into its use case.
  */
 import * as z from 'zod';
-import {
-  bodyBytes,
-  HttpError,
-  type HttpEvent,
-  type HttpResult,
-  json,
-  parseJson,
-} from '../../shared/adapters/http/api-gateway.ts';
+import { HttpError, json } from '../../shared/adapters/http/api-gateway.ts';
 import { problemsOf } from '../../shared/domain/settings.ts';
 import type { SweepDeps } from '../sweep/sweep.ts';
 import { sweep } from '../sweep/sweep.ts';
@@ -30,49 +23,19 @@ import {
   findCustomers,
   getCustomer,
 } from './customers.ts';
+import { answer, body, invalid, param, type Route } from './http.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
-import {
-  type Answer,
-  deleteTemplate,
-  getTemplate,
-  invalid,
-  listTemplates,
-  previewTemplate,
-  publishTemplate,
-  saveTemplate,
-  sendTest,
-  type TemplateDeps,
-} from './templates.ts';
 
 export interface AdminDeps {
   customers: CustomerDeps;
   customerData: CustomerDataDeps;
-  templates: TemplateDeps;
   campaigns: CampaignDeps;
   sweep: SweepDeps;
   insights: InsightDeps;
   now: () => Date;
 }
 
-export type Route = (event: HttpEvent) => Promise<HttpResult>;
-
-const MAX_BODY_BYTES = 1024 * 1024;
 const sweepRequest = z.strictObject({ now: z.iso.datetime({ offset: true }).optional() });
-
-function body(event: HttpEvent): unknown {
-  const bytes = bodyBytes(event, MAX_BODY_BYTES);
-  if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, `body is larger than ${MAX_BODY_BYTES} bytes`);
-  return bytes.length > 0 ? parseJson(bytes) : undefined;
-}
-
-function param(event: HttpEvent, name: string): string {
-  return decodeURIComponent(event.pathParameters?.[name] ?? '');
-}
-
-const answer = async (pending: Promise<Answer>) => {
-  const { status, body: payload } = await pending;
-  return json(status, payload);
-};
 
 export function adminRoutes(deps: AdminDeps): Record<string, Route> {
   return {
@@ -130,28 +93,6 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
       // Answers once the due timers are applied (or with what is still pending after 25 s).
       return json(200, await sweep(now, deps.sweep, { wait: { timeoutMs: 25_000 } }));
     },
-    'GET /admin/templates': () => answer(listTemplates(deps.templates)),
-    'GET /admin/templates/{name}': (event) => {
-      const version = event.queryStringParameters?.version;
-      if (version !== undefined && !/^\d+$/.test(version))
-        throw new HttpError(400, 'version: must be a whole number');
-      return answer(
-        getTemplate(
-          param(event, 'name'),
-          version === undefined ? undefined : Number(version),
-          deps.templates,
-        ),
-      );
-    },
-    'PUT /admin/templates/{name}': (event) =>
-      answer(saveTemplate(param(event, 'name'), body(event), deps.templates)),
-    'DELETE /admin/templates/{name}': (event) => answer(deleteTemplate(param(event, 'name'), deps.templates)),
-    'POST /admin/templates/{name}/publish': (event) =>
-      answer(publishTemplate(param(event, 'name'), body(event), deps.templates)),
-    'POST /admin/templates/{name}/preview': (event) =>
-      answer(previewTemplate(param(event, 'name'), body(event), deps.templates)),
-    'POST /admin/templates/{name}/test': (event) =>
-      answer(sendTest(param(event, 'name'), body(event), deps.templates)),
     'GET /admin/campaigns': () => answer(listCampaigns(deps.campaigns)),
     'GET /admin/campaigns/{id}': (event) => answer(getCampaign(param(event, 'id'), deps.campaigns)),
     'PUT /admin/campaigns/{id}': (event) =>

@@ -2,8 +2,8 @@
  * The web console in AWS: its files in a private S3 bucket read by CloudFront through origin
  * access control, and `/admin/*` on the same CloudFront domain forwarded to the HTTP API, so the
  * console and the API share one origin (no CORS, and the token goes nowhere else). Marketers
- * sign in through the Cognito user pool's hosted page; the admin function accepts their access
- * tokens beside the admin token.
+ * sign in through the Cognito user pool's hosted page; the admin API's functions accept their
+ * access tokens beside the admin token.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,8 @@ import { CONSOLE_CSP, writeConsole } from '../console-site.ts';
 export interface ConsoleSiteProps {
   api: HttpApi;
   userPool: UserPool;
-  /** The admin function: told which user pool and app client to trust. */
-  admin: LambdaFunction;
+  /** The admin API's functions: told which user pool and app client to trust. */
+  adminApi: LambdaFunction[];
   /** The hosted sign-in page's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`). */
   signInDomainPrefix: string;
 }
@@ -138,8 +138,10 @@ export class ConsoleSite extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
     });
-    props.admin.addEnvironment('COGNITO_USER_POOL_ID', props.userPool.userPoolId);
-    props.admin.addEnvironment('COGNITO_CLIENT_ID', client.userPoolClientId);
+    for (const fn of props.adminApi) {
+      fn.addEnvironment('COGNITO_USER_POOL_ID', props.userPool.userPoolId);
+      fn.addEnvironment('COGNITO_CLIENT_ID', client.userPoolClientId);
+    }
 
     // The files are built now, at synthesis; config.json carries values known only at deployment.
     const built = mkdtempSync(join(tmpdir(), 'lifecycle-console-'));

@@ -39,7 +39,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DUE_INDEX, EMAIL_INDEX } from '../../shared/adapters/dynamodb/table.ts';
-import { FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
+import { ADMIN_API_FUNCTIONS, FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
 import { Alarms } from './alarms.ts';
 import { ConsoleSite } from './console-site.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
@@ -199,12 +199,15 @@ export class StatelessStack extends Stack {
     }
     this.alarmsTopic = this.alarms(props.alarmEmail).topic;
 
-    const admin = this.functions.get('admin');
-    if (!admin) throw new Error('the topology has no admin function for the console');
+    const adminApi = ADMIN_API_FUNCTIONS.map((name) => {
+      const fn = this.functions.get(name);
+      if (!fn) throw new Error(`the topology has no ${name} function for the console`);
+      return fn;
+    });
     this.console = new ConsoleSite(this, 'Console', {
       api: this.api,
       userPool: props.userPool,
-      admin,
+      adminApi,
       signInDomainPrefix: props.signInDomainPrefix ?? `lifecycle-${this.account}`,
     });
     this.acknowledgeCdkCustomResources();

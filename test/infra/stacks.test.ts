@@ -267,9 +267,13 @@ describe('stateless stack', () => {
       expect.arrayContaining(['events:PutEvents', 'secretsmanager:GetSecretValue']),
     );
     expect(actionsOf('IngestRole').some((action: string) => action.startsWith('dynamodb:'))).toBe(false);
-    expect(actionsOf('AdminRole')).toEqual(
+    expect(actionsOf('AdminRole')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem']));
+    // Of the admin API, only the templates function sends email (the test sends).
+    expect(actionsOf('AdminRole')).not.toContain('ses:SendEmail');
+    expect(actionsOf('TemplatesRole')).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:SendEmail']),
     );
+    expect(actionsOf('TemplatesRole')).not.toContain('events:PutEvents');
     expect(
       actionsOf('SweepRole').some(
         (action: string) => action.startsWith('dynamodb:') && action !== 'dynamodb:Query',
@@ -350,14 +354,17 @@ describe('the web console', () => {
       GenerateSecret: false,
       CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     });
-    const admin = Object.values(stateless.findResources('AWS::Lambda::Function')).find(
+    // Both functions of the admin API (admin, templates) trust the pool's tokens.
+    const adminApi = Object.values(stateless.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.COGNITO_CLIENT_ID,
     );
-    expect(admin?.Properties.Environment.Variables).toMatchObject({
-      COGNITO_USER_POOL_ID: expect.anything(),
-      COGNITO_CLIENT_ID: expect.anything(),
-      ADMIN_TOKEN_SECRET_ID: expect.anything(),
-    });
+    expect(adminApi).toHaveLength(2);
+    for (const fn of adminApi)
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        COGNITO_USER_POOL_ID: expect.anything(),
+        COGNITO_CLIENT_ID: expect.anything(),
+        ADMIN_TOKEN_SECRET_ID: expect.anything(),
+      });
     // config.json is written at deployment, with the client id and the sign-in domain filled in.
     const deployment = Object.values(stateless.findResources('Custom::CDKBucketDeployment'))[0];
     const markers = JSON.stringify(deployment?.Properties.SourceMarkers);

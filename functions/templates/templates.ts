@@ -11,7 +11,7 @@ import {
   type TemplateData,
   templateData,
 } from '../../shared/domain/render.ts';
-import { type Problem, problemsOf } from '../../shared/domain/settings.ts';
+import { problemsOf } from '../../shared/domain/settings.ts';
 import { DEFAULT_TEMPLATES, defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import {
   contentOf,
@@ -22,6 +22,7 @@ import {
 } from '../../shared/domain/templates.ts';
 import type { CustomerStore, Mailer, TemplateStore } from '../../shared/ports.ts';
 import { resolveTemplate } from '../../shared/templates.ts';
+import { type Answer, invalid } from '../admin/http.ts';
 
 export interface TemplateDeps {
   templates: TemplateStore;
@@ -30,12 +31,6 @@ export interface TemplateDeps {
   mailer: Mailer;
   sender: Sender & { from: string };
   now: () => Date;
-}
-
-/** A use case's answer: a status and a JSON body (the handler turns it into HTTP). */
-export interface Answer {
-  status: number;
-  body: unknown;
 }
 
 const part = z.string().max(200_000);
@@ -273,14 +268,6 @@ function withoutEmpty(definition: z.infer<typeof templateBody>): TemplateDefinit
     ...(text?.trim() ? { text } : {}),
     ...(description?.trim() ? { description } : {}),
     ...(variants?.length ? { variants } : {}),
-  };
-}
-
-export function invalid(problems: Problem[]): Answer {
-  const [first] = problems;
-  return {
-    status: 400,
-    body: { success: false, error: first ? `${first.field}: ${first.message}` : 'invalid', problems },
   };
 }
 
