@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { options, ProgressBar, pool, random } from './cli.ts';
-import { attachOrStart, countApplied, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
+import { attachOrStart, countApplied, postBatch, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
 
 const args = options({
   events: 100_000,
@@ -122,10 +122,10 @@ async function main() {
     const batches: Record<string, unknown>[][] = [];
     for (let start = 0; start < list.length; start += args.batch)
       batches.push(list.slice(start, start + args.batch));
-    const authorization = `Basic ${Buffer.from(`${args['write-key']}:`).toString('base64')}`;
     const before = await stackMetrics(stack.urls.api);
     let accepted = 0;
     let rejected = 0;
+    let retries = 0;
     const bar = new ProgressBar(batches.length, 'posting');
     const started = performance.now();
     const acceptSeconds = await pool(
@@ -133,15 +133,10 @@ async function main() {
       args.concurrency,
       async (index) => {
         const batch = batches[index] ?? [];
-        const response = await fetch(`${stack.urls.api}/v1/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({ batch }),
-        });
-        const body = (await response.json()) as { rejected?: unknown[] };
-        if (!response.ok) throw new Error(`/v1/batch answered ${response.status}: ${JSON.stringify(body)}`);
-        rejected += body.rejected?.length ?? 0;
-        accepted += batch.length - (body.rejected?.length ?? 0);
+        const answer = await postBatch(stack.urls.api, args['write-key'], batch);
+        rejected += answer.rejected.length;
+        accepted += batch.length - answer.rejected.length;
+        retries += answer.retries;
       },
       bar,
     );
@@ -174,6 +169,7 @@ async function main() {
         batch: args.batch,
         accepted,
         rejected,
+        retries,
         applied,
         exactlyOnce:
           found.identify === sent.identify && found.page === sent.page && found.order === sent.order,

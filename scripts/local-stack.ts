@@ -102,3 +102,26 @@ export async function countApplied(dynamodbEndpoint: string, prefix: string) {
   db.destroy();
   return counts;
 }
+
+/**
+ * Posts one batch to `/v1/batch` as a Segment library does: a 5xx or a dropped connection is
+ * retried (up to 5 attempts, with backoff). Answers the events the API rejected, with their
+ * reasons, and how many retries it took.
+ */
+export async function postBatch(api: string, writeKey: string, batch: Record<string, unknown>[]) {
+  const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${api}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ batch }),
+    }).catch(() => undefined);
+    if (response?.ok) {
+      const body = (await response.json()) as { rejected?: { error?: string }[] };
+      return { rejected: body.rejected ?? [], retries: attempt - 1 };
+    }
+    if ((response && response.status < 500) || attempt === 5)
+      throw new Error(`/v1/batch answered ${response?.status ?? 'nothing'}: ${await response?.text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
