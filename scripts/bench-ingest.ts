@@ -14,7 +14,14 @@ import { cpus } from 'node:os';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { options, ProgressBar, pool, random } from './cli.ts';
-import { attachOrStart, countApplied, postBatch, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
+import {
+  attachOrStart,
+  countApplied,
+  postBatch,
+  STACK_OPTIONS,
+  stackMetrics,
+  waitUntilIdle,
+} from './local-stack.ts';
 
 const args = options({
   events: 100_000,
@@ -141,7 +148,7 @@ async function main() {
       bar,
     );
     bar.finish();
-    await fetch(`${stack.urls.api}/_local/idle`);
+    await waitUntilIdle(stack.urls.api);
     const applySeconds = (performance.now() - started) / 1000;
     const after = await stackMetrics(stack.urls.api);
     const found = await countApplied(stack.urls.dynamodb, `bench-${run}-`);

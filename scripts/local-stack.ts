@@ -125,3 +125,19 @@ export async function postBatch(api: string, writeKey: string, batch: Record<str
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
 }
+
+/**
+ * Waits until the local stack has done everything in flight. `GET /_local/idle` answers only then,
+ * which can take longer than fetch waits for an answer: asked again until it answers.
+ */
+export async function waitUntilIdle(api: string) {
+  for (;;) {
+    try {
+      const response = await fetch(`${api}/_local/idle`, { signal: AbortSignal.timeout(60_000) });
+      if (response.ok) return;
+      throw new Error(`/_local/idle answered ${response.status}`);
+    } catch (error) {
+      if ((error as Error).name !== 'TimeoutError') throw error;
+    }
+  }
+}

@@ -12,7 +12,14 @@
  */
 import { cpus } from 'node:os';
 import { options, ProgressBar, pool, random } from './cli.ts';
-import { attachOrStart, countApplied, postBatch, STACK_OPTIONS, stackMetrics } from './local-stack.ts';
+import {
+  attachOrStart,
+  countApplied,
+  postBatch,
+  STACK_OPTIONS,
+  stackMetrics,
+  waitUntilIdle,
+} from './local-stack.ts';
 
 const args = options({
   events: 1_000_000,
@@ -99,7 +106,7 @@ async function main() {
         retries += answer.retries;
         bar.update(index + 1);
       });
-      await fetch(`${stack.urls.api}/_local/idle`);
+      await waitUntilIdle(stack.urls.api);
       // The emulator's inbox keeps every email in memory, by design; it is not the pipeline's.
       await fetch(`${stack.urls.inbox}/clear-store`, { method: 'POST' });
       const { memory: used } = await stackMetrics(stack.urls.api);
