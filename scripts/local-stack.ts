@@ -108,7 +108,12 @@ export async function countApplied(dynamodbEndpoint: string, prefix: string) {
  * retried (up to 5 attempts, with backoff). Answers the events the API rejected, with their
  * reasons, and how many retries it took.
  */
-export async function postBatch(api: string, writeKey: string, batch: Record<string, unknown>[]) {
+export async function postBatch(
+  api: string,
+  writeKey: string,
+  batch: Record<string, unknown>[],
+  attempts = 5,
+) {
   const authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(`${api}/v1/batch`, {
@@ -120,7 +125,7 @@ export async function postBatch(api: string, writeKey: string, batch: Record<str
       const body = (await response.json()) as { rejected?: { error?: string }[] };
       return { rejected: body.rejected ?? [], retries: attempt - 1 };
     }
-    if ((response && response.status < 500) || attempt === 5)
+    if ((response && response.status < 500) || attempt === attempts)
       throw new Error(`/v1/batch answered ${response?.status ?? 'nothing'}: ${await response?.text()}`);
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }

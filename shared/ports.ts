@@ -155,7 +155,10 @@ export interface Mailer {
 export class MailerError extends Error {
   constructor(
     message: string,
-    /** `retry`: SES did not take it (throttled, 5xx); `reject`: SES refused it for good; `unknown`: no answer. */
+    /**
+     * `retry`: SES certainly did not take it (throttled); `reject`: SES refused it for good;
+     * `unknown`: no answer, or a 5xx that may come after SES took it (never sent again).
+     */
     readonly outcome: 'retry' | 'reject' | 'unknown',
   ) {
     super(message);

@@ -6,7 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { EventTrigger } from '../topology.ts';
 import { matchesPattern } from './event-pattern.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
@@ -59,7 +65,14 @@ export class LocalEventBus {
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   readonly deadLetters: DeadLetter[] = [];
-  readonly counters = { received: 0, delivered: 0, failedAttempts: 0, deadLettered: 0 };
+  readonly counters = {
+    received: 0,
+    delivered: 0,
+    failedAttempts: 0,
+    deadLettered: 0,
+    /** Failed attempts by function and error (a timeout, a crash, an error the handler threw). */
+    failures: {} as Record<string, number>,
+  };
 
   constructor(private readonly options: LocalEventBusOptions) {}
 
@@ -68,7 +81,7 @@ export class LocalEventBus {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<void> {
-    this.server = createServer((request, response) => {
+    this.server = endpointServer((request, response) => {
       this.handle(request, response).catch((error) => {
         response.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
         response.end(JSON.stringify({ __type: 'InternalException', message: String(error) }));
@@ -89,7 +102,12 @@ export class LocalEventBus {
 
   /** Deliveries so far, and what is in flight now. */
   metrics() {
-    return { ...this.counters, inFlight: this.inFlight, deadLetters: this.deadLetters.length };
+    return {
+      ...this.counters,
+      failures: { ...this.counters.failures },
+      inFlight: this.inFlight,
+      deadLetters: this.deadLetters.length,
+    };
   }
 
   /** Resolves once no delivery is in flight or waiting for a retry. */
@@ -201,6 +219,8 @@ export class LocalEventBus {
       } catch (error) {
         lastError = error;
         this.counters.failedAttempts++;
+        const failure = `${route.target.spec.name}: ${error instanceof Error ? error.name : 'Error'}`;
+        this.counters.failures[failure] = (this.counters.failures[failure] ?? 0) + 1;
       } finally {
         release();
       }
@@ -236,6 +256,17 @@ export class LocalEventBus {
       else this.running.set(name, (this.running.get(name) ?? 1) - 1);
     };
   }
+}
+
+/**
+ * An HTTP server standing in for an AWS endpoint: it keeps idle connections for 65 s, as AWS's
+ * endpoints keep them long. With Node's default of 5 s, a busy process can reuse a connection just
+ * as the server drops it: "socket hang up", which for SES is an email whose fate is unknown.
+ */
+export function endpointServer(listener: RequestListener): Server {
+  const server = createServer(listener);
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {

@@ -118,6 +118,8 @@ export class FaultInjector {
     injected: {} as Record<string, number>,
     refusedEntries: 0,
     crashes: {} as Record<string, number>,
+    /** What each crash struck (the first thousand): the email's address, or the item's key. */
+    crashedOn: [] as { point: CrashPoint; subject: string }[],
   };
 
   constructor(private readonly random: () => number = Math.random) {}
@@ -129,6 +131,7 @@ export class FaultInjector {
     this.counters.injected = {};
     this.counters.refusedEntries = 0;
     this.counters.crashes = {};
+    this.counters.crashedOn = [];
   }
 
   report() {
@@ -204,6 +207,8 @@ export class FaultInjector {
       if (where.marker && !where.marker.test(JSON.stringify(args.input))) continue;
       if (this.random() >= rate) continue;
       this.counters.crashes[point] = (this.counters.crashes[point] ?? 0) + 1;
+      if (this.counters.crashedOn.length < 1000)
+        this.counters.crashedOn.push({ point, subject: subjectOf(args.input) });
       invocation.crash(point);
       // The handler never hears back: nothing after this step runs in this invocation.
       return new Promise<never>(() => {});
@@ -239,4 +244,11 @@ export class FaultInjector {
     this.counters.refusedEntries += refused.filter(Boolean).length;
     return { ...answer, output: { ...output, Entries: merged, FailedEntryCount: failed } };
   }
+}
+
+/** What a call is about, in a few words: the addresses an email goes to, or the key of an item. */
+function subjectOf(input: Record<string, unknown>): string {
+  const destination = input.Destination as { ToAddresses?: string[] } | undefined;
+  if (destination?.ToAddresses) return destination.ToAddresses.join(', ');
+  return JSON.stringify(input.Key ?? input.Item ?? input.TransactItems ?? {}).slice(0, 300);
 }

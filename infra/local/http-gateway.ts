@@ -4,9 +4,9 @@
  * the deployed API's `corsPreflight` does, so analytics.js in a browser works against it.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { readBody } from './event-bus.ts';
+import { endpointServer, readBody } from './event-bus.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export const CORS_HEADERS = {
@@ -84,23 +84,33 @@ export class LocalHttpGateway {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<void> {
-    this.server = createServer((request, response) => {
+    this.server = endpointServer((request, response) => {
       this.handle(request, response).catch((error) => {
         console.error(`gateway: ${String(error)}`);
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ message: 'Internal Server Error' }));
       });
     });
-    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
       this.server?.listen(port, host, () => resolve());
     });
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  /**
+   * Stops taking requests, lets those in flight finish (up to `graceMs`), then drops what is left.
+   * Closing twice is harmless: the stack closes its front door first, and again if it failed to start.
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([closed, grace]);
+    server.closeAllConnections();
+    await closed;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse) {

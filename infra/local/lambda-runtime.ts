@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import type { ClientHook } from '../../shared/adapters/client-hooks.ts';
 import type { FunctionSpec } from '../topology.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -31,14 +32,45 @@ export interface Invocation {
    * still awaits never resumes (the caller must leave its promise pending forever).
    */
   crash(reason: string): void;
+  /** Why the invocation is over for its caller (it timed out or crashed), once it is. */
+  ended?: string;
 }
 
 const invocations = new AsyncLocalStorage<Invocation>();
+
+/** Runs code as the given invocation: what it calls sees it as `currentInvocation()`. */
+export function asInvocation<T>(invocation: Invocation, run: () => T): T {
+  return invocations.run(invocation, run);
+}
 
 /** The invocation whose code is running, if any (seen from inside an SDK middleware). */
 export function currentInvocation(): Invocation | undefined {
   return invocations.getStore();
 }
+
+type Next = (args: unknown) => Promise<unknown>;
+
+/**
+ * A client hook: once its invocation has ended (timed out or crashed), an AWS call neither goes
+ * out nor answers. In Lambda that code would not run at all (the environment is stopped); here the
+ * handler's promise cannot be stopped, so what it still does must not reach the services: a
+ * handler that timed out while about to send an email must not send it after its retry has begun.
+ */
+export const inertAfterEnd: ClientHook = (client) => {
+  const stack = client.middlewareStack as unknown as {
+    add(middleware: (next: Next) => Next, options: Record<string, unknown>): void;
+  };
+  const never = () => new Promise<never>(() => {});
+  stack.add(
+    (next) => async (args) => {
+      const invocation = currentInvocation();
+      if (invocation?.ended) return never();
+      const result = await next(args);
+      return invocation?.ended ? never() : result;
+    },
+    { step: 'initialize', priority: 'high', name: 'localInertAfterEnd' },
+  );
+};
 
 export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): Promise<LocalFunction> {
   const module = (await import(pathToFileURL(`${repositoryRoot}/${spec.entry}`).href)) as {
@@ -52,20 +84,22 @@ export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): 
       const started = Date.now();
       const deadline = started + spec.timeoutSeconds * 1000;
       const context = lambdaContext(spec, deadline);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new FunctionTimeoutError(`${spec.name} timed out after ${spec.timeoutSeconds} s`)),
-          spec.timeoutSeconds * 1000,
-        );
+      let end: (error: Error) => void = () => {};
+      const ended = new Promise<never>((_, reject) => {
+        end = reject;
       });
-      let crash: (reason: string) => void = () => {};
-      const crashed = new Promise<never>((_, reject) => {
-        crash = (reason) => reject(new InvocationCrashedError(`${spec.name} crashed ${reason}`));
-      });
+      const invocation: Invocation = { functionName: spec.name, crash: () => {} };
+      const finish = (error: Error) => {
+        invocation.ended ??= error.message;
+        end(error);
+      };
+      invocation.crash = (reason) => finish(new InvocationCrashedError(`${spec.name} crashed ${reason}`));
+      const timer = setTimeout(
+        () => finish(new FunctionTimeoutError(`${spec.name} timed out after ${spec.timeoutSeconds} s`)),
+        spec.timeoutSeconds * 1000,
+      );
       try {
-        const running = invocations.run({ functionName: spec.name, crash }, () => handler(event, context));
-        return await Promise.race([running, timeout, crashed]);
+        return await Promise.race([asInvocation(invocation, () => handler(event, context)), ended]);
       } finally {
         clearTimeout(timer);
       }

@@ -32,6 +32,8 @@ export async function startSesLocal(options: { port: number; maxSendRate: number
   const start =
     (emulator.default as unknown as { default?: typeof emulator.default }).default ?? emulator.default;
   const server: Server = await start({ host: '127.0.0.1', port: options.port });
+  // As the proxy in front of it (see endpointServer): connections are reused, not dropped at 5 s.
+  server.keepAliveTimeout = 65_000;
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     stop: () =>

@@ -7,8 +7,8 @@
  * as SES does when the sending rate is exceeded.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readBody } from './event-bus.ts';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { endpointServer, readBody } from './event-bus.ts';
 
 export interface SesEventSink {
   put(entries: { Source: string; DetailType: string; Detail: string; EventBusName: string }[]): unknown;
@@ -36,7 +36,7 @@ export class SesProxy {
   constructor(private readonly options: SesProxyOptions) {}
 
   async listen(port: number, host = '127.0.0.1') {
-    this.server = createServer((request, response) => {
+    this.server = endpointServer((request, response) => {
       this.handle(request, response).catch((error) => {
         if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ message: `ses proxy: ${String(error)}` }));

@@ -18,7 +18,7 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
-import { loadFunction } from './lambda-runtime.ts';
+import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
@@ -145,8 +145,10 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     const scheduler = new LocalScheduler();
     // In front of every AWS client the functions create; idle until a plan is set.
     const faults = new FaultInjector();
-    const unhook = registerClientHook(faults.hook);
-    stops.push(async () => unhook());
+    const unhooks = [registerClientHook(inertAfterEnd), registerClientHook(faults.hook)];
+    stops.push(async () => {
+      for (const unhook of unhooks) unhook();
+    });
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
@@ -161,12 +163,14 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       throttleRate: settings.sesThrottleRate,
     });
     await sesProxy.listen(settings.sesPort);
-    // Stopped in reverse: the scheduler, then the SES proxy (publishing the feedback it holds),
-    // then the bus once its deliveries are done, and only then the stores they write to.
+    // Stopped in reverse: the front door first (requests in flight finish, new ones are refused),
+    // the scheduler, the SES proxy (publishing the feedback it holds), the bus once its deliveries
+    // are done, and only then the stores they write to.
     stops.push(
       () => bus.close(),
       () => sesProxy.close(),
       async () => scheduler.stop(),
+      () => gateway.close(),
     );
 
     // Time travel, for the demo and for trying things out: moves the clock of every function.

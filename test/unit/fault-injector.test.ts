@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { FaultInjector, faultPlan } from '../../infra/local/faults.ts';
+import { asInvocation } from '../../infra/local/lambda-runtime.ts';
 
 type Handler = (args: { input: Record<string, unknown> }) => Promise<unknown>;
 type Middleware = (next: Handler, context: { commandName?: string }) => Handler;
@@ -82,6 +84,30 @@ describe('the local fault injector', () => {
     })({ input: {} })) as { response: { statusCode: number } };
     expect(made).toBe(1);
     expect(answer.response.statusCode).toBe(500);
+  });
+
+  it('kills an invocation right after the step at a crash point, and says what it struck', async () => {
+    const injector = new FaultInjector(sequence(0));
+    injector.configure({ crash: { 'after-ses': 1 } });
+    const crashed: string[] = [];
+    let sent = 0;
+    const call = hookedClient(injector, 'ses').around('SendEmailCommand', async () => {
+      sent++;
+      return { output: { MessageId: 'm' } };
+    });
+    const input = { Destination: { ToAddresses: ['ann@example.com'] } };
+    const answer = asInvocation({ functionName: 'send-message', crash: (point) => crashed.push(point) }, () =>
+      call({ input }),
+    );
+    const settled = await Promise.race([answer.then(() => 'answered'), sleep(20).then(() => 'pending')]);
+    // SES took it; the invocation died there; the handler never hears back.
+    expect({ sent, crashed, settled }).toEqual({ sent: 1, crashed: ['after-ses'], settled: 'pending' });
+    expect(injector.report()).toMatchObject({
+      crashes: { 'after-ses': 1 },
+      crashedOn: [{ point: 'after-ses', subject: 'ann@example.com' }],
+    });
+    // Outside an invocation, or in another function, nothing crashes.
+    await expect(call({ input })).resolves.toEqual({ output: { MessageId: 'm' } });
   });
 
   it('lets every call through when no plan is set', async () => {
