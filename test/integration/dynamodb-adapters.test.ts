@@ -92,6 +92,20 @@ describe('customer store on DynamoDB Local', () => {
     expect(await commit(withApplied(profile, ['m1', 'm2']), 1)).toBe('committed');
   });
 
+  it('answers a second commit from the same version as a conflict, and the same commit again as done', async () => {
+    const id = uniqueId('c');
+    const profile = withApplied(newProfile(id, '2026-03-01T10:00:00.000Z'), ['m1']);
+    const first = { ...profile, visitCount: 1 };
+    // A concurrent delivery of the same input: same version, same inputs applied, other content.
+    const second = { ...profile, visitCount: 2 };
+    expect(await commit(first, 0, { messages: [queuedWelcomeKit(id)] })).toBe('committed');
+    expect(await commit(second, 0, { messages: [queuedWelcomeKit(id)] })).toBe('conflict');
+    // The very same commit sent again (the SDK's retry after a lost answer) is recognised as done.
+    expect(await commit(first, 0, { messages: [queuedWelcomeKit(id)] })).toBe('committed');
+    expect(await store.load(id)).toMatchObject({ kind: 'profile', profile: { version: 1, visitCount: 1 } });
+    expect(await ledger.list(id)).toHaveLength(1);
+  });
+
   it('reads profiles stored field by field by an earlier version', async () => {
     const id = uniqueId('legacy');
     const legacy = { ...newProfile(id, '2026-03-01T10:00:00.000Z'), version: 3, stage: 'buildup' as const };

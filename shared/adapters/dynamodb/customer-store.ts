@@ -136,10 +136,10 @@ export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
       }),
     ];
     // The same commit retried by the SDK after a lost response is recognised by DynamoDB as done.
-    const token = createHash('sha256')
-      .update(`${profile.id}|${expectedVersion}|${(profile.applied ?? []).slice(-8).join(',')}`)
-      .digest('hex')
-      .slice(0, 36);
+    // The token is the commit's content: another commit from the same version (a concurrent
+    // delivery, or a redelivery with other timestamps) gets its own token, and so a plain
+    // conflict, never an IdempotentParameterMismatch for ten minutes.
+    const token = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
       return 'committed';
