@@ -6,11 +6,11 @@
  * (reading the sparse due index) and, for comparison, a full table scan, and prints one JSON line.
  * The sweep's items read should track `due`, not `customers`.
  */
-import { createServer } from 'node:net';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sweep } from '../functions/sweep/sweep.ts';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
+import { freePort } from '../infra/local/free-port.ts';
 import { ensureTable } from '../shared/adapters/dynamodb/create-table.ts';
 import { DynamoDueIndex } from '../shared/adapters/dynamodb/due-index.ts';
 import { dueIndexKeys, keys, TABLE_KEYS } from '../shared/adapters/dynamodb/table.ts';
@@ -19,15 +19,6 @@ import { options, ProgressBar } from './cli.ts';
 
 const args = options({ customers: 100_000, 'due-fraction': 0.01, concurrency: 16 });
 const NOW = '2026-06-01T03:00:00.000Z';
-
-async function freePort() {
-  return new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** A realistic profile item: a one-time buyer, due (nudge) or not yet, or a visitor without timers. */
 function profileItem(index: number, due: boolean) {

@@ -30,20 +30,32 @@ function describedBy(id: string, help: string | undefined, error: string | undef
   return [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
 }
 
-export function TextField({ id, label, value, onInput, error, help, type = 'text', ...rest }: InputProps) {
-  const described = describedBy(id, help, error);
+interface FieldAria {
+  'aria-invalid': 'true' | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/** A labelled control with its help and error text, tied to it for screen readers. */
+function Field({
+  id,
+  label,
+  help,
+  error,
+  control,
+}: {
+  id: string;
+  label: string;
+  help?: string | undefined;
+  error?: string | undefined;
+  control: (aria: FieldAria) => ComponentChildren;
+}) {
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={value}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={described}
-        onInput={(event) => onInput(event.currentTarget.value)}
-        {...rest}
-      />
+      {control({
+        'aria-invalid': error ? 'true' : undefined,
+        'aria-describedby': describedBy(id, help, error),
+      })}
       {help ? (
         <p class="help" id={`${id}-help`}>
           {help}
@@ -51,6 +63,27 @@ export function TextField({ id, label, value, onInput, error, help, type = 'text
       ) : null}
       <FieldError id={`${id}-error`} message={error} />
     </div>
+  );
+}
+
+export function TextField({ id, label, value, onInput, error, help, type = 'text', ...rest }: InputProps) {
+  return (
+    <Field
+      id={id}
+      label={label}
+      help={help}
+      error={error}
+      control={(aria) => (
+        <input
+          id={id}
+          type={type}
+          value={value}
+          {...aria}
+          onInput={(event) => onInput(event.currentTarget.value)}
+          {...rest}
+        />
+      )}
+    />
   );
 }
 
@@ -83,15 +116,7 @@ export function Checkbox({
   );
 }
 
-export function Select({
-  id,
-  label,
-  value,
-  options,
-  onChange,
-  error,
-  help,
-}: {
+export function Select(props: {
   id: string;
   label: string;
   value: string;
@@ -100,30 +125,20 @@ export function Select({
   error?: string | undefined;
   help?: string;
 }) {
-  const described = describedBy(id, help, error);
+  const { id, value, options, onChange } = props;
   return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <select
-        id={id}
-        value={value}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={described}
-        onChange={(event) => onChange(event.currentTarget.value)}
-      >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      {help ? (
-        <p class="help" id={`${id}-help`}>
-          {help}
-        </p>
-      ) : null}
-      <FieldError id={`${id}-error`} message={error} />
-    </div>
+    <Field
+      {...props}
+      control={(aria) => (
+        <select id={id} value={value} {...aria} onChange={(event) => onChange(event.currentTarget.value)}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 

@@ -17,6 +17,7 @@ import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
+import { freePort } from './free-port.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -252,20 +253,6 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     await stop();
     throw error;
   }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
 }
 
 function isAdmin(request: IncomingMessage, settings: LocalSettings) {

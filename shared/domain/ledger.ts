@@ -10,7 +10,6 @@
  * A claim is a lease: a copy of the request that finds a live lease backs off and retries later;
  * one that finds an expired lease (the owner crashed before calling SES) takes over.
  */
-import type { CampaignId } from './campaigns.ts';
 import type { MessageEffect } from './lifecycle.ts';
 
 export const FINAL_STATUSES = ['sent', 'skipped', 'failed', 'unknown', 'held-out'] as const;
@@ -22,18 +21,10 @@ export interface LedgerEvent {
   reason?: string;
 }
 
-export interface LedgerEntry {
+/** The engine's decision (campaign, occurrence, trigger, send time, offer), and what became of it. */
+export interface LedgerEntry extends Omit<MessageEffect, 'type' | 'status'> {
   customerId: string;
-  campaignId: CampaignId;
-  occurrence: number;
   status: LedgerStatus;
-  reason?: string;
-  triggeredBy: string;
-  triggeredAt: string;
-  decidedAt: string;
-  /** A deferred message may go from this time on. */
-  sendAt?: string;
-  offerCode?: string;
   /** Which variant of the template was sent (0 when it has none). */
   variant?: number;
   claimToken?: string;

@@ -3,22 +3,9 @@
  * infra/local/main.ts`), in memory and on free ports, waits for /health, and stops it after.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../../infra/local/free-port.ts';
 import { daytimeZone, type StackInfo } from './stack.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 export default async function setup(project: TestProject) {
   const [port, dynamodbPort, sesPort, eventBridgePort] = [

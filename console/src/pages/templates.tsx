@@ -1,5 +1,5 @@
 /** Templates: the list, and an editor with a live preview rendered by the sender's own renderer. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Problem, problemFor } from '../api.ts';
 import { FieldError, Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
 import { when } from '../format.ts';
@@ -128,7 +128,9 @@ export function TemplateEditor({ name }: { name: string }) {
   const [testTo, setTestTo] = useState('');
   const current = loaded.data;
 
-  useEffect(() => {
+  // The editor appears once the template is loaded, and takes its content before it is painted:
+  // nothing typed can be overwritten by a load that finishes late.
+  useLayoutEffect(() => {
     if (loaded.loading) return;
     setDraft(
       current
@@ -269,134 +271,146 @@ export function TemplateEditor({ name }: { name: string }) {
           </>
         )}
       </Loading>
-      <div class="editor">
-        <form
-          class="card"
-          aria-labelledby="content-title"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void save();
-          }}
-        >
-          <h2 id="content-title">Content</h2>
-          <TextField
-            id="subject"
-            label="Subject"
-            value={draft.subject}
-            onInput={(subject) => setDraft({ ...draft, subject })}
-            error={problemFor(problems, 'subject')}
-          />
-          <div class="field">
-            <label for="html">HTML</label>
-            <textarea
-              id="html"
-              rows={16}
-              spellcheck={false}
-              value={draft.html}
-              aria-invalid={problemFor(problems, 'html') ? 'true' : undefined}
-              aria-describedby={problemFor(problems, 'html') ? 'html-error' : undefined}
-              onInput={(event) => setDraft({ ...draft, html: event.currentTarget.value })}
-            />
-            <FieldError id="html-error" message={problemFor(problems, 'html')} />
-          </div>
-          <div class="field">
-            <label for="text">Plain text (made from the HTML when empty)</label>
-            <textarea
-              id="text"
-              rows={8}
-              spellcheck={false}
-              value={draft.text}
-              aria-invalid={problemFor(problems, 'text') ? 'true' : undefined}
-              aria-describedby={problemFor(problems, 'text') ? 'text-error' : undefined}
-              onInput={(event) => setDraft({ ...draft, text: event.currentTarget.value })}
-            />
-            <FieldError id="text-error" message={problemFor(problems, 'text')} />
-          </div>
-          <TextField
-            id="description"
-            label="Description (for marketers)"
-            value={draft.description}
-            onInput={(description) => setDraft({ ...draft, description })}
-          />
-          {variants?.length ? (
-            <p class="help">
-              This template has {variants.length} variant{variants.length > 1 ? 's' : ''} besides the base (
-              {variants.map((entry) => entry.name).join(', ')}); they are kept as they are. Edit them with{' '}
-              <code>npm run templates</code>.
-            </p>
-          ) : null}
-          {problems.length > 0 ? (
-            <div class="problems" role="alert">
-              <h3>Fix before saving</h3>
-              <ul class="problems-list">
-                {problems.map((problem) => (
-                  <li key={`${problem.field}:${problem.message}`}>
-                    <strong>{problem.field}</strong>: {problem.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          ) : null}
-          <div class="actions">
-            <button type="submit" disabled={problems.length > 0}>
-              Save as a new version
-            </button>
-            <button type="button" onClick={publish} disabled={!current || current.version < 1 || isPublished}>
-              {current && current.version >= 1 ? `Publish version ${current.version}` : 'Publish'}
-            </button>
-          </div>
-          <Status message={status.message} tone={status.tone} />
-        </form>
-        <section class="card preview" aria-labelledby="preview-title">
-          <h2 id="preview-title">Preview</h2>
-          <div class="fields">
+      {loaded.loading ? null : (
+        <div class="editor">
+          <form
+            class="card"
+            aria-labelledby="content-title"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void save();
+            }}
+          >
+            <h2 id="content-title">Content</h2>
             <TextField
-              id="preview-customer"
-              label="Preview as customer (id; empty for sample data)"
-              value={previewWith}
-              onInput={setPreviewWith}
+              id="subject"
+              label="Subject"
+              value={draft.subject}
+              onInput={(subject) => setDraft({ ...draft, subject })}
+              error={problemFor(problems, 'subject')}
+            />
+            <div class="field">
+              <label for="html">HTML</label>
+              <textarea
+                id="html"
+                rows={16}
+                spellcheck={false}
+                value={draft.html}
+                aria-invalid={problemFor(problems, 'html') ? 'true' : undefined}
+                aria-describedby={problemFor(problems, 'html') ? 'html-error' : undefined}
+                onInput={(event) => setDraft({ ...draft, html: event.currentTarget.value })}
+              />
+              <FieldError id="html-error" message={problemFor(problems, 'html')} />
+            </div>
+            <div class="field">
+              <label for="text">Plain text (made from the HTML when empty)</label>
+              <textarea
+                id="text"
+                rows={8}
+                spellcheck={false}
+                value={draft.text}
+                aria-invalid={problemFor(problems, 'text') ? 'true' : undefined}
+                aria-describedby={problemFor(problems, 'text') ? 'text-error' : undefined}
+                onInput={(event) => setDraft({ ...draft, text: event.currentTarget.value })}
+              />
+              <FieldError id="text-error" message={problemFor(problems, 'text')} />
+            </div>
+            <TextField
+              id="description"
+              label="Description (for marketers)"
+              value={draft.description}
+              onInput={(description) => setDraft({ ...draft, description })}
             />
             {variants?.length ? (
-              <div class="field">
-                <label for="preview-variant">Variant</label>
-                <select
-                  id="preview-variant"
-                  value={String(variant)}
-                  onChange={(event) => setVariant(Number(event.currentTarget.value))}
-                >
-                  <option value="0">Base</option>
-                  {variants.map((entry, index) => (
-                    <option key={entry.name} value={String(index + 1)}>
-                      {entry.name}
-                    </option>
+              <p class="help">
+                This template has {variants.length} variant{variants.length > 1 ? 's' : ''} besides the base (
+                {variants.map((entry) => entry.name).join(', ')}); they are kept as they are. Edit them with{' '}
+                <code>npm run templates</code>.
+              </p>
+            ) : null}
+            {problems.length > 0 ? (
+              <div class="problems" role="alert">
+                <h3>Fix before saving</h3>
+                <ul class="problems-list">
+                  {problems.map((problem) => (
+                    <li key={`${problem.field}:${problem.message}`}>
+                      <strong>{problem.field}</strong>: {problem.message}
+                    </li>
                   ))}
-                </select>
+                </ul>
               </div>
             ) : null}
-          </div>
-          {preview ? (
-            <>
-              <p class="preview-subject">
-                <span class="help">Subject</span>{' '}
-                <strong data-testid="preview-subject">{preview.subject}</strong>
-              </p>
-              <iframe title="Rendered email" class="preview-frame" sandbox="" srcdoc={preview.html} />
-              <details>
-                <summary>Plain text</summary>
-                <pre class="preview-text">{preview.text}</pre>
-              </details>
-            </>
-          ) : (
-            <p class="empty">The preview appears as you write.</p>
-          )}
-          <form class="toolbar" onSubmit={sendTest}>
-            <TextField id="test-to" label="Send a test to" type="email" value={testTo} onInput={setTestTo} />
-            <button type="submit" disabled={!testTo}>
-              Send test
-            </button>
+            <div class="actions">
+              <button type="submit" disabled={problems.length > 0}>
+                Save as a new version
+              </button>
+              <button
+                type="button"
+                onClick={publish}
+                disabled={!current || current.version < 1 || isPublished}
+              >
+                {current && current.version >= 1 ? `Publish version ${current.version}` : 'Publish'}
+              </button>
+            </div>
+            <Status message={status.message} tone={status.tone} />
           </form>
-        </section>
-      </div>
+          <section class="card preview" aria-labelledby="preview-title">
+            <h2 id="preview-title">Preview</h2>
+            <div class="fields">
+              <TextField
+                id="preview-customer"
+                label="Preview as customer (id; empty for sample data)"
+                value={previewWith}
+                onInput={setPreviewWith}
+              />
+              {variants?.length ? (
+                <div class="field">
+                  <label for="preview-variant">Variant</label>
+                  <select
+                    id="preview-variant"
+                    value={String(variant)}
+                    onChange={(event) => setVariant(Number(event.currentTarget.value))}
+                  >
+                    <option value="0">Base</option>
+                    {variants.map((entry, index) => (
+                      <option key={entry.name} value={String(index + 1)}>
+                        {entry.name}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ) : null}
+            </div>
+            {preview ? (
+              <>
+                <p class="preview-subject">
+                  <span class="help">Subject</span>{' '}
+                  <strong data-testid="preview-subject">{preview.subject}</strong>
+                </p>
+                <iframe title="Rendered email" class="preview-frame" sandbox="" srcdoc={preview.html} />
+                <details>
+                  <summary>Plain text</summary>
+                  <pre class="preview-text">{preview.text}</pre>
+                </details>
+              </>
+            ) : (
+              <p class="empty">The preview appears as you write.</p>
+            )}
+            <form class="toolbar" onSubmit={sendTest}>
+              <TextField
+                id="test-to"
+                label="Send a test to"
+                type="email"
+                value={testTo}
+                onInput={setTestTo}
+              />
+              <button type="submit" disabled={!testTo}>
+                Send test
+              </button>
+            </form>
+          </section>
+        </div>
+      )}
     </>
   );
 }
