@@ -217,8 +217,10 @@ export const FUNCTIONS: FunctionSpec[] = [
   },
 ];
 
-/** The functions that answer the admin API (and accept the console's Cognito tokens). */
-export const ADMIN_API_FUNCTIONS = ['admin', 'templates'];
+/** The functions that answer the admin API (`/admin/...`), and so accept the console's Cognito tokens. */
+export const ADMIN_API_FUNCTIONS = FUNCTIONS.filter((spec) =>
+  spec.routes.some((routeKey) => routeKey.split(' ')[1]?.startsWith('/admin/')),
+).map((spec) => spec.name);
 
 /** Names shared by both stacks. */
 export const RESOURCE_NAMES = {

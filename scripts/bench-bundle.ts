@@ -9,12 +9,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_LEAVES_OUT, REPOSITORY_ROOT } from '../infra/cdk/lifecycle-function.ts';
 import { FUNCTIONS } from '../infra/topology.ts';
-import { options } from './cli.ts';
+import { machine, options } from './cli.ts';
 
 const args = options({ runs: 5 });
 
@@ -118,7 +118,7 @@ async function main() {
       largestKb: Math.max(...functions.map((fn) => fn.kb)),
       slowestLoadMs: Math.max(...functions.map((fn) => fn.loadMs)),
       slowestOwnMs: Math.max(...functions.map((fn) => fn.ownMs)),
-      machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+      machine: machine(),
     }),
   );
 }

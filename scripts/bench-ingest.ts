@@ -10,10 +10,10 @@
  * their ratio to PutItem (`applyRatio`), and the DynamoDB write units the pipeline consumed per
  * applied event (`writeUnitsPerEvent`, from ReturnConsumedCapacity).
  */
-import { cpus } from 'node:os';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { options, ProgressBar, pool, random } from './cli.ts';
+import { localDynamoClient } from '../infra/local/dynamodb-local.ts';
+import { machine, options, ProgressBar, pool, random } from './cli.ts';
 import {
   attachOrStart,
   countApplied,
@@ -34,11 +34,7 @@ const args = options({
 });
 
 async function putItemRate(endpoint: string) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(endpoint);
   const db = DynamoDBDocumentClient.from(client);
   const table = `bench-putitem-${Date.now().toString(36)}`;
   await client.send(
@@ -188,7 +184,7 @@ async function main() {
         writeUnitsByOperation: byOperation,
         seconds: { accept: Number(acceptSeconds.toFixed(1)), apply: Number(applySeconds.toFixed(1)) },
         stackMemoryMb: Math.round(after.memory.rss / 1_048_576),
-        machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+        machine: machine(),
       }),
     );
   } finally {

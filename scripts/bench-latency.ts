@@ -6,8 +6,7 @@
  * welcome kit is in the SES emulator's store: ingest, bus, apply-event, the ledger, the bus again,
  * send-message, SES. Prints one JSON line with p50, p95, p99 and max in milliseconds.
  */
-import { cpus } from 'node:os';
-import { options, ProgressBar, pool } from './cli.ts';
+import { machine, options, ProgressBar, pool } from './cli.ts';
 import { attachOrStart, STACK_OPTIONS } from './local-stack.ts';
 
 const args = options({
@@ -124,7 +123,7 @@ async function main() {
           p99: round(percentile(sorted, 99)),
           max: round(sorted.at(-1) ?? Number.NaN),
         },
-        machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+        machine: machine(),
       }),
     );
     if (missing.length > 0) process.exitCode = 1;

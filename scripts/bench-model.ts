@@ -6,12 +6,11 @@
  * `runs`), and the time to score `customers` synthetic customers: P(alive), expected purchases
  * in 52 weeks, expected order value and predicted value each, plus the win-back week.
  */
-import { cpus } from 'node:os';
 import { weekAliveFallsTo } from '../shared/domain/models/bgnbd.ts';
 import { fitModel, predict } from '../shared/domain/models/fitted.ts';
 import { type PurchaseSummary, purchaseSummary } from '../shared/domain/models/summary.ts';
 import { CDNOW_RAW, cdnowOrders } from './cdnow.ts';
-import { options, random } from './cli.ts';
+import { machine, options, random } from './cli.ts';
 
 const args = options({ customers: 1_000_000, runs: 5, data: CDNOW_RAW });
 
@@ -82,6 +81,6 @@ console.log(
       predictedValue: Math.round(totalValue),
       heapDeltaMb: Math.round((process.memoryUsage().heapUsed - heapBefore) / 1_048_576),
     },
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+    machine: machine(),
   }),
 );

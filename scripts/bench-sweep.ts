@@ -6,10 +6,10 @@
  * (reading the sparse due index) and, for comparison, a full table scan, and prints one JSON line.
  * The sweep's items read should track `due`, not `customers`.
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sweep } from '../functions/sweep/sweep.ts';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
+import { localDynamoClient, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { freePort } from '../infra/local/free-port.ts';
 import { ensureTable } from '../shared/adapters/dynamodb/create-table.ts';
 import { DynamoDueIndex } from '../shared/adapters/dynamodb/due-index.ts';
@@ -93,11 +93,7 @@ async function main() {
     throw new Error('need --customers >= 1 and 0 < --due-fraction <= 1');
   const dynamo = await startDynamoDbLocal({ port: await freePort() });
   try {
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    });
+    const client = localDynamoClient(dynamo.endpoint);
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const table = 'bench-sweep';
     await ensureTable(client, table);

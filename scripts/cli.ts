@@ -1,4 +1,5 @@
 /** Small helpers shared by the command-line scripts (demo, benchmarks, tools). */
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 /** Parses `--name value` options into numbers and strings, with defaults and a clear error. */
@@ -88,4 +89,9 @@ export async function pool(
     }),
   );
   return (performance.now() - started) / 1000;
+}
+
+/** The machine a figure was taken on, for the benchmarks' JSON lines. */
+export function machine() {
+  return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length };
 }

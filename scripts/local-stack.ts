@@ -2,8 +2,7 @@
  * For scripts that run against the local stack (demo, benchmarks): use the one `npm start` runs
  * at `api`, or start one in memory in this process for the run.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localDocumentClient } from '../infra/local/dynamodb-local.ts';
 import { type LocalStack, settingsFromEnv, startLocalStack } from '../infra/local/stack.ts';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
 import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
@@ -82,13 +81,7 @@ export async function stackMetrics(api: string) {
  * page event, one order per order event. Nothing lost, nothing counted twice.
  */
 export async function countApplied(dynamodbEndpoint: string, prefix: string) {
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: dynamodbEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const db = localDocumentClient(dynamodbEndpoint);
   const base = new DynamoCustomerBase(db, RESOURCE_NAMES.table);
   const counts = { identify: 0, page: 0, order: 0 };
   for await (const page of base.scan()) {

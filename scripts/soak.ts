@@ -10,8 +10,7 @@
  * the stack's memory (emptying the SES emulator's inbox first, which holds every email it got).
  * Prints one JSON line.
  */
-import { cpus } from 'node:os';
-import { options, ProgressBar, pool, random } from './cli.ts';
+import { machine, options, ProgressBar, pool, random } from './cli.ts';
 import {
   attachOrStart,
   countApplied,
@@ -152,7 +151,7 @@ async function main() {
           rssMb: { afterWarmUp: settled[0]?.rssMb, end: settled.at(-1)?.rssMb },
           samples: memory,
         },
-        machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length },
+        machine: machine(),
       }),
     );
   } finally {

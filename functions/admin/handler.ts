@@ -5,14 +5,12 @@ import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-sto
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
-import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
-import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { settingsSource } from '../../shared/settings-source.ts';
 import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
 
@@ -22,10 +20,7 @@ const customers = new DynamoCustomerStore(db, config.TABLE_NAME);
 const ledger = new DynamoLedger(db, config.TABLE_NAME);
 const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const settingsStore = new DynamoSettingsStore(db, config.TABLE_NAME);
-const settings = settingsSource(
-  settingsStore,
-  secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
-);
+const settings = storedEngineSettings(settingsStore, config);
 const now = () => clock.now();
 const routes = adminRoutes({
   customers: {

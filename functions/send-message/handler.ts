@@ -4,7 +4,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { secretValue } from '../../shared/adapters/secrets.ts';
@@ -14,7 +14,6 @@ import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { log } from '../../shared/log.ts';
-import { settingsSource } from '../../shared/settings-source.ts';
 import { resolveTemplate } from '../../shared/templates.ts';
 import { sendMessage } from './send.ts';
 
@@ -42,10 +41,7 @@ const deps = {
     ses,
     new SendPacer(accountSendRate(ses), config.SEND_RATE_SHARE),
   ),
-  settings: settingsSource(
-    new DynamoSettingsStore(db, config.TABLE_NAME),
-    secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
-  ),
+  settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
   template: (name: string) => resolveTemplate(templates, name),
   sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
   suppressions: new DynamoSuppressions(db, config.TABLE_NAME),

@@ -5,8 +5,8 @@
  * called and `sent` right after. A copy of the request that arrives meanwhile backs off; one
  * that finds an expired claim takes over (the owner died before calling SES); one that finds
  * `sending` with an expired claim cannot know whether SES took the message and records `unknown`
- * rather than risk a second email. That last window (SES accepted, the record was not written) is the one case
- * where exactly-once is impossible, and it errs on the side of never sending twice.
+ * rather than risk a second email. That last window (SES accepted, the record was not written) is
+ * the one case where exactly-once is impossible, and it errs on the side of never sending twice.
  */
 import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';

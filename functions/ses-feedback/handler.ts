@@ -3,13 +3,11 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
-import { secretValue } from '../../shared/adapters/secrets.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { log } from '../../shared/log.ts';
-import { settingsSource } from '../../shared/settings-source.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { handleSesEvent, sesEventDetail } from './feedback.ts';
 
@@ -19,10 +17,7 @@ const store = new DynamoCustomerStore(db, config.TABLE_NAME);
 const applyDeps = {
   store,
   publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
-  settings: settingsSource(
-    new DynamoSettingsStore(db, config.TABLE_NAME),
-    secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
-  ),
+  settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
 };
 const deps = {
   ledger: new DynamoLedger(db, config.TABLE_NAME),

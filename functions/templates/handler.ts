@@ -1,12 +1,10 @@
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
-import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
-import { secretValue } from '../../shared/adapters/secrets.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { settingsSource } from '../../shared/settings-source.ts';
 import { authenticatedHandler } from '../admin/authenticated.ts';
 import { templateRoutes } from './routes.ts';
 
@@ -25,10 +23,7 @@ export const handler = authenticatedHandler(
   templateRoutes({
     templates: new DynamoTemplateStore(db, config.TABLE_NAME),
     customers: new DynamoCustomerStore(db, config.TABLE_NAME),
-    settings: settingsSource(
-      new DynamoSettingsStore(db, config.TABLE_NAME),
-      secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
-    ),
+    settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
     mailer: new SesMailer(config.SES_CONFIGURATION_SET),
     sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
     now: () => clock.now(),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
-import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   bodyBytes,
@@ -13,7 +13,6 @@ import {
 import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { settingsSource } from '../../shared/settings-source.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { changePreferences, showPreferences } from './unsubscribe.ts';
 
@@ -28,10 +27,7 @@ const config = loadConfig([
 ]);
 const db = dynamoDocumentClient();
 const store = new DynamoCustomerStore(db, config.TABLE_NAME);
-const settings = settingsSource(
-  new DynamoSettingsStore(db, config.TABLE_NAME),
-  secretValue(config.OFFER_SECRET, config.OFFER_SECRET_ID, 'OFFER_SECRET'),
-);
+const settings = storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config);
 const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
 const deps = {
   secret: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),

@@ -7,6 +7,24 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A client of DynamoDB Local at `endpoint`, for tests and scripts (it takes any credentials). */
+export function localDynamoClient(endpoint: string, extra: { maxAttempts?: number } = {}) {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...extra,
+  });
+}
+
+/** The same as a document client, marshalling as the product's adapters do. */
+export function localDocumentClient(endpoint: string) {
+  return DynamoDBDocumentClient.from(localDynamoClient(endpoint), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
 
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
@@ -78,12 +96,7 @@ export async function startDynamoDbLocal(options: {
       ),
     ),
   );
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = localDynamoClient(endpoint, { maxAttempts: 1 });
   try {
     await Promise.race([waitUntilAnswering(client), exited]);
   } catch (error) {

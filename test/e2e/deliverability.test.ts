@@ -4,6 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { localDocumentClient } from '../../infra/local/dynamodb-local.ts';
 import { profileFromItem } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { admin, emailsTo, eventually, header, post, sleep, stack, uniqueId } from '../support/stack.ts';
 
@@ -224,15 +225,8 @@ describe('erasure and export', () => {
     });
 
     // Nothing in the table names the customer any more (DynamoDB Local, scanned whole).
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack().dynamodb,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const db = localDocumentClient(stack().dynamodb);
     const left: unknown[] = [];
     let start: Record<string, unknown> | undefined;
     do {

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDocumentClient } from '../../infra/local/dynamodb-local.ts';
 import { RESOURCE_NAMES } from '../../infra/topology.ts';
 import { cdnowTransactions } from '../../scripts/cdnow.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
@@ -49,14 +49,7 @@ function cdnowCsv(): string {
 
 const importEnv = () => ({ API_URL: stack().api, WRITE_KEY: stack().writeKey });
 
-const tableClient = () =>
-  DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack().dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+const tableClient = () => localDocumentClient(stack().dynamodb);
 
 /**
  * Takes the 2,357 imported customers out of the shared table again: their 1997 timers would

@@ -10,9 +10,9 @@
  * have taken it, so it was not sent again) with its reason and at most one email. Nothing that
  * died on the way is left in the dead-letter queue without its reason.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDocumentClient } from '../../infra/local/dynamodb-local.ts';
 import type { FaultPlan } from '../../infra/local/faults.ts';
 import { RESOURCE_NAMES } from '../../infra/topology.ts';
 import { random } from '../../scripts/cli.ts';
@@ -176,13 +176,7 @@ async function adminWithRetry(path: string, init: RequestInit = {}) {
 }
 
 async function stored(run: string) {
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack().dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const db = localDocumentClient(stack().dynamodb);
   const profiles = new Map<string, Profile>();
   const messages: LedgerEntry[] = [];
   for await (const page of new DynamoCustomerBase(db, RESOURCE_NAMES.table).scan({ messages: true })) {

@@ -115,15 +115,11 @@ export function nightZone(now = new Date()): string {
 
 /** A fresh table on the stack's DynamoDB Local, shaped like the product's, for adapter tests. */
 export async function freshTable(prefix: string) {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const { ensureTable } = await import('../../shared/adapters/dynamodb/create-table.ts');
+  const { localDynamoClient } = await import('../../infra/local/dynamodb-local.ts');
   const tableName = uniqueId(prefix);
-  const client = new DynamoDBClient({
-    endpoint: stack().dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(stack().dynamodb);
   const created = await ensureTable(client, tableName);
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, db, tableName, created };

@@ -3,6 +3,8 @@ import type { CampaignId, CampaignsSettings, ContactPolicy } from '../../domain/
 import type { FittedModel } from '../../domain/models/fitted.ts';
 import type { StoredSettings } from '../../domain/settings.ts';
 import type { SettingsStore } from '../../ports.ts';
+import { settingsSource } from '../../settings-source.ts';
+import { secretValue } from '../secrets.ts';
 import { TABLE_KEYS } from './table.ts';
 
 export const SETTINGS_KEY = { [TABLE_KEYS.partition]: 'SETTINGS', [TABLE_KEYS.sort]: 'CURRENT' };
@@ -64,4 +66,18 @@ export class DynamoSettingsStore implements SettingsStore {
       }),
     );
   }
+}
+
+/**
+ * The engine's settings as every function reads them: this store's overrides on the defaults,
+ * with the offer secret (its value, or its Secrets Manager id, from the function's configuration).
+ */
+export function storedEngineSettings(
+  store: SettingsStore,
+  offerSecret: { OFFER_SECRET?: string | undefined; OFFER_SECRET_ID?: string | undefined },
+) {
+  return settingsSource(
+    store,
+    secretValue(offerSecret.OFFER_SECRET, offerSecret.OFFER_SECRET_ID, 'OFFER_SECRET'),
+  );
 }
