@@ -6,15 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { EventTrigger } from '../topology.ts';
 import { matchesPattern } from './event-pattern.ts';
+import { endpointServer, readBody } from './http-server.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export interface BusEvent {
@@ -256,30 +251,6 @@ export class LocalEventBus {
       else this.running.set(name, (this.running.get(name) ?? 1) - 1);
     };
   }
-}
-
-/**
- * An HTTP server standing in for an AWS endpoint: it keeps idle connections for 65 s, as AWS's
- * endpoints keep them long. With Node's default of 5 s, a busy process can reuse a connection just
- * as the server drops it: "socket hang up", which for SES is an email whose fate is unknown.
- */
-export function endpointServer(listener: RequestListener): Server {
-  const server = createServer(listener);
-  server.keepAliveTimeout = 65_000;
-  return server;
-}
-
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 function sleep(ms: number) {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { endpointServer, readBody } from './event-bus.ts';
+import { endpointServer, readBody } from './http-server.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export const CORS_HEADERS = {

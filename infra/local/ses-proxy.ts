@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { endpointServer, readBody } from './event-bus.ts';
+import { endpointServer, readBody } from './http-server.ts';
 
 export interface SesEventSink {
   put(entries: { Source: string; DetailType: string; Detail: string; EventBusName: string }[]): unknown;
