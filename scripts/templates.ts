@@ -4,7 +4,9 @@
  *
  *   npm run templates -- pull [name ...]      write the latest version of each (all when none named)
  *   npm run templates -- push name [...] [--publish]   save a new version when the folder differs
- *   npm run templates -- preview name [--customer id]  render the folder's content (unsaved) to preview.html
+ *   npm run templates -- preview name [--customer id] [--version n]
+ *       render to preview.html: the folder's content (unsaved) if there is a folder, else (or with
+ *       --version) a stored version: the one asked for, else the published one, else the newest saved
  *
  * Each folder holds subject.hbs, html.hbs, text.hbs (optional) and meta.json (description, variants).
  * The admin API is at API_URL (default http://127.0.0.1:$PORT) with ADMIN_TOKEN (default dev-admin-token).
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: 'templates' },
     publish: { type: 'boolean', default: false },
     customer: { type: 'string' },
+    version: { type: 'string' },
     api: { type: 'string', default: process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
     token: { type: 'string', default: process.env.ADMIN_TOKEN ?? 'dev-admin-token' },
   },
@@ -145,20 +148,33 @@ async function push() {
 async function preview() {
   const [name] = names;
   if (!name) throw new Error('preview which template? npm run templates -- preview <name>');
+  const fromFolder = values.version === undefined && existsSync(folder(name));
+  const version = values.version === undefined ? undefined : Number(values.version);
+  if (version !== undefined && !(Number.isInteger(version) && version >= 0))
+    throw new Error(`--version ${values.version}: must be a version number (0 for the built-in one)`);
   const rendered = await api('POST', `/admin/templates/${encodeURIComponent(name)}/preview`, {
-    template: readFolder(name),
+    ...(fromFolder ? { template: readFolder(name) } : {}),
+    ...(version !== undefined ? { version } : {}),
     ...(values.customer ? { customerId: values.customer } : {}),
   });
+  mkdirSync(folder(name), { recursive: true });
   const out = join(folder(name), 'preview.html');
   writeFileSync(out, String(rendered.html));
-  console.log(`Subject: ${String(rendered.subject)}\n\n${String(rendered.text)}\n\nHTML written to ${out}`);
+  const what = fromFolder
+    ? `the folder ${folder(name)} (unsaved)`
+    : rendered.version === 0
+      ? 'the built-in version'
+      : `version ${String(rendered.version)}`;
+  console.log(
+    `Rendered ${what}\nSubject: ${String(rendered.subject)}\n\n${String(rendered.text)}\n\nHTML written to ${out}`,
+  );
 }
 
 const commands: Record<string, () => Promise<void>> = { pull, push, preview };
 const run = command ? commands[command] : undefined;
 if (!run) {
   console.error(
-    'usage: npm run templates -- pull [name ...] | push <name ...> [--publish] | preview <name> [--customer id]',
+    'usage: npm run templates -- pull [name ...] | push <name ...> [--publish] | preview <name> [--customer id] [--version n]',
   );
   process.exit(2);
 }

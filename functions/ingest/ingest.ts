@@ -10,10 +10,12 @@ import {
   type CustomerEvent,
   customerKeyOf,
   endpointKind,
+  isRecord,
   MAX_BATCH_BYTES,
   MAX_EVENT_BYTES,
   parseEvent,
   type Rejection,
+  tooDeepField,
 } from '../../shared/domain/segment.ts';
 import type { BusEntry, EventPublisher } from '../../shared/ports.ts';
 import { matchesAnyDigest } from '../../shared/security.ts';
@@ -55,9 +57,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   } catch {
     return fail(400, 'body: invalid JSON');
   }
-  if (!payload || typeof payload !== 'object' || Array.isArray(payload))
-    return fail(400, 'body: must be a JSON object');
-  const body = payload as Record<string, unknown>;
+  if (!isRecord(payload)) return fail(400, 'body: must be a JSON object');
+  const body = payload;
   // analytics.js sends the key in the body (text/plain, no preflight); server libraries use Basic auth.
   if (!request.authorization) {
     const bodyKey = typeof body.writeKey === 'string' ? body.writeKey : undefined;
@@ -69,6 +70,10 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const rejected: Rejection[] = [];
   if (kind === 'batch') {
     if (!Array.isArray(body.batch)) return fail(400, 'batch: must be an array of events');
+    // The envelope's context reaches every event of the batch: too deep, and none can be taken.
+    const { batch: _events, ...rest } = body;
+    const deep = tooDeepField(rest);
+    if (deep) return fail(400, deep);
     const envelope = envelopeOf(body);
     body.batch.forEach((raw, index) => {
       const parsed = parseEvent(raw, { index, where: `batch[${index}]`, receivedAt, envelope });
@@ -137,10 +142,6 @@ function envelopeOf(body: Record<string, unknown>): BatchEnvelope {
   if (isRecord(body.context)) envelope.context = body.context;
   if (isRecord(body.integrations)) envelope.integrations = body.integrations;
   return envelope;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** `Basic base64(writeKey:)`: Segment's write key is the user name, the password is empty. */

@@ -104,7 +104,7 @@ export async function getTemplate(
     name,
     version ?? summary?.published ?? summary?.latest,
   );
-  if (!resolved) return notFound(name, version);
+  if (!resolved) return notFound(name, version, summary?.latest);
   const versions = await deps.templates.versions(name);
   return {
     status: 200,
@@ -145,7 +145,7 @@ export async function publishTemplate(name: string, body: unknown, deps: Templat
   if (!summary) return notFound(name);
   const version = parsed.data.version ?? summary.latest;
   if (!(await deps.templates.publish(name, version, deps.now().toISOString())))
-    return notFound(name, version);
+    return notFound(name, version, summary.latest);
   return { status: 200, body: { name, published: version } };
 }
 
@@ -169,7 +169,9 @@ export async function previewTemplate(name: string, body: unknown, deps: Templat
   const parsed = previewBody.safeParse(body ?? {});
   if (!parsed.success) return invalid(problemsOf(parsed.error));
   const rendered = await render(name, parsed.data, deps);
-  return 'problems' in rendered ? rendered.answer : { status: 200, body: rendered.email };
+  return 'problems' in rendered
+    ? rendered.answer
+    : { status: 200, body: { ...rendered.email, version: rendered.version } };
 }
 
 /** Sends the rendered template to one address, marked as a test: no ledger, no counter, no campaign. */
@@ -205,8 +207,12 @@ async function render(
     const problems = validateTemplate(definition, settings.policy.customTraits);
     if (problems.length > 0) return { problems: true, answer: invalid(problems) };
   } else {
-    const resolved = await resolveTemplate(deps.templates, name, request.version);
-    if (!resolved) return { problems: true, answer: notFound(name, request.version) };
+    // A draft is previewed before it is published: without a version, the published one (the
+    // built-in one for a default template), else the newest saved.
+    const summary = await deps.templates.summary(name);
+    const wanted = request.version ?? summary?.published ?? (defaultTemplate(name) ? 0 : summary?.latest);
+    const resolved = await resolveTemplate(deps.templates, name, wanted);
+    if (!resolved) return { problems: true, answer: notFound(name, request.version, summary?.latest) };
     definition = resolved.definition;
     version = resolved.version;
   }
@@ -271,13 +277,13 @@ function withoutEmpty(definition: z.infer<typeof templateBody>): TemplateDefinit
   };
 }
 
-function notFound(name: string, version?: number): Answer {
-  return {
-    status: 404,
-    body: {
-      success: false,
-      error:
-        version === undefined ? `no template named ${name}` : `template ${name} has no version ${version}`,
-    },
-  };
+/** What is really missing: the template itself, or only the version asked for. */
+function notFound(name: string, version?: number, latest?: number): Answer {
+  const error =
+    version !== undefined && latest
+      ? `template ${name} has no version ${version} (its versions are 1 to ${latest})`
+      : version !== undefined && version > 0 && !latest
+        ? `template ${name} has no version ${version}: no version of it was ever saved`
+        : `no template named ${name}: nothing is saved under that name and it is not a built-in template`;
+  return { status: 404, body: { success: false, error } };
 }

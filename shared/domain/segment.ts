@@ -8,6 +8,13 @@ import * as z from 'zod';
 /** Segment's published limits: 32 KB an event (or a single call), 500 KB a batch request. */
 export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
+/**
+ * How deep a field of an event may nest (an object or array is a level: `{"a": {"b": 1}}` is two).
+ * Real clients stay under ten (`context.traits.address.city` is three); DynamoDB's own limit for a
+ * document is 32; a body within the size limits could otherwise nest thousands of levels deep,
+ * which recursive code (JSON.stringify among it) cannot walk.
+ */
+export const MAX_NESTING_DEPTH = 32;
 
 export const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -39,11 +46,19 @@ const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), {
   message: 'must be an ISO-8601 date-time',
 });
 
+/**
+ * Names that become keys (ids, event names) must be well-formed Unicode: a lone surrogate, which
+ * JSON can carry as an escape, has no UTF-8 form and would fail in storage far from the client.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = { message: 'must be valid Unicode text (it holds a lone surrogate)' };
+
 /** Segment ids are strings; some libraries send numbers, which Segment accepts and stringifies. */
 const identifier = z
   .union([z.string().max(1024), z.number().finite()])
   .transform((value) => String(value))
-  .refine((value) => value.trim().length > 0, { message: 'must not be empty' });
+  .refine((value) => value.trim().length > 0, { message: 'must not be empty' })
+  .refine((value) => !LONE_SURROGATE.test(value), wellFormed);
 
 const record = z.record(z.string(), z.unknown());
 
@@ -62,7 +77,11 @@ const identify = z.looseObject({ ...common, type: z.literal('identify'), traits:
 const track = z.looseObject({
   ...common,
   type: z.literal('track'),
-  event: z.string().min(1, 'must name the event').max(512),
+  event: z
+    .string()
+    .min(1, 'must name the event')
+    .max(512)
+    .refine((value) => !LONE_SURROGATE.test(value), wellFormed),
   properties: record.optional(),
 });
 const page = z.looseObject({
@@ -144,6 +163,11 @@ export function parseEvent(
 ): Parsed {
   const { index, where, receivedAt, envelope } = options;
   const messageId = messageIdOf(raw);
+  if (!isRecord(raw)) {
+    return { ok: false, rejection: { index, messageId, error: `${where || 'body'}: must be a JSON object` } };
+  }
+  const deep = tooDeepField(raw);
+  if (deep) return { ok: false, rejection: { index, messageId, error: `${prefix(where)}${deep}` } };
   const sized = JSON.stringify(raw ?? null);
   if (Buffer.byteLength(sized) > MAX_EVENT_BYTES) {
     return {
@@ -239,6 +263,28 @@ export function customerKeyOf(event: CustomerEvent): string {
   const key = event.userId ?? event.anonymousId;
   if (!key) throw new Error(`event ${event.messageId} has neither userId nor anonymousId`);
   return key;
+}
+
+/**
+ * `<field>: nested deeper than N levels` for the first field of `record` that nests deeper than
+ * MAX_NESTING_DEPTH, else undefined. Walked with a stack of its own, not recursion, so that any
+ * shape a client sends is measured without exhausting the call stack.
+ */
+export function tooDeepField(record: Record<string, unknown>): string | undefined {
+  for (const [field, value] of Object.entries(record)) {
+    const pending: [unknown, number][] = [[value, 1]];
+    while (pending.length > 0) {
+      const [current, depth] = pending.pop() as [unknown, number];
+      if (!current || typeof current !== 'object') continue;
+      if (depth > MAX_NESTING_DEPTH) return `${field}: nested deeper than ${MAX_NESTING_DEPTH} levels`;
+      for (const child of Object.values(current)) pending.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 function messageIdOf(raw: unknown): string | undefined {

@@ -1,5 +1,6 @@
 /** The tracking API's contract over HTTP: statuses, messages, limits, and that rejects write nothing. */
 import { describe, expect, it } from 'vitest';
+import { MAX_NESTING_DEPTH } from '../../shared/domain/segment.ts';
 import { admin, basicAuth, eventually, post, sleep, stack, uniqueId } from '../support/stack.ts';
 
 async function customerAfterSettling(userId: string) {
@@ -59,6 +60,57 @@ describe('tracking API over HTTP', () => {
     });
     expect(batch.status).toBe(413);
     expect((await customerAfterSettling(userId)).status).toBe(404);
+  });
+
+  it('answers 400 naming the field to a body nested thousands of levels deep, on every route', async () => {
+    const deep = (levels: number) => `${'{"a":['.repeat(levels)}1${']}'.repeat(levels)}`;
+    for (const path of ['identify', 'track', 'page', 'screen', 'group', 'alias', 't', 'i', 'p']) {
+      const userId = uniqueId('deep');
+      for (const field of ['properties', 'traits', 'context']) {
+        const body = `{"userId":"${userId}","event":"E","previousId":"p","groupId":"g","${field}":${deep(2500)}}`;
+        const result = await post(`/v1/${path}`, body);
+        expect(result, `/v1/${path} ${field}`).toEqual({
+          status: 400,
+          body: { success: false, error: `${field}: nested deeper than ${MAX_NESTING_DEPTH} levels` },
+        });
+      }
+      const top = await post(`/v1/${path}`, `[${deep(3000)}]`);
+      expect(top).toEqual({ status: 400, body: { success: false, error: 'body: must be a JSON object' } });
+      expect((await customerAfterSettling(userId)).status).toBe(404);
+    }
+    const userId = uniqueId('deep-batch');
+    const batch = await post(
+      '/v1/batch',
+      `{"batch":[{"type":"track","userId":"${userId}","event":"Kept","messageId":"${userId}-ok"},` +
+        `{"type":"track","userId":"${userId}","event":"E","properties":${deep(3000)}}]}`,
+    );
+    expect(batch).toEqual({
+      status: 200,
+      body: {
+        success: true,
+        accepted: 1,
+        rejected: [
+          { index: 1, error: `batch[1].properties: nested deeper than ${MAX_NESTING_DEPTH} levels` },
+        ],
+      },
+    });
+    const envelope = await post(
+      '/v1/batch',
+      `{"context":${deep(3000)},"batch":[{"type":"track","userId":"${uniqueId('env')}","event":"E"}]}`,
+    );
+    expect(envelope.body.error).toBe(`context: nested deeper than ${MAX_NESTING_DEPTH} levels`);
+    await eventually(
+      () => admin(`/admin/customers/${userId}`),
+      (found) => found.status === 200,
+    );
+  });
+
+  it('refuses an id that is not valid Unicode (a lone surrogate), naming it', async () => {
+    const result = await post('/v1/track', `{"userId":"bad\\ud800id","event":"E"}`);
+    expect(result).toEqual({
+      status: 400,
+      body: { success: false, error: 'userId: must be valid Unicode text (it holds a lone surrogate)' },
+    });
   });
 
   it('accepts the valid events of a batch and names the rejected one', async () => {

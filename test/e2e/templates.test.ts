@@ -147,6 +147,61 @@ describe('templates through the admin API', () => {
     expect(after.body.orderCount).toBe(before.body.orderCount);
   });
 
+  it('previews and test-sends a saved draft before it is published, and says which version it rendered', async () => {
+    const name = uniqueId('draft');
+    const missing = await admin(`/admin/templates/${name}/preview`, { method: 'POST', body: '{}' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toBe(
+      `no template named ${name}: nothing is saved under that name and it is not a built-in template`,
+    );
+    const saved = await admin(`/admin/templates/${name}`, {
+      method: 'PUT',
+      body: JSON.stringify({ subject: 'Draft for {{firstName}}', html: '<p>First draft</p>' }),
+    });
+    expect(saved).toMatchObject({ status: 201, body: { version: 1, published: false } });
+    const preview = await admin(`/admin/templates/${name}/preview`, { method: 'POST', body: '{}' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ subject: 'Draft for Ada', version: 1 });
+    expect(preview.body.html).toContain('First draft');
+
+    const to = `${uniqueId('draft-test')}@example.com`;
+    const test = await admin(`/admin/templates/${name}/test`, {
+      method: 'POST',
+      body: JSON.stringify({ to }),
+    });
+    expect(test).toMatchObject({ status: 200, body: { sent: true, version: 1 } });
+    const [email] = await eventually(
+      () => emailsTo(to),
+      (found) => found.length > 0,
+    );
+    expect(email?.subject).toBe('[Test] Draft for Ada');
+
+    // A second draft: the newest is previewed until one is published; then the published one is.
+    await admin(`/admin/templates/${name}`, {
+      method: 'PUT',
+      body: JSON.stringify({ subject: 'Second {{firstName}}', html: '<p>Second draft</p>' }),
+    });
+    const newest = await admin(`/admin/templates/${name}/preview`, { method: 'POST', body: '{}' });
+    expect(newest.body).toMatchObject({ subject: 'Second Ada', version: 2 });
+    await admin(`/admin/templates/${name}/publish`, { method: 'POST', body: JSON.stringify({ version: 1 }) });
+    const published = await admin(`/admin/templates/${name}/preview`, { method: 'POST', body: '{}' });
+    expect(published.body).toMatchObject({ subject: 'Draft for Ada', version: 1 });
+    const asked = await admin(`/admin/templates/${name}/preview`, {
+      method: 'POST',
+      body: JSON.stringify({ version: 2 }),
+    });
+    expect(asked.body).toMatchObject({ subject: 'Second Ada', version: 2 });
+    const absent = await admin(`/admin/templates/${name}/preview`, {
+      method: 'POST',
+      body: JSON.stringify({ version: 9 }),
+    });
+    expect(absent).toEqual({
+      status: 404,
+      body: { success: false, error: `template ${name} has no version 9 (its versions are 1 to 2)` },
+    });
+    expect((await admin(`/admin/templates/${name}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('lists every template with the campaigns that use it, and refuses to delete one in use', async () => {
     const list = await admin('/admin/templates');
     const names = (list.body.templates as { name: string; usedBy: string[] }[]).map(
@@ -208,6 +263,20 @@ describe('templates through the admin API', () => {
     expect(pushed.stdout).toContain('welcome-kit: unchanged');
     expect(pushed.stdout).toContain('farewell: unchanged');
     expect((await admin('/admin/templates/welcome-kit')).body.latest).toBe(before.body.latest);
+
+    // A template saved but never published, with no folder: its newest version is previewed.
+    const draft = uniqueId('cli-draft');
+    await admin(`/admin/templates/${draft}`, {
+      method: 'PUT',
+      body: JSON.stringify({ subject: 'CLI draft', html: '<p>Unpublished</p>' }),
+    });
+    const previewed = run('preview', draft);
+    expect(previewed.stderr).toBe('');
+    expect(previewed.stdout).toContain('Rendered version 1');
+    expect(readFileSync(join(dir, draft, 'preview.html'), 'utf8')).toContain('Unpublished');
+    const folderPreview = run('preview', 'farewell');
+    expect(folderPreview.stdout).toContain(`Rendered the folder ${join(dir, 'farewell')} (unsaved)`);
+    await admin(`/admin/templates/${draft}`, { method: 'DELETE' });
   });
 });
 
