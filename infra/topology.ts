@@ -9,6 +9,7 @@ import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
 import { TEMPLATE_ROUTE_KEYS } from '../functions/templates/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
+import { JobChunkRequested } from '../shared/domain/contracts/job-chunk.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
 import { TimerDue } from '../shared/domain/contracts/timer-due.ts';
 
@@ -160,14 +161,16 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'sweep',
     entry: 'functions/sweep/handler.ts',
-    description: 'Nightly: reads the customers with a timer due and publishes Timer Due for each',
+    description:
+      'Every minute (and nightly): reads the customers with a timer due and publishes Timer Due for each, and dispatches deferred messages',
     memoryMb: 512,
     timeoutSeconds: 900,
     routes: [],
     events: [],
     schedules: [
       { name: 'NightlySweep', dailyAtUtc: '03:00' },
-      { name: 'DeferredDispatch', everyMinutes: 15, input: { only: 'deferred' } },
+      // The dispatcher: due timers (filed to the minute when near) and deferred messages.
+      { name: 'Dispatch', everyMinutes: 1 },
     ],
     access: { dueIndex: true, publishToBus: true },
   },
@@ -175,13 +178,25 @@ export const FUNCTIONS: FunctionSpec[] = [
     name: 'model',
     entry: 'functions/model/handler.ts',
     description:
-      'Nightly, before the sweep: fits BG/NBD and Gamma-Gamma on the stored orders, keeps the fit, reschedules timers that moved',
+      'Nightly, before the sweep: fits BG/NBD and Gamma-Gamma on the stored orders, keeps the fit, evaluates every customer again',
     memoryMb: 1024,
     timeoutSeconds: 900,
     routes: [],
     events: [],
     schedules: [{ name: 'NightlyModelFit', dailyAtUtc: '02:00' }],
-    access: { table: 'readWrite', scan: true, concurrency: 1 },
+    access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'], concurrency: 1 },
+  },
+  {
+    name: 'jobs',
+    entry: 'functions/jobs/handler.ts',
+    description:
+      'Whole-base jobs in resumable chunks: evaluates every customer again after a segment is saved or deleted',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    routes: [],
+    events: [on('JobChunks', JobChunkRequested)],
+    schedules: [{ name: 'ResumeStalledJobs', everyMinutes: 1, input: { resume: true } }],
+    access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'] },
   },
   {
     name: 'admin',

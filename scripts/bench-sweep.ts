@@ -44,7 +44,7 @@ function profileItem(index: number, due: boolean) {
     entity: 'profile',
     ...profile,
     ...summarize(profile),
-    ...dueIndexKeys(id, profile.nextDueAt),
+    ...dueIndexKeys(id, profile),
   };
 }
 

@@ -4,19 +4,22 @@
  * Fits BG/NBD and Gamma-Gamma on the orders stored in the table (the running local stack's
  * DynamoDB Local by default, or whatever `AWS_ENDPOINT_URL_DYNAMODB` names; `--aws` for the
  * deployed table with your AWS credentials), using orders on or before the date, and prints one
- * JSON line. `--save` also stores the fit as the current model (as the nightly job does) and runs
- * the reschedule pass, so predictive timers follow it at once.
+ * JSON line. `--save` also stores the fit as the current model (as the nightly job does) and
+ * evaluates every customer again through the engine, so predictive timers and segments follow it
+ * at once (their changes are published to the bus: the local one, or with `--aws` the deployed one).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fitOnHistory, modelReport, rescheduleTimers } from '../functions/model/model.ts';
+import { reevaluate } from '../functions/apply-event/apply.ts';
+import { fitOnHistory, modelReport, reevaluateBase } from '../functions/model/model.ts';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
 import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerStore } from '../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoModelStore } from '../shared/adapters/dynamodb/model-store.ts';
-import { DynamoSettingsStore } from '../shared/adapters/dynamodb/settings-store.ts';
-import { timerSettings } from '../shared/domain/settings.ts';
+import { DynamoSettingsStore, storedEngineSettings } from '../shared/adapters/dynamodb/settings-store.ts';
+import { EventBridgePublisher } from '../shared/adapters/eventbridge/publisher.ts';
 
 const USAGE = 'usage: npm run model -- fit --as-of YYYY-MM-DD [--save] [--aws] [--table NAME]';
 
@@ -37,6 +40,19 @@ function documentClient(aws: boolean) {
       : {},
   );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+function eventBridgeClient(aws: boolean) {
+  const local = !aws && !process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+  return new EventBridgeClient(
+    local
+      ? {
+          endpoint: `http://127.0.0.1:${process.env.EVENTBRIDGE_PORT ?? '8010'}`,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
 }
 
 async function main() {
@@ -63,13 +79,22 @@ async function main() {
   let saved = {};
   if (values.save) {
     await new DynamoModelStore(db, tableName).save(model);
-    const settingsStore = new DynamoSettingsStore(db, tableName);
-    const pass = await rescheduleTimers({
-      base,
-      store: new DynamoCustomerStore(db, tableName),
-      settings: async () => timerSettings(await settingsStore.load()),
-    });
-    saved = { saved: true, reschedule: pass };
+    const store = new DynamoCustomerStore(db, tableName);
+    const engine = {
+      store,
+      history: store,
+      publisher: new EventBridgePublisher(
+        process.env.EVENT_BUS_NAME ?? RESOURCE_NAMES.bus,
+        eventBridgeClient(values.aws),
+      ),
+      settings: storedEngineSettings(new DynamoSettingsStore(db, tableName), {
+        OFFER_SECRET: process.env.OFFER_SECRET ?? (values.aws ? undefined : 'dev-offer-secret'),
+        OFFER_SECRET_ID: process.env.OFFER_SECRET_ID,
+      }),
+    };
+    const now = new Date().toISOString();
+    const pass = await reevaluateBase({ base, reevaluate: (id) => reevaluate(id, now, engine) });
+    saved = { saved: true, reevaluation: pass };
   }
   console.log(JSON.stringify({ ...modelReport(model), seconds: Number(fitSeconds.toFixed(3)), ...saved }));
 }

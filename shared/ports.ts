@@ -6,7 +6,8 @@ import type { CampaignId, CampaignsSettings, ContactPolicy } from './domain/camp
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
-import type { StoredSettings } from './domain/settings.ts';
+import type { StoredSegment, StoredSettings } from './domain/settings.ts';
+import type { LoggedEvent } from './domain/signals.ts';
 import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
 
 export interface BusEntry {
@@ -64,6 +65,16 @@ export interface CustomerStore {
   commit(commit: CustomerCommit): Promise<'committed' | 'conflict'>;
 }
 
+/**
+ * The event log: every event a customer's profile applied (track, page and screen calls), kept
+ * EVENT_RETENTION_DAYS. Read when a definition needs what the profile has not kept (a segment
+ * saved after the events came), never on an event's usual path.
+ */
+export interface EventHistory {
+  /** The events of this profile and of the ids merged into it, oldest first, each once. */
+  history(profile: Profile): Promise<LoggedEvent[]>;
+}
+
 /** Customers by address: the ids of the profiles that carry it (usually one). */
 export interface CustomerDirectory {
   idsByEmail(email: string): Promise<string[]>;
@@ -82,6 +93,55 @@ export interface CustomerBasePage {
 export interface CustomerBase {
   /** Every profile, and with `messages` every ledger entry too. */
   scan(options?: { messages?: boolean }): AsyncIterable<CustomerBasePage>;
+}
+
+/** One chunk of a part of a parallel scan of the customer base: the profiles' ids, and where to go on. */
+export interface BaseChunk {
+  customerIds: string[];
+  /** Items the scan read (profiles and everything else in the table): the chunk's cost. */
+  itemsRead: number;
+  /** Absent when the part is finished. */
+  cursor?: string;
+}
+
+/** The customer base in resumable chunks: `part` of `parts` slices, each read from a cursor on. */
+export interface ChunkedBase {
+  chunk(request: { part: number; parts: number; cursor?: string; limit: number }): Promise<BaseChunk>;
+}
+
+/** What a whole-base job is for: evaluating every customer again after a change of definitions or model. */
+export type JobReason =
+  | { kind: 'segment-saved'; segment: string; version: number }
+  | { kind: 'segment-deleted'; segment: string; version: number }
+  | { kind: 'model-fitted'; asOf: string };
+
+export interface JobState {
+  id: string;
+  reason: JobReason;
+  parts: number;
+  status: 'running' | 'done';
+  startedAt: string;
+  finishedAt?: string;
+  /** Customers evaluated so far, and of them, those whose memberships or timers moved. */
+  evaluated: number;
+  changed: number;
+  partsDone: number;
+  /** Each part's cursor, whether it is done, and when it last moved (a stalled part is resumed). */
+  cursors: { cursor?: string; done: boolean; movedAt: string }[];
+}
+
+export interface JobStore {
+  /** Creates the job unless it exists (the same change started twice is one job). */
+  start(job: JobState): Promise<'started' | 'exists'>;
+  get(id: string): Promise<JobState | undefined>;
+  /** Moves a part on from `from` (its cursor when the chunk began): 'stale' if it had already moved. */
+  advance(
+    id: string,
+    part: number,
+    move: { from?: string; to?: string; evaluated: number; changed: number; at: string },
+  ): Promise<'advanced' | 'stale'>;
+  /** Jobs still running, for resuming stalled parts. */
+  running(): Promise<JobState[]>;
 }
 
 /** Fitted models: the latest is what the engine uses; each fit is kept with its date. */
@@ -175,6 +235,8 @@ export interface SettingsStore {
     at: string,
   ): Promise<void>;
   savePolicy(policy: ContactPolicy, at: string): Promise<void>;
+  /** A segment's new version (or deletion), if the current one is still `previousVersion` (0: none). */
+  saveSegment(segment: StoredSegment, previousVersion: number): Promise<'saved' | 'conflict'>;
 }
 
 export interface TemplateSummary {

@@ -1,26 +1,27 @@
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
-import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
-import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { reevaluate } from '../apply-event/apply.ts';
+import { applyDeps } from '../apply-event/deps.ts';
 import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
 const db = dynamoDocumentClient();
-const customers = new DynamoCustomerStore(db, config.TABLE_NAME);
+const engine = applyDeps(db, config);
+const customers = engine.store;
 const ledger = new DynamoLedger(db, config.TABLE_NAME);
 const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const settingsStore = new DynamoSettingsStore(db, config.TABLE_NAME);
-const settings = storedEngineSettings(settingsStore, config);
+const { settings } = engine;
 const now = () => clock.now();
 const routes = adminRoutes({
   customers: {
@@ -41,12 +42,12 @@ const routes = adminRoutes({
     settings,
     models: new DynamoModelStore(db, config.TABLE_NAME),
     store: settingsStore,
-    customers,
+    reevaluate: (customerId: string) => reevaluate(customerId, clock.now().toISOString(), engine),
     now,
   },
   sweep: {
     dueIndex: new DynamoDueIndex(db, config.TABLE_NAME),
-    publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
+    publisher: engine.publisher,
     outcomes: { customers, ledger },
   },
   now,

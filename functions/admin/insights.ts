@@ -8,9 +8,8 @@ import {
   NothingToFit,
   trustworthy,
 } from '../../shared/domain/models/fitted.ts';
-import { timerSettings } from '../../shared/domain/settings.ts';
-import type { CustomerBase, CustomerStore, ModelStore, SettingsStore } from '../../shared/ports.ts';
-import { fitOnHistory, lastWholeDay, modelReport, rescheduleTimers } from '../model/model.ts';
+import type { CustomerBase, ModelStore, SettingsStore } from '../../shared/ports.ts';
+import { fitOnHistory, lastWholeDay, modelReport, reevaluateBase } from '../model/model.ts';
 import { type Answer, invalid } from './http.ts';
 
 export interface InsightDeps {
@@ -18,7 +17,8 @@ export interface InsightDeps {
   settings: () => Promise<EngineSettings>;
   models: ModelStore;
   store: SettingsStore;
-  customers: Pick<CustomerStore, 'commit'>;
+  /** Evaluates one customer again under the current definitions and model (apply-event's use case). */
+  reevaluate: (customerId: string) => Promise<{ written: boolean }>;
   now: () => Date;
 }
 
@@ -69,7 +69,8 @@ export async function getModel(deps: Pick<InsightDeps, 'models'>): Promise<Answe
 
 /**
  * Fits now (on orders up to `asOf`, default yesterday), keeps the fit as the current model and
- * moves the timers it changes: what the nightly job does, on demand. For bases too large to fit
+ * evaluates every customer again (timers and predicted segments move): what the nightly job does,
+ * on demand. For bases too large to fit
  * within the API's 29 seconds, the nightly job (15 minutes) or `npm run model` is the way.
  */
 export async function refitModel(body: unknown, deps: InsightDeps): Promise<Answer> {
@@ -84,10 +85,6 @@ export async function refitModel(body: unknown, deps: InsightDeps): Promise<Answ
     throw error;
   }
   await deps.models.save(model);
-  const pass = await rescheduleTimers({
-    base: deps.base,
-    store: deps.customers,
-    settings: async () => timerSettings(await deps.store.load()),
-  });
-  return { status: 200, body: { ...modelReport(model), reschedule: pass } };
+  const pass = await reevaluateBase(deps);
+  return { status: 200, body: { ...modelReport(model), reevaluation: pass } };
 }

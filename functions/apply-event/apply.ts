@@ -11,6 +11,7 @@ import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
+import { SegmentEntered, SegmentExited } from '../../shared/domain/contracts/segment-changed.ts';
 import { StageChanged } from '../../shared/domain/contracts/stage-changed.ts';
 import type { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
 import { ledgerEntryFor } from '../../shared/domain/ledger.ts';
@@ -23,10 +24,20 @@ import {
   merge,
 } from '../../shared/domain/lifecycle.ts';
 import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
-import type { AliasWrite, AppliedKey, BusEntry, CustomerStore, EventPublisher } from '../../shared/ports.ts';
+import { missingKeys, withHistory } from '../../shared/domain/signals.ts';
+import type {
+  AliasWrite,
+  AppliedKey,
+  BusEntry,
+  CustomerStore,
+  EventHistory,
+  EventPublisher,
+} from '../../shared/ports.ts';
 
 export interface ApplyDeps {
   store: CustomerStore;
+  /** The event log, read only when a definition needs what a profile has not kept. */
+  history: EventHistory;
   publisher: EventPublisher;
   settings: () => Promise<EngineSettings>;
   /** Optimistic-concurrency attempts before giving up (the bus then retries the delivery). */
@@ -38,6 +49,8 @@ export interface ApplyOutcome {
   applied: number;
   duplicates: number;
   published: number;
+  /** The profile was written (a re-evaluation that changes nothing writes nothing). */
+  written: boolean;
 }
 
 /** Inputs applied per commit: a transaction holds at most 100 items (ledger entries, aliases). */
@@ -63,13 +76,21 @@ export function applyTimers(detail: DetailOf<typeof TimerDue>, deps: ApplyDeps) 
   );
 }
 
-/** Consent changes and email engagement go through the same engine and the same commit. */
+/** Consent changes, email engagement and re-evaluations go through the same engine and the same commit. */
 export function applyInput(
   customerKey: string,
   input: Exclude<EngineInput, { kind: 'event' | 'timers' }>,
   deps: ApplyDeps,
 ) {
   return applyInputs(customerKey, [input], deps);
+}
+
+/**
+ * Evaluates a customer again under the current definitions (a segment saved or deleted, a model
+ * refitted): memberships, their due times and the timers. Writes only if something changed.
+ */
+export function reevaluate(customerId: string, now: string, deps: ApplyDeps) {
+  return applyInput(customerId, { kind: 'evaluate', messageId: `evaluate#${now}`, now }, deps);
 }
 
 async function applyInputs(
@@ -88,6 +109,7 @@ async function applyInputs(
     applied: 0,
     duplicates: inputs.length - unique.length,
     published: 0,
+    written: false,
   };
   for (let start = 0; start < ordered.length; start += INPUTS_PER_COMMIT) {
     const outcome = await applyWithRetry(
@@ -100,6 +122,7 @@ async function applyInputs(
     total.applied += outcome.applied;
     total.duplicates += outcome.duplicates;
     total.published += outcome.published;
+    total.written ||= outcome.written;
   }
   return total;
 }
@@ -112,7 +135,7 @@ async function applyWithRetry(
 ): Promise<ApplyOutcome> {
   const maxAttempts = deps.maxAttempts ?? 8;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const attemptResult = await attemptApply(customerKey, inputs, settings, deps.store);
+    const attemptResult = await attemptApply(customerKey, inputs, settings, deps);
     if (attemptResult) {
       const entries = busEntriesFor(attemptResult.customerId, attemptResult.effects);
       if (entries.length > 0) await deps.publisher.publish(entries);
@@ -121,6 +144,7 @@ async function applyWithRetry(
         applied: attemptResult.applied,
         duplicates: inputs.length - attemptResult.applied,
         published: entries.length,
+        written: attemptResult.written,
       };
     }
     await delay(Math.min(500, 10 * 2 ** attempt) * (0.5 + Math.random()));
@@ -133,18 +157,20 @@ async function attemptApply(
   customerKey: string,
   inputs: EngineInput[],
   settings: EngineSettings,
-  store: CustomerStore,
+  deps: ApplyDeps,
 ) {
-  const resolved = await resolveCustomer(customerKey, store);
+  const { store } = deps;
+  const resolved = await resolveCustomer(customerKey, deps.store);
   const { customerId } = resolved;
   let profile = resolved.profile;
   const expectedVersion = profile?.version ?? 0;
+  const before = profile;
 
   const fresh = inputs.filter((input) => !hasApplied(profile, inputId(input)));
-  if (fresh.length === 0) return { customerId, applied: 0, effects: [] };
+  if (fresh.length === 0) return { customerId, applied: 0, effects: [], written: false };
   // Anything but events for a customer we have never seen (erased meanwhile): nothing to do.
   if (!profile && fresh.every((input) => input.kind !== 'event'))
-    return { customerId, applied: 0, effects: [] };
+    return { customerId, applied: 0, effects: [], written: false };
 
   const effects: Effect[] = [];
   const aliases: AliasWrite[] = [];
@@ -165,12 +191,18 @@ async function attemptApply(
         profile = { ...profile, anonymousIds: [...profile.anonymousIds, otherId] };
       }
     }
+    profile = await withSignalsFilled(profile, settings, deps.history);
     const decision = decide(profile, customerId, input, settings);
     profile = decision.profile;
     effects.push(...decision.effects);
   }
   if (!profile) throw new Error(`customer ${customerId}: no profile after applying ${fresh.length} inputs`);
-  profile = withApplied(profile, fresh.map(inputId));
+  // Re-evaluations are idempotent: not remembered, and not written when they change nothing.
+  const remembered = fresh.filter((input) => input.kind !== 'evaluate');
+  profile = withApplied(profile, remembered.map(inputId));
+  if (remembered.length === 0 && aliases.length === 0 && effects.length === 0 && sameState(before, profile)) {
+    return { customerId, applied: 0, effects: [], written: false };
+  }
 
   const messages = effects.flatMap((effect) =>
     effect.type === 'message' ? [ledgerEntryFor(customerId, effect)] : [],
@@ -194,7 +226,34 @@ async function attemptApply(
     ];
   });
   const outcome = await store.commit({ profile, expectedVersion, aliases, messages, conversions });
-  return outcome === 'committed' ? { customerId, applied: fresh.length, effects } : undefined;
+  return outcome === 'committed' ? { customerId, applied: fresh.length, effects, written: true } : undefined;
+}
+
+/**
+ * The profile with every signal the definitions use filled: keys it has not kept yet (a segment
+ * saved after its events came, or a merge of two profiles) are filled from the event log.
+ */
+async function withSignalsFilled(
+  profile: Profile | undefined,
+  settings: EngineSettings,
+  history: EventHistory,
+): Promise<Profile | undefined> {
+  const { needs } = settings.segments;
+  if (!profile || missingKeys(profile.signals, needs).length === 0) return profile;
+  return { ...profile, signals: withHistory(profile.signals, needs, await history.history(profile)) };
+}
+
+/** The same stored state: equal values, whatever order their keys were set in. */
+function sameState(a: Profile | undefined, b: Profile): boolean {
+  return !!a && canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : inner,
+  );
 }
 
 /** Which of these inputs the customers' profiles say were applied (the admin sweep waits for them). */
@@ -235,6 +294,22 @@ function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
           source: MessageRequested.source,
           detailType: MessageRequested.detailType,
           detail: { version: 1, customerId, campaignId: effect.campaignId, occurrence: effect.occurrence },
+        },
+      ];
+    }
+    if (effect.type === 'segment-changed') {
+      const contract = effect.change === 'entered' ? SegmentEntered : SegmentExited;
+      return [
+        {
+          source: contract.source,
+          detailType: contract.detailType,
+          detail: {
+            version: 1,
+            customerId,
+            segment: effect.segment,
+            at: effect.at,
+            triggeredBy: effect.triggeredBy,
+          },
         },
       ];
     }

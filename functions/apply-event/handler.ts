@@ -1,23 +1,15 @@
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
-import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
-import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
 import { log } from '../../shared/log.ts';
 import { applyCustomerEvents, applyTimers } from './apply.ts';
+import { applyDeps } from './deps.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
-const db = dynamoDocumentClient();
-const deps = {
-  store: new DynamoCustomerStore(db, config.TABLE_NAME),
-  publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
-  // Read for every delivery, so a marketer's change applies to the next decision.
-  settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
-};
+const deps = applyDeps(dynamoDocumentClient(), config);
 
 export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
   // A malformed detail throws: the bus retries it, then parks it in the dead-letter queue with the reason.

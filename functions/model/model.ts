@@ -4,8 +4,7 @@
  */
 import { type FittedModel, fitModel, NothingToFit, trustworthy } from '../../shared/domain/models/fitted.ts';
 import { type PurchaseSummary, purchaseSummary } from '../../shared/domain/models/summary.ts';
-import { nextDueAt, type TimerSettings } from '../../shared/domain/timers.ts';
-import type { CustomerBase, CustomerStore, ModelStore } from '../../shared/ports.ts';
+import type { CustomerBase, ModelStore } from '../../shared/ports.ts';
 
 /** Fits on every customer's orders on or before `asOf` (YYYY-MM-DD, inclusive). */
 export async function fitOnHistory(
@@ -22,46 +21,33 @@ export async function fitOnHistory(
   return fitModel(summaries, asOf, deps.now().toISOString());
 }
 
-export interface ReschedulePass {
+export interface ReevaluationPass {
   profiles: number;
-  rescheduled: number;
-  /** Profiles written meanwhile: their own write already computed the timers afresh. */
-  changedMeanwhile: number;
+  /** Customers whose memberships, due times or timers moved, and were written. */
+  changed: number;
 }
 
 /**
- * Recomputes every customer's next due time with the current settings and model and writes the
- * ones that moved. Timers otherwise follow a change only at the customer's next event or due
- * time: a win-back moved earlier by a refit (or by a shorter delay) would fire late.
+ * Evaluates every customer again under the current settings, definitions and model, through the
+ * engine (`reevaluate`), which writes only the ones that moved: a win-back moved earlier by a
+ * refit, a segment whose prediction crossed its threshold. Timers otherwise follow a change only
+ * at the customer's next event or due time.
  */
-export async function rescheduleTimers(deps: {
+export async function reevaluateBase(deps: {
   base: CustomerBase;
-  store: Pick<CustomerStore, 'commit'>;
-  settings: () => Promise<TimerSettings>;
-}): Promise<ReschedulePass> {
-  const settings = await deps.settings();
-  const pass: ReschedulePass = { profiles: 0, rescheduled: 0, changedMeanwhile: 0 };
+  reevaluate: (customerId: string) => Promise<{ written: boolean }>;
+  concurrency?: number;
+}): Promise<ReevaluationPass> {
+  const pass: ReevaluationPass = { profiles: 0, changed: 0 };
   for await (const page of deps.base.scan()) {
     pass.profiles += page.profiles.length;
-    const moved = page.profiles.flatMap((profile) => {
-      const due = nextDueAt(profile, settings);
-      return due === profile.nextDueAt ? [] : [{ profile, due }];
-    });
-    // The profile as read, with its new due time, written only if no one wrote it meanwhile.
-    const written = await Promise.all(
-      moved.map(({ profile, due }) => {
-        const { nextDueAt: _before, ...rest } = profile;
-        return deps.store.commit({
-          profile: due ? { ...rest, nextDueAt: due } : rest,
-          expectedVersion: profile.version,
-          aliases: [],
-          messages: [],
-          conversions: [],
-        });
-      }),
-    );
-    pass.rescheduled += written.filter((outcome) => outcome === 'committed').length;
-    pass.changedMeanwhile += written.filter((outcome) => outcome === 'conflict').length;
+    const queue = page.profiles.map((profile) => profile.id);
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        if ((await deps.reevaluate(id)).written) pass.changed++;
+      }
+    };
+    await Promise.all(Array.from({ length: deps.concurrency ?? 8 }, worker));
   }
   return pass;
 }
@@ -92,12 +78,11 @@ export function lastWholeDay(now: Date): string {
   return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The nightly job: fit on every whole day so far, keep the fit, then the reschedule pass. */
+/** The nightly job: fit on every whole day so far, keep the fit, then evaluate everyone again. */
 export async function nightlyModel(deps: {
   base: CustomerBase;
-  store: Pick<CustomerStore, 'commit'>;
   models: ModelStore;
-  settings: () => Promise<TimerSettings>;
+  reevaluate: (customerId: string) => Promise<{ written: boolean }>;
   now: () => Date;
 }) {
   const asOf = lastWholeDay(deps.now());
@@ -108,6 +93,6 @@ export async function nightlyModel(deps: {
     if (!(error instanceof NothingToFit)) throw error;
   }
   if (model) await deps.models.save(model);
-  const pass = await rescheduleTimers(deps);
+  const pass = await reevaluateBase(deps);
   return { asOf, fitted: model ? modelReport(model) : null, ...pass };
 }

@@ -1,24 +1,17 @@
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
-import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { log } from '../../shared/log.ts';
 import { applyInput } from '../apply-event/apply.ts';
+import { applyDeps as wireApply } from '../apply-event/deps.ts';
 import { handleSesEvent, sesEventDetail } from './feedback.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
 const db = dynamoDocumentClient();
-const store = new DynamoCustomerStore(db, config.TABLE_NAME);
-const applyDeps = {
-  store,
-  publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
-  settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
-};
+const applyDeps = wireApply(db, config);
 const deps = {
   ledger: new DynamoLedger(db, config.TABLE_NAME),
   suppressions: new DynamoSuppressions(db, config.TABLE_NAME),

@@ -14,8 +14,8 @@ const deps = {
 };
 
 /**
- * Invoked by the schedules: nightly for everything, and every 15 minutes (`{"only": "deferred"}`)
- * for deferred messages alone. Sweeps as of the time it runs.
+ * Invoked by the schedules: every minute (the dispatcher) and nightly, both for everything
+ * (`{"only": "deferred"}` dispatches deferred messages alone). Sweeps as of the time it runs.
  */
 export const handler = middy<{ only?: string } | undefined, void>().handler(async (event) => {
   const result = await sweep(clock.now(), deps, event?.only === 'deferred' ? { only: 'deferred' } : {});

@@ -1,11 +1,12 @@
 /**
- * The sweep: reads from the due index only the customers with a timer due by `now`, and
- * publishes one "Timer Due" per customer to the bus, where apply-event fires them through the
- * same engine as every event. Its cost follows the customers due, not the size of the table.
+ * The sweep (the dispatcher): reads from the due index only the customers with something due by
+ * `now` (a timer, or a segment whose truth changes with time), and publishes one "Timer Due" per
+ * customer to the bus, where apply-event fires them through the same engine as every event. Its
+ * cost follows the customers due, not the size of the table. It runs every minute: near due
+ * times are filed to the minute (timers.ts `dueBucket`), so they fire within a minute.
  *
  * It also dispatches the deferred messages (held back by caps, quiet hours or a cool-down) whose
- * send time has come: one "Message Requested" each, for send-message. That part also runs every
- * 15 minutes on its own, so a message held to 08:00 goes at 08:00, not at the next night.
+ * send time has come: one "Message Requested" each, for send-message.
  *
  * Timers that fall due while a sweep runs are not lost: they stay in the index until a sweep
  * fires them. A sweep run twice for the same `now` fires nothing the second time: what fired

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
-import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
-import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   bodyBytes,
   type HttpEvent,
@@ -14,6 +11,7 @@ import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { applyInput } from '../apply-event/apply.ts';
+import { applyDeps } from '../apply-event/deps.ts';
 import { changePreferences, showPreferences } from './unsubscribe.ts';
 
 const config = loadConfig([
@@ -25,16 +23,13 @@ const config = loadConfig([
   'OFFER_SECRET',
   'OFFER_SECRET_ID',
 ]);
-const db = dynamoDocumentClient();
-const store = new DynamoCustomerStore(db, config.TABLE_NAME);
-const settings = storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config);
-const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
+const engine = applyDeps(dynamoDocumentClient(), config);
 const deps = {
   secret: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
-  customers: store,
-  settings,
+  customers: engine.store,
+  settings: engine.settings,
   applyConsent: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
-    applyInput(customerId, input, { store, publisher, settings }),
+    applyInput(customerId, input, engine),
   brandName: config.BRAND_NAME,
   now: () => clock.now(),
   newId: () => randomUUID(),

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { FittedModel } from './models/fitted.ts';
+import type { CompiledSegments } from './segments.ts';
 
 export const CAMPAIGN_IDS = [
   'welcome-kit',
@@ -145,6 +146,8 @@ export interface EngineSettings {
   offerCodes: OfferCodeMaker;
   /** The latest fitted customer-base model, when there is one. */
   model?: FittedModel;
+  /** Every segment, in dependency order, with the signals their conditions need. */
+  segments: CompiledSegments;
 }
 
 export const DEFAULT_EVENT_MEANINGS: Record<string, Meaning> = {

@@ -17,6 +17,7 @@
  * Stage changes made by timers are dated at the due time, so history reads true.
  */
 import type { CampaignId, EngineSettings, Meaning } from './campaigns.ts';
+import { earliest } from './conditions.ts';
 import {
   earliestSendTime,
   holdoutBucket,
@@ -32,6 +33,8 @@ import {
   dayOf,
   earlier,
   hasOrder,
+  inputKey,
+  KEPT_SEGMENT_CHANGES,
   later,
   mergeProfiles,
   newProfile,
@@ -44,7 +47,9 @@ import {
   withVisitDays,
 } from './profile.ts';
 import type { CustomerEvent } from './segment.ts';
-import { nextDueAt, type Timer, type TimerKind, timersOf } from './timers.ts';
+import { evaluateSegments } from './segments.ts';
+import { type LoggedEvent, mergedSignals, withEvent } from './signals.ts';
+import { dueBucket, nextDueAt, type Timer, type TimerKind, timersOf } from './timers.ts';
 
 export type EngineInput =
   | { kind: 'event'; event: CustomerEvent }
@@ -53,7 +58,9 @@ export type EngineInput =
   /** The customer changed what they receive (unsubscribe link, preference page, complaint). */
   | ConsentInput
   /** The customer opened or clicked one of our emails (SES feedback). */
-  | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click' };
+  | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click'; campaignId?: string }
+  /** The definitions changed (a segment saved or deleted): evaluate the customer again at `now`. */
+  | { kind: 'evaluate'; messageId: string; now: string };
 
 export interface ConsentInput {
   kind: 'consent';
@@ -114,7 +121,16 @@ export interface TimerEffect {
   firedAt: string;
 }
 
-export type Effect = MessageEffect | StageEffect | ConversionEffect | TimerEffect;
+/** The customer entered or left a segment. */
+export interface SegmentEffect {
+  type: 'segment-changed';
+  segment: string;
+  change: 'entered' | 'exited';
+  at: string;
+  triggeredBy: string;
+}
+
+export type Effect = MessageEffect | StageEffect | ConversionEffect | TimerEffect | SegmentEffect;
 
 export interface Decision {
   profile: Profile;
@@ -146,7 +162,12 @@ export function inputId(input: EngineInput): string {
 
 export function inputTime(input: EngineInput): string {
   if (input.kind === 'event') return input.event.timestamp;
-  return input.kind === 'timers' ? input.now : input.at;
+  return input.kind === 'timers' || input.kind === 'evaluate' ? input.now : input.at;
+}
+
+/** The engine's "now" for an input: when ingest received an event, the sweep's time, ... */
+export function inputNow(input: EngineInput): string {
+  return input.kind === 'event' ? input.event.receivedAt : inputTime(input);
 }
 
 /** Applies one input. `profile` is undefined for a customer seen for the first time. */
@@ -167,13 +188,117 @@ export function decide(
     profile = fireTimers(current, input, settings, effects);
   } else if (input.kind === 'consent') {
     profile = applyConsent(current, input, effects);
+  } else if (input.kind === 'engagement') {
+    profile = applyEngagement(current, input);
   } else {
-    profile =
-      input.action === 'click'
-        ? { ...current, lastClickAt: later(current.lastClickAt ?? input.at, input.at) }
-        : current;
+    profile = current;
   }
-  return { profile: withNextDue(withStageHistory(profile, effects), settings), effects };
+  profile = withSegments(withStageHistory(profile, effects), input, settings, effects);
+  return { profile: withNextDue(profile, settings, inputNow(input)), effects };
+}
+
+function applyEngagement(profile: Profile, input: Extract<EngineInput, { kind: 'engagement' }>): Profile {
+  let next =
+    input.action === 'click'
+      ? { ...profile, lastClickAt: later(profile.lastClickAt ?? input.at, input.at) }
+      : profile;
+  const campaignId = input.campaignId as CampaignId | undefined;
+  const history = campaignId ? next.campaigns[campaignId] : undefined;
+  if (campaignId && history) {
+    const field = input.action === 'click' ? 'lastClickedAt' : 'lastOpenedAt';
+    next = {
+      ...next,
+      campaigns: {
+        ...next.campaigns,
+        [campaignId]: { ...history, [field]: later(history[field] ?? input.at, input.at) },
+      },
+    };
+  }
+  return next;
+}
+
+/**
+ * Keeps the event in the log and the signals, then evaluates every segment at the input's "now":
+ * entries and exits are effects (published, counted, shown on the timeline), and the earliest
+ * time a membership may change on its own joins the customer's next due time.
+ */
+function withSegments(
+  profile: Profile,
+  input: EngineInput,
+  settings: EngineSettings,
+  effects: Effect[],
+): Profile {
+  const { segments } = settings;
+  const now = inputNow(input);
+  let next = profile;
+  // Signals for keys no definition uses any more are dropped.
+  const signals = Object.fromEntries(
+    Object.entries(next.signals ?? {}).filter(([key]) => segments.needs.has(key)),
+  );
+  next = { ...next, signals };
+  const logged = input.kind === 'event' ? loggedEventOf(input.event) : undefined;
+  if (logged) {
+    next = {
+      ...next,
+      events: [...(next.events ?? []), logged],
+      signals: withEvent(signals, segments.needs, logged),
+    };
+  }
+  const evaluation = evaluateSegments(next, segments, now, settings.model);
+  for (const change of evaluation.changes) {
+    effects.push({ type: 'segment-changed', ...change, triggeredBy: inputId(input) });
+  }
+  const { segmentsDueAt: _before, ...rest } = next;
+  next = { ...rest, segments: evaluation.memberships };
+  if (evaluation.changesAt) next.segmentsDueAt = evaluation.changesAt;
+  if (evaluation.changes.length > 0) {
+    next.segmentHistory = [...(next.segmentHistory ?? []), ...evaluation.changes].slice(
+      -KEPT_SEGMENT_CHANGES,
+    );
+  }
+  return next;
+}
+
+/** Largest properties object the event log keeps for one event (JSON bytes). */
+export const MAX_LOGGED_PROPERTIES_BYTES = 2048;
+
+/**
+ * The event as the log keeps it: track events by their name, page calls as `Page Viewed` and
+ * screen calls as `Screen Viewed` (with the page's name and category among the properties).
+ * Properties over MAX_LOGGED_PROPERTIES_BYTES keep only their short top-level values.
+ */
+export function loggedEventOf(event: CustomerEvent): LoggedEvent | undefined {
+  const name =
+    event.type === 'track'
+      ? event.event
+      : event.type === 'page'
+        ? 'Page Viewed'
+        : event.type === 'screen'
+          ? 'Screen Viewed'
+          : undefined;
+  if (!name) return undefined;
+  const properties: Record<string, unknown> = { ...event.properties };
+  if (event.type !== 'track') {
+    if (event.name) properties.name ??= event.name;
+    if (event.category) properties.category ??= event.category;
+  }
+  const logged: LoggedEvent = { name, at: event.timestamp, key: inputKey(event.messageId) };
+  if (Object.keys(properties).length > 0) logged.properties = boundedProperties(properties);
+  return logged;
+}
+
+function boundedProperties(properties: Record<string, unknown>): Record<string, unknown> {
+  if (JSON.stringify(properties).length <= MAX_LOGGED_PROPERTIES_BYTES) return properties;
+  const kept: Record<string, unknown> = { truncated: true };
+  let size = 20;
+  for (const [key, value] of Object.entries(properties)) {
+    if (value !== null && typeof value === 'object') continue;
+    const short = typeof value === 'string' ? value.slice(0, 200) : value;
+    size += key.length + JSON.stringify(short ?? null).length + 4;
+    if (size > MAX_LOGGED_PROPERTIES_BYTES) break;
+    kept[key] = short;
+  }
+  return kept;
 }
 
 /**
@@ -186,7 +311,11 @@ export function merge(
   triggeredBy: string,
   settings: EngineSettings,
 ): Decision {
-  const merged = mergeProfiles(target, source);
+  const merged: Profile = {
+    ...mergeProfiles(target, source),
+    // Keys only one side had filled are filled again from both ids' history (apply-event).
+    signals: mergedSignals(target.signals ?? {}, source.signals ?? {}, settings.segments.needs),
+  };
   const effects: Effect[] = [];
   const stage = stageAfterOrders(merged);
   let profile = merged;
@@ -194,7 +323,7 @@ export function merge(
     effects.push({ type: 'stage-changed', from: merged.stage, to: stage.to, at: stage.at, triggeredBy });
     profile = { ...merged, stage: stage.to, stageChangedAt: stage.at };
   }
-  return { profile: withNextDue(withStageHistory(profile, effects), settings), effects };
+  return { profile: withNextDue(withStageHistory(profile, effects), settings, merged.lastSeenAt), effects };
 }
 
 /**
@@ -239,10 +368,18 @@ function withStageHistory(profile: Profile, effects: Effect[]): Profile {
   return { ...profile, stageHistory };
 }
 
-function withNextDue(profile: Profile, settings: EngineSettings): Profile {
-  const due = nextDueAt(profile, settings);
-  const { nextDueAt: _previous, ...rest } = profile;
-  return due ? { ...rest, nextDueAt: due } : rest;
+/**
+ * The earliest of the customer's timers and of the times their segments may change, with its
+ * bucket in the due index as seen from `now` (timers.ts `dueBucket`).
+ */
+export function withNextDue(
+  profile: Profile,
+  settings: Pick<EngineSettings, 'campaigns' | 'model'>,
+  now: string,
+): Profile {
+  const due = earliest([nextDueAt(profile, settings), profile.segmentsDueAt]);
+  const { nextDueAt: _previous, dueBucket: _bucket, ...rest } = profile;
+  return due ? { ...rest, nextDueAt: due, dueBucket: dueBucket(due, now) } : rest;
 }
 
 function applyEvent(
@@ -254,6 +391,8 @@ function applyEvent(
 ): Profile {
   let profile = current ?? newProfile(customerId, event.timestamp);
   if (!current) {
+    // A new customer has no history: every signal in use starts empty and known.
+    profile.signals = Object.fromEntries([...settings.segments.needs.keys()].map((key) => [key, []]));
     effects.push({
       type: 'stage-changed',
       from: null,

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { CampaignId } from './campaigns.ts';
+import type { SegmentChange } from './segments.ts';
+import type { LoggedEvent, Signals } from './signals.ts';
 
 export const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -37,6 +39,9 @@ export interface CampaignHistory {
   lastConvertedAt?: string;
   /** re-engagement: the last visit of the lapse it was decided for (once per lapse). */
   lapse?: string;
+  /** The last open and click of one of its emails (SES feedback), for `message` conditions. */
+  lastOpenedAt?: string;
+  lastClickedAt?: string;
 }
 
 export interface Profile {
@@ -75,6 +80,29 @@ export interface Profile {
   stageHistory?: { stage: Stage; at: string }[];
   /** The earliest time one of the customer's timers falls due; the sweep's index follows it. */
   nextDueAt?: string;
+  /** The due index's bucket for `nextDueAt` (see timers.ts `dueBucket`): fine when near, coarse when far. */
+  dueBucket?: string;
+  /** For the conditions in use, the latest matching events' times (signals.ts). */
+  signals?: Signals;
+  /** The segments the customer is in: segment id -> when they entered. */
+  segments?: Record<string, string>;
+  /** The latest segment entries and exits (at most KEPT_SEGMENT_CHANGES), oldest first. */
+  segmentHistory?: SegmentChange[];
+  /** The earliest time a segment membership may change with no new input (a window closing). */
+  segmentsDueAt?: string;
+  /**
+   * Events applied since the event log's last page was sealed, oldest first. The store moves them
+   * to a page of their own when the profile item grows (customer-store.ts); `eventLog.head` names
+   * the newest sealed page, each page names the one before.
+   */
+  events?: LoggedEvent[];
+  eventLog?: {
+    head?: string;
+    /** The heads of the logs of ids merged into this profile: their pages stay under their ids. */
+    linked?: Record<string, string>;
+    /** When the newest sealed page expires (seconds): a later page never expires sooner. */
+    expiresAt?: number;
+  };
   /**
    * Keys of the customer's latest inputs (at most REMEMBERED_INPUTS, newest last): a delivery seen
    * again is recognised by them, in the same write that applied it. See `inputKey`.
@@ -242,6 +270,22 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
     merged = withTraits(merged, { [key]: value }, source.traitTimes[key] ?? source.lastSeenAt);
   }
   merged.visitDays = withVisitDays(merged.visitDays, source.visitDays);
+  // The other profile's sealed log pages stay under its own id (the history reads every linked id).
+  const linked = { ...target.eventLog?.linked, ...source.eventLog?.linked };
+  if (source.eventLog?.head) linked[source.id] = source.eventLog.head;
+  if (Object.keys(linked).length > 0) merged.eventLog = { ...target.eventLog, linked };
+  const events = [...(target.events ?? []), ...(source.events ?? [])];
+  if (events.length > 0) {
+    merged.events = [...new Map(events.map((event) => [event.key, event])).values()].sort((a, b) =>
+      a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+    );
+  }
+  const segmentHistory = [...(target.segmentHistory ?? []), ...(source.segmentHistory ?? [])];
+  if (segmentHistory.length > 0) {
+    merged.segmentHistory = segmentHistory
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      .slice(-KEPT_SEGMENT_CHANGES);
+  }
   for (const [campaign, history] of Object.entries(source.campaigns) as [CampaignId, CampaignHistory][]) {
     const mine = merged.campaigns[campaign];
     // The other profile's occurrences live in its own ledger: keep their count (so nothing is sent
@@ -256,6 +300,8 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
 
 export const DAY_MS = 86_400_000;
 const KEPT_VISIT_DAYS = 60;
+/** The timeline's memory of segment entries and exits. */
+export const KEPT_SEGMENT_CHANGES = 30;
 
 export function dayOf(iso: string): number {
   return Math.floor(Date.parse(iso) / DAY_MS);

@@ -15,8 +15,10 @@ import {
   type Meaning,
   policySchema,
 } from './campaigns.ts';
+import { DEFAULT_SEGMENTS } from './defaults/segments.ts';
 import type { FittedModel } from './models/fitted.ts';
 import { offerCodeMaker } from './offers.ts';
+import { compileSegments, parseSegment, type SegmentDefinition } from './segments.ts';
 import type { TimerSettings } from './timers.ts';
 
 /** What is stored: only what marketers changed. */
@@ -26,6 +28,34 @@ export interface StoredSettings {
   eventMeanings?: Record<string, Meaning>;
   /** The latest fitted model (written by the nightly fit, not by marketers). */
   model?: FittedModel;
+  /** Segments saved by marketers, and built-in ones they deleted. */
+  segments?: Record<string, StoredSegment>;
+}
+
+export type StoredSegment =
+  | SegmentDefinition
+  | { id: string; deleted: true; version: number; updatedAt: string };
+
+export function isDeleted(segment: StoredSegment): segment is Extract<StoredSegment, { deleted: true }> {
+  return 'deleted' in segment;
+}
+
+/** The built-in segments, parsed once (a broken file fails every test, not a customer's event). */
+const BUILT_IN_SEGMENTS: SegmentDefinition[] = (() => {
+  const ids = new Map(Object.keys(DEFAULT_SEGMENTS).map((id) => [id, { condition: { all: [] } as never }]));
+  return Object.entries(DEFAULT_SEGMENTS).map(([id, raw]) => {
+    const parsed = parseSegment(id, raw, ids);
+    if (!parsed.ok) throw new Error(`built-in segment ${id}: ${JSON.stringify(parsed.problems)}`);
+    return { id, ...parsed.value, version: 0, updatedAt: '1970-01-01T00:00:00.000Z', builtIn: true };
+  });
+})();
+
+/** Every segment in use: the built-in ones unless changed or deleted, and the marketers' own. */
+export function segmentsOf(stored: StoredSettings): SegmentDefinition[] {
+  const saved = stored.segments ?? {};
+  const builtIn = BUILT_IN_SEGMENTS.filter((segment) => !saved[segment.id]);
+  const own = Object.values(saved).filter((segment): segment is SegmentDefinition => !isDeleted(segment));
+  return [...builtIn, ...own].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export function engineSettings(stored: StoredSettings, offerSecret: string): EngineSettings {
@@ -36,6 +66,7 @@ export function engineSettings(stored: StoredSettings, offerSecret: string): Eng
     ...timerSettings(stored),
     policy: stored.policy ?? defaultPolicy(),
     offerCodes: offerCodeMaker(offerSecret),
+    segments: compileSegments(segmentsOf(stored)),
   };
 }
 

@@ -119,3 +119,23 @@ export function medianGap(days: number[]): number {
     ? (sorted[middle] ?? 0)
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
+
+/** A due time this close is filed in the due index to the minute; a farther one by its day. */
+export const NEAR_DUE_MS = 48 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The due index's bucket for a due time, seen from `now` (a timing wheel): to the minute
+ * (`2026-05-01T10:31`) when it falls due within 48 hours, so it fires within the dispatcher's
+ * minute; else the start of the day before its day, so a far timer that every visit moves (the
+ * win-back, 90 days after the last visit) rewrites the index at most once a day. When the
+ * dispatcher reaches a far bucket, the customer is looked at again and filed to the minute.
+ * A far bucket is always later than `now`: it is at least 48 hours before the due time.
+ */
+export function dueBucket(dueAt: string, now: string): string {
+  const due = Date.parse(dueAt);
+  if (due - Date.parse(now) <= NEAR_DUE_MS) {
+    return new Date(Math.ceil(due / 60_000) * 60_000).toISOString().slice(0, 16);
+  }
+  return new Date(Math.floor(due / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 16);
+}

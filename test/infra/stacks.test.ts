@@ -281,11 +281,11 @@ describe('stateless stack', () => {
     ).toBe(false);
     expect(actionsOf('SendMessageRole')).toContain('ses:SendEmail');
     expect(actionsOf('ApplyEventRole')).not.toContain('ses:SendEmail');
-    // Only the nightly model fit and the admin API's metrics read the whole table.
+    // Only the whole-base work reads the whole table: the model fit, the jobs' chunks, the admin API's metrics.
     const scanners = [...new Set(policies.map(([id]) => id.replace(/Role.*$/, 'Role')))].filter((role) =>
       actionsOf(role).includes('dynamodb:Scan'),
     );
-    expect(scanners.sort()).toEqual(['AdminRole', 'ModelRole']);
+    expect(scanners.sort()).toEqual(['AdminRole', 'JobsRole', 'ModelRole']);
   });
 });
 

@@ -5,6 +5,7 @@
 import { DUE_INDEX, dueIndexKeys, dueUpTo } from '../../shared/adapters/dynamodb/table.ts';
 import { dispatchAt, type LedgerEntry } from '../../shared/domain/ledger.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
+import type { LoggedEvent } from '../../shared/domain/signals.ts';
 import type {
   BusEntry,
   CustomerBase,
@@ -13,6 +14,7 @@ import type {
   CustomerStore,
   DueCustomer,
   DueIndex,
+  EventHistory,
   EventPublisher,
   Feedback,
   Ledger,
@@ -29,7 +31,9 @@ import { MailerError } from '../../shared/ports.ts';
 const clone = <T>(value: T): T => structuredClone(value);
 const ledgerId = (key: LedgerKey) => `${key.customerId}|${key.campaignId}|${key.occurrence}`;
 
-export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBase, CustomerDirectory {
+export class MemoryStore
+  implements CustomerStore, Ledger, DueIndex, CustomerBase, CustomerDirectory, EventHistory
+{
   readonly customers = new Map<string, StoredCustomer>();
   readonly messages = new Map<string, LedgerEntry>();
   commits = 0;
@@ -73,6 +77,11 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
     return 'committed';
   }
 
+  /** The in-memory store never seals the log: a profile's own tail holds its whole history. */
+  async history(profile: Profile): Promise<LoggedEvent[]> {
+    return [...(profile.events ?? [])].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
   async idsByEmail(email: string) {
     const wanted = email.trim().toLowerCase();
     return [...this.customers.values()].flatMap((stored) =>
@@ -98,12 +107,12 @@ export class MemoryStore implements CustomerStore, Ledger, DueIndex, CustomerBas
     }
   }
 
-  /** The due index, with the adapter's own day rule: an entry is due once its day has passed. */
+  /** The due index, with the adapter's own rule: an entry is due once the minute of its bucket has come. */
   async *due(now: string) {
     const customers: DueCustomer[] = [];
     for (const stored of this.customers.values()) {
       if (stored.kind !== 'profile') continue;
-      const keys = dueIndexKeys(stored.profile.id, stored.profile.nextDueAt);
+      const keys = dueIndexKeys(stored.profile.id, stored.profile);
       const dueKey = keys?.[DUE_INDEX.sort];
       if (dueKey && dueKey < dueUpTo(now)) customers.push({ customerId: stored.profile.id, dueKey });
     }

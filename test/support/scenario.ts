@@ -17,6 +17,7 @@ import type {
   BusEntry,
   CustomerStore,
   DueIndex,
+  EventHistory,
   EventPublisher,
   Ledger,
   TemplateStore,
@@ -66,7 +67,7 @@ export class Scenario {
   private sweeping = false;
 
   constructor(
-    private readonly store: CustomerStore,
+    private readonly store: CustomerStore & EventHistory,
     private readonly ledgerStore: Ledger,
     private readonly dueIndex: DueIndex,
     public settings: EngineSettings = defaultSettings(),
@@ -87,7 +88,12 @@ export class Scenario {
   }
 
   private applyDeps() {
-    return { store: this.store, publisher: this.bus, settings: async () => this.settings };
+    return {
+      store: this.store,
+      history: this.store,
+      publisher: this.bus,
+      settings: async () => this.settings,
+    };
   }
 
   /**

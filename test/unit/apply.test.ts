@@ -11,7 +11,7 @@ import { BASE, day, Scenario } from '../support/scenario.ts';
 function setup() {
   const store = new MemoryStore();
   const publisher = new RecordingPublisher();
-  const deps = { store, publisher, settings: async () => defaultSettings() };
+  const deps = { store, history: store, publisher, settings: async () => defaultSettings() };
   const apply = (customerKey: string, events: CustomerEvent[]) =>
     applyCustomerEvents({ version: 1, customerKey, events }, deps);
   return { store, publisher, apply };
@@ -190,13 +190,25 @@ describe('apply-event: delivery order and duplicates do not matter (property)', 
       version: _version,
       stageChangedAt: _changed,
       stageHistory: _history,
-      // Which inputs it remembers, in what order, is bookkeeping of the delivery order.
+      // Which inputs it remembers, in what order, is bookkeeping of the delivery order; so are
+      // the moments memberships changed (they follow the order the events arrived in).
       applied: _applied,
+      segmentHistory: _segmentHistory,
       campaigns,
+      segments,
+      events,
       ...facts
     } = profile ?? ({} as never);
     const emails = [...store.messages.values()].map((entry) => `${entry.campaignId}:${entry.status}`).sort();
-    return { facts: { ...facts, campaigns: Object.keys(campaigns ?? {}).sort() }, emails };
+    return {
+      facts: {
+        ...facts,
+        campaigns: Object.keys(campaigns ?? {}).sort(),
+        segments: Object.keys(segments ?? {}).sort(),
+        events: [...(events ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
+      },
+      emails,
+    };
   }
 
   it('gives the same profile and the same emails for any delivery order and any duplicates', async () => {

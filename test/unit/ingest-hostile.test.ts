@@ -94,6 +94,7 @@ async function downstream(publisher: RecordingPublisher) {
     const delivered = JSON.parse(JSON.stringify(detail)) as typeof detail;
     await applyCustomerEvents(delivered, {
       store,
+      history: store,
       publisher: new RecordingPublisher(),
       settings: async () => settings,
     });

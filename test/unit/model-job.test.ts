@@ -1,12 +1,14 @@
 /** The model job's use cases on the in-memory store: fit on stored orders, then the reschedule pass. */
 import { describe, expect, it } from 'vitest';
-import { fitOnHistory, lastWholeDay, nightlyModel, rescheduleTimers } from '../../functions/model/model.ts';
+import { reevaluate } from '../../functions/apply-event/apply.ts';
+import { fitOnHistory, lastWholeDay, nightlyModel, reevaluateBase } from '../../functions/model/model.ts';
+import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { FittedModel } from '../../shared/domain/models/fitted.ts';
-import { defaultSettings, timerSettings } from '../../shared/domain/settings.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import type { ModelStore } from '../../shared/ports.ts';
 import { identify, order } from '../support/events.ts';
-import { MemoryStore } from '../support/fakes.ts';
-import { CDNOW_MODEL, predictiveSettings } from '../support/predictive-scenarios.ts';
+import { MemoryStore, RecordingPublisher } from '../support/fakes.ts';
+import { CDNOW_MODEL, predictiveSettings, winBackDue } from '../support/predictive-scenarios.ts';
 import { day, Scenario } from '../support/scenario.ts';
 
 class MemoryModels implements ModelStore {
@@ -30,8 +32,25 @@ async function weeklyBuyer(world: Scenario, id: string) {
     await world.events(id, [order(`${id}-${week}`, day(week * 7), fresh(day(week * 7)))]);
 }
 
-describe('the reschedule pass', () => {
-  it('moves the timers a new model (or a new threshold) changes, and only those', async () => {
+function profileOf(store: MemoryStore, id: string) {
+  const profile = store.profile(id);
+  if (!profile) throw new Error(`no profile ${id}`);
+  return profile;
+}
+
+/** The engine's re-evaluation of one customer on the in-memory store, under these settings. */
+function reevaluation(store: MemoryStore, settings: () => EngineSettings, now = day(64)) {
+  return (customerId: string) =>
+    reevaluate(customerId, now, {
+      store,
+      history: store,
+      publisher: new RecordingPublisher(),
+      settings: async () => settings(),
+    });
+}
+
+describe('the re-evaluation pass', () => {
+  it('moves the timers a new model (or a new threshold) changes, and writes only those customers', async () => {
     const store = new MemoryStore();
     const world = new Scenario(store, store, store, defaultSettings());
     await weeklyBuyer(world, 'weekly');
@@ -40,29 +59,33 @@ describe('the reschedule pass', () => {
       identify({ email: 'v@example.com' }, { userId: visitorOnly, receivedAt: day(1) }),
     ]);
     // Fixed mode: win-back 90 days after the last order (day 63).
-    expect(store.profile('weekly')?.nextDueAt).toBe(day(63 + 90));
+    expect(winBackDue(profileOf(store, 'weekly'), defaultSettings())).toBe(day(63 + 90));
+    const versions = () => [profileOf(store, 'weekly').version, profileOf(store, visitorOnly).version];
+    const before = versions();
 
     // Predictive mode with a model: P(alive) of a weekly buyer halves about 4.3 weeks after day 63.
     const settings = predictiveSettings(CDNOW_MODEL);
-    const pass = await rescheduleTimers({ base: store, store, settings: async () => settings });
-    expect(pass).toEqual({ profiles: 2, rescheduled: 1, changedMeanwhile: 0 });
-    const due = store.profile('weekly')?.nextDueAt ?? '';
+    const pass = await reevaluateBase({ base: store, reevaluate: reevaluation(store, () => settings) });
+    expect(pass.profiles).toBe(2);
+    const due = winBackDue(profileOf(store, 'weekly'), settings);
     expect(due > day(63 + 28) && due < day(63 + 35)).toBe(true);
+    expect((profileOf(store, 'weekly').nextDueAt ?? '') <= due).toBe(true);
+    // The visitor's timers did not move: not written.
+    expect(versions()).toEqual([(before[0] ?? 0) + 1, before[1]]);
+    expect(pass.changed).toBe(1);
 
     // Nothing moved: nothing written.
-    expect(await rescheduleTimers({ base: store, store, settings: async () => settings })).toEqual({
+    expect(await reevaluateBase({ base: store, reevaluate: reevaluation(store, () => settings) })).toEqual({
       profiles: 2,
-      rescheduled: 0,
-      changedMeanwhile: 0,
+      changed: 0,
     });
   });
 
-  it('leaves a profile written meanwhile alone (its own write computed the timers afresh)', async () => {
+  it('evaluates the newest profile, not the one the scan read (a write meanwhile is kept)', async () => {
     const store = new MemoryStore();
     const world = new Scenario(store, store, store, defaultSettings());
     await weeklyBuyer(world, 'weekly');
-    const stale = store.profile('weekly');
-    if (!stale) throw new Error('no profile');
+    const stale = profileOf(store, 'weekly');
     await world.events('weekly', [order('weekly-late', day(70), { userId: 'weekly', receivedAt: day(70) })]);
     // The pass read the profile before that order arrived.
     const staleScan = {
@@ -70,13 +93,12 @@ describe('the reschedule pass', () => {
         yield { profiles: [stale], messages: [] };
       },
     };
-    const pass = await rescheduleTimers({
+    await reevaluateBase({
       base: staleScan,
-      store,
-      settings: async () => predictiveSettings(CDNOW_MODEL),
+      reevaluate: reevaluation(store, () => defaultSettings(), day(71)),
     });
-    expect(pass).toEqual({ profiles: 1, rescheduled: 0, changedMeanwhile: 1 });
-    expect(store.profile('weekly')?.nextDueAt).toBe(day(70 + 90));
+    expect(profileOf(store, 'weekly').orders).toHaveLength(11);
+    expect(winBackDue(profileOf(store, 'weekly'), defaultSettings())).toBe(day(70 + 90));
   });
 });
 
@@ -95,9 +117,8 @@ describe('the nightly model job', () => {
     const models = new MemoryModels();
     const result = await nightlyModel({
       base: store,
-      store,
       models,
-      settings: async () => timerSettings({ model: await models.current() }),
+      reevaluate: reevaluation(store, () => defaultSettings(), day(60, 2)),
       now: () => new Date(day(60, 2)),
     });
     expect(result.asOf).toBe(day(59).slice(0, 10));
@@ -112,12 +133,11 @@ describe('the nightly model job', () => {
     const models = new MemoryModels();
     const result = await nightlyModel({
       base: store,
-      store,
       models,
-      settings: async () => timerSettings({}),
+      reevaluate: reevaluation(store, () => defaultSettings(), day(1)),
       now: () => new Date(day(1)),
     });
-    expect(result).toMatchObject({ fitted: null, profiles: 0, rescheduled: 0 });
+    expect(result).toMatchObject({ fitted: null, profiles: 0, changed: 0 });
     expect(models.saved).toHaveLength(0);
     await expect(fitOnHistory('2026-01-01', { base: store, now: () => new Date() })).rejects.toThrow(
       /nothing to fit/,

@@ -14,7 +14,8 @@ describe('sweep', () => {
     const result = await sweep(new Date(day(61)), { dueIndex: store, publisher });
     expect(result).toEqual({ now: day(61), due: 1, dispatched: 0, itemsRead: 1, published: 1 });
     expect(publisher.published.map((entry) => entry.detail)).toEqual([
-      { version: 1, customerId: 'a', now: day(61), messageId: `timer#${day(61)}#2026-03-07` },
+      // Due 60 days after the order (2026-03-06T10:00): filed far ahead, under the day before.
+      { version: 1, customerId: 'a', now: day(61), messageId: `timer#${day(61)}#2026-03-05T00:00` },
     ]);
   });
 

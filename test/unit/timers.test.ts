@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { millisecondsUntil } from '../../infra/local/scheduler.ts';
-import { DUE_INDEX, dueDay, dueIndexKeys, dueUpTo, shardOf } from '../../shared/adapters/dynamodb/table.ts';
+import { DUE_INDEX, dueIndexKeys, dueUpTo, shardOf } from '../../shared/adapters/dynamodb/table.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import { medianGap, timersOf } from '../../shared/domain/timers.ts';
+import { dueBucket, medianGap, timersOf } from '../../shared/domain/timers.ts';
 
 const settings = defaultSettings();
 const profile = (partial: Partial<Profile>): Profile => ({
@@ -55,14 +55,27 @@ describe('timers', () => {
 });
 
 describe('due index keys', () => {
-  it('files a timer under the midnight at or after it falls due', () => {
-    expect(dueDay('2026-05-01T10:00:00.000Z')).toBe('2026-05-02');
-    expect(dueDay('2026-05-01T00:00:00.000Z')).toBe('2026-05-01');
-    expect(dueUpTo('2026-05-02T03:00:00.000Z')).toBe('2026-05-03');
-    const keys = dueIndexKeys('u1', '2026-05-01T10:00:00.000Z');
-    expect(keys?.[DUE_INDEX.sort]).toBe('2026-05-02#u1');
+  it('files a near timer to the minute and a far one under the day before its day', () => {
+    const now = '2026-05-01T10:00:00.000Z';
+    expect(dueBucket('2026-05-01T10:30:10.000Z', now)).toBe('2026-05-01T10:31');
+    expect(dueBucket('2026-05-03T09:59:00.000Z', now)).toBe('2026-05-03T09:59');
+    // Far: the start of the day before; a timer that moves within its day keeps its bucket.
+    expect(dueBucket('2026-07-30T08:00:00.000Z', now)).toBe('2026-07-29T00:00');
+    expect(dueBucket('2026-07-30T21:15:00.000Z', now)).toBe('2026-07-29T00:00');
+    // A far bucket is always later than now, and when the dispatcher reaches it, the timer is near.
+    for (const hours of [49, 50, 71, 72, 73, 200]) {
+      const due = new Date(Date.parse(now) + hours * 3_600_000).toISOString();
+      const bucket = dueBucket(due, now);
+      expect(bucket > now.slice(0, 16)).toBe(true);
+      expect(dueBucket(due, `${bucket}:00.000Z`)).toBe(dueBucket(due, due));
+    }
+    expect(dueUpTo('2026-05-02T03:00:59.000Z')).toBe('2026-05-02T03:00~');
+    const keys = dueIndexKeys('u1', { nextDueAt: '2026-05-01T10:30:00.000Z', dueBucket: '2026-05-01T10:30' });
+    expect(keys?.[DUE_INDEX.sort]).toBe('2026-05-01T10:30#u1');
     expect(keys?.[DUE_INDEX.partition]).toMatch(/^DUE#\d{2}$/);
-    expect(dueIndexKeys('u1', undefined)).toBeUndefined();
+    expect(`2026-05-01T10:30#u1` < dueUpTo('2026-05-01T10:30:00.000Z')).toBe(true);
+    expect(`2026-05-01T10:31#u1` < dueUpTo('2026-05-01T10:30:59.000Z')).toBe(false);
+    expect(dueIndexKeys('u1', {})).toBeUndefined();
   });
 
   it('spreads customers over every shard', () => {

@@ -123,12 +123,12 @@ function ModelCard() {
     setBusy(true);
     setStatus({ message: 'Fitting…', tone: 'info' });
     try {
-      const result = await api<ModelReport & { reschedule: { rescheduled: number } }>('/admin/model/fit', {
+      const result = await api<ModelReport & { reevaluation: { changed: number } }>('/admin/model/fit', {
         method: 'POST',
         body: {},
       });
       setStatus({
-        message: `Fitted on ${count(result.customers)} customers; ${count(result.reschedule.rescheduled)} timers moved.`,
+        message: `Fitted on ${count(result.customers)} customers; ${count(result.reevaluation.changed)} customers moved (timers or segments).`,
         tone: 'info',
       });
       model.reload();

@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { CustomerBase, CustomerBasePage } from '../../ports.ts';
+import type { BaseChunk, ChunkedBase, CustomerBase, CustomerBasePage } from '../../ports.ts';
 import { profileFromItem } from './customer-store.ts';
 import { entryFromItem } from './ledger.ts';
+import { keys, TABLE_KEYS } from './table.ts';
 
 type Item = Record<string, unknown>;
 
@@ -11,7 +12,7 @@ type Item = Record<string, unknown>;
  * is paid for by the size of the table, events included, so only the nightly model job and the
  * metrics use it; nothing on the path of an event does.
  */
-export class DynamoCustomerBase implements CustomerBase {
+export class DynamoCustomerBase implements CustomerBase, ChunkedBase {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -22,6 +23,40 @@ export class DynamoCustomerBase implements CustomerBase {
     const entities = options.messages ? ['profile', 'message'] : ['profile'];
     const workers = Array.from({ length: this.segments }, (_, segment) => this.segment(segment, entities));
     yield* merged(workers);
+  }
+
+  /**
+   * One chunk of a whole-base job: up to `limit` items of the table read in slice `part` of
+   * `parts`, from `cursor` on; the ids of the profiles among them, and the cursor after them.
+   */
+  async chunk(request: { part: number; parts: number; cursor?: string; limit: number }): Promise<BaseChunk> {
+    const page = await this.db.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: request.part,
+        TotalSegments: request.parts,
+        Limit: request.limit,
+        FilterExpression: '#entity = :profile',
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#entity': 'entity', '#pk': TABLE_KEYS.partition },
+        ExpressionAttributeValues: { ':profile': 'profile' },
+        ...(request.cursor
+          ? {
+              ExclusiveStartKey: JSON.parse(
+                Buffer.from(request.cursor, 'base64url').toString('utf8'),
+              ) as Item,
+            }
+          : {}),
+      }),
+    );
+    const cursor = page.LastEvaluatedKey
+      ? Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url')
+      : undefined;
+    return {
+      customerIds: (page.Items ?? []).map((item) => keys.customerIdOf(String(item[TABLE_KEYS.partition]))),
+      itemsRead: page.ScannedCount ?? 0,
+      ...(cursor ? { cursor } : {}),
+    };
   }
 
   private async *segment(segment: number, entities: string[]): AsyncIterable<CustomerBasePage> {

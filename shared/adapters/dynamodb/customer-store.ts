@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -10,8 +10,15 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { dispatchAt } from '../../domain/ledger.ts';
-import type { Profile } from '../../domain/profile.ts';
-import type { CustomerCommit, CustomerDirectory, CustomerStore, StoredCustomer } from '../../ports.ts';
+import { DAY_MS, type Profile } from '../../domain/profile.ts';
+import { EVENT_RETENTION_DAYS, type LoggedEvent } from '../../domain/signals.ts';
+import type {
+  CustomerCommit,
+  CustomerDirectory,
+  CustomerStore,
+  EventHistory,
+  StoredCustomer,
+} from '../../ports.ts';
 import {
   dueIndexKeys,
   EMAIL_INDEX,
@@ -36,7 +43,7 @@ const PROFILE_FORMAT = 2;
  * every write), the entity and the index keys. A commit that changes only the profile is one
  * conditional PutItem; ledger entries, conversions and alias links make it a transaction.
  */
-export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
+export class DynamoCustomerStore implements CustomerStore, CustomerDirectory, EventHistory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -51,6 +58,24 @@ export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
       return { kind: 'alias', id, mergedInto: String(item.mergedInto), version: Number(item.version) };
     }
     return { kind: 'profile', profile: profileFromItem(item) };
+  }
+
+  async history(profile: Profile): Promise<LoggedEvent[]> {
+    const chains: [string, string | undefined][] = [
+      [profile.id, profile.eventLog?.head],
+      ...Object.entries(profile.eventLog?.linked ?? {}),
+    ];
+    const events: LoggedEvent[] = [...(profile.events ?? [])];
+    for (const [id, head] of chains) {
+      if (!head) continue;
+      const items = await queryAll(this.db, this.tableName, keys.customer(id), keys.eventPagePrefix);
+      const pages = new Map(
+        items.map((item) => [String(item[TABLE_KEYS.sort]).slice(keys.eventPagePrefix.length), item]),
+      );
+      events.push(...chainFrom(head, pages));
+    }
+    const unique = [...new Map(events.map((event) => [event.key, event])).values()];
+    return unique.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 
   async idsByEmail(email: string): Promise<string[]> {
@@ -68,12 +93,12 @@ export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
   }
 
   async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
-    const { profile, expectedVersion } = commit;
-    const put = {
-      TableName: this.tableName,
-      Item: profileItem({ ...profile, version: expectedVersion + 1 }),
-      ...versionCondition(expectedVersion),
-    };
+    const { expectedVersion } = commit;
+    const { item, page } = sealedIfLarge({ ...commit.profile, version: expectedVersion + 1 });
+    // The page goes first: a profile never names a page that is not there. If the profile's
+    // write then fails, the page is an orphan no chain reaches (and its TTL takes it away).
+    if (page) await this.db.send(new PutCommand({ TableName: this.tableName, Item: page }));
+    const put = { TableName: this.tableName, Item: item, ...versionCondition(expectedVersion) };
     if (commit.aliases.length === 0 && commit.messages.length === 0 && commit.conversions.length === 0) {
       try {
         await this.db.send(new PutCommand(put));
@@ -148,6 +173,69 @@ export class DynamoCustomerStore implements CustomerStore, CustomerDirectory {
       throw error;
     }
   }
+}
+
+/**
+ * A profile item larger than this has its event log's tail sealed into a page of its own: a write
+ * of an item up to 1 KB costs one write unit, so the tail rides in the profile for free until it
+ * would make every write cost two.
+ */
+export const SEAL_AT_BYTES = 1000;
+
+/** The profile's item, and the page its log's tail is sealed into when the item grows too large. */
+export function sealedIfLarge(profile: Profile): { item: Item; page?: Item } {
+  const item = profileItem(profile);
+  const tail = profile.events ?? [];
+  if (tail.length === 0 || itemBytes(item) <= SEAL_AT_BYTES) return { item };
+  const newest = tail.reduce((latest, event) => (event.at > latest ? event.at : latest), tail[0]?.at ?? '');
+  const id = `${newest}~${randomBytes(4).toString('hex')}`;
+  const previous = profile.eventLog?.head;
+  // Never sooner than the page before (a late, old event must not make the chain lose its middle).
+  const expiresAt = Math.max(
+    Math.ceil((Date.parse(newest) + EVENT_RETENTION_DAYS * DAY_MS) / 1000),
+    profile.eventLog?.expiresAt ?? 0,
+  );
+  const page: Item = {
+    [TABLE_KEYS.partition]: keys.customer(profile.id),
+    [TABLE_KEYS.sort]: `${keys.eventPagePrefix}${id}`,
+    entity: 'events',
+    ...(previous ? { prev: previous } : {}),
+    count: tail.length,
+    data: brotliCompressSync(Buffer.from(JSON.stringify(tail)), {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 5 },
+    }),
+    expiresAt,
+  };
+  const sealed: Profile = { ...profile, events: [], eventLog: { ...profile.eventLog, head: id, expiresAt } };
+  return { item: profileItem(sealed), page };
+}
+
+/** DynamoDB's size of an item as it bills it: names and values (strings, numbers, binary). */
+export function itemBytes(item: Item): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (typeof value === 'string') bytes += Buffer.byteLength(value);
+    else if (typeof value === 'number') bytes += Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
+    else if (value instanceof Uint8Array) bytes += value.length;
+    else if (value !== undefined) bytes += Buffer.byteLength(JSON.stringify(value));
+  }
+  return bytes;
+}
+
+/** The events of one chain of sealed pages, newest page first, following `prev` from `head`. */
+function chainFrom(head: string | undefined, pages: Map<string, Item>): LoggedEvent[] {
+  const events: LoggedEvent[] = [];
+  const seen = new Set<string>();
+  for (let id = head; id && !seen.has(id); id = pages.get(id)?.prev as string | undefined) {
+    seen.add(id);
+    const page = pages.get(id);
+    if (!page) break; // expired: everything older has expired before it
+    events.push(
+      ...(JSON.parse(brotliDecompressSync(page.data as Uint8Array).toString('utf8')) as LoggedEvent[]),
+    );
+  }
+  return events;
 }
 
 /** Every item of a partition (optionally only sort keys starting with `sortPrefix`), page by page. */
@@ -225,7 +313,7 @@ export function profileItem(profile: Profile): Item {
     ...(applied?.length
       ? { applied: Buffer.concat(applied.map((key) => Buffer.from(key, 'base64url'))) }
       : {}),
-    ...dueIndexKeys(profile.id, profile.nextDueAt),
+    ...dueIndexKeys(profile.id, profile),
     ...emailIndexKeys(profile.email),
   };
 }

@@ -1,7 +1,13 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { CampaignId, CampaignsSettings, ContactPolicy } from '../../domain/campaigns.ts';
 import type { FittedModel } from '../../domain/models/fitted.ts';
-import type { StoredSettings } from '../../domain/settings.ts';
+import type { StoredSegment, StoredSettings } from '../../domain/settings.ts';
 import type { SettingsStore } from '../../ports.ts';
 import { settingsSource } from '../../settings-source.ts';
 import { secretValue } from '../secrets.ts';
@@ -28,7 +34,71 @@ export class DynamoSettingsStore implements SettingsStore {
     if (item.campaigns) stored.campaigns = item.campaigns as Partial<CampaignsSettings>;
     if (item.policy) stored.policy = item.policy as ContactPolicy;
     if (item.model) stored.model = item.model as FittedModel;
+    if (item.segments) stored.segments = item.segments as Record<string, StoredSegment>;
     return stored;
+  }
+
+  /**
+   * Saves a segment's new version (or a deletion) in one transaction: the version kept for
+   * history, and the current definition in the settings item every decision reads. Conditional
+   * on the version the marketer started from: two saves from the same version do not both win.
+   */
+  async saveSegment(segment: StoredSegment, previousVersion: number): Promise<'saved' | 'conflict'> {
+    await this.ensureMap('segments', segment.updatedAt);
+    const versionKey = {
+      [TABLE_KEYS.partition]: `SEGMENT#${segment.id}`,
+      [TABLE_KEYS.sort]: `VERSION#${String(segment.version).padStart(6, '0')}`,
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...versionKey, entity: 'segment-version', ...segment },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: SETTINGS_KEY,
+                UpdateExpression: 'SET segments.#id = :segment, updatedAt = :at',
+                ConditionExpression:
+                  previousVersion === 0
+                    ? 'attribute_not_exists(segments.#id)'
+                    : 'segments.#id.version = :previous',
+                ExpressionAttributeNames: { '#id': segment.id },
+                ExpressionAttributeValues: {
+                  ':segment': segment,
+                  ':at': segment.updatedAt,
+                  ...(previousVersion === 0 ? {} : { ':previous': previousVersion }),
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'saved';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** The map attribute `name` of the settings item, created empty on first use. */
+  private async ensureMap(name: string, at: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: SETTINGS_KEY,
+        UpdateExpression: 'SET #map = if_not_exists(#map, :empty), updatedAt = :at',
+        ExpressionAttributeNames: { '#map': name },
+        ExpressionAttributeValues: { ':empty': {}, ':at': at },
+      }),
+    );
   }
 
   async saveCampaign<K extends CampaignId>(
@@ -36,15 +106,8 @@ export class DynamoSettingsStore implements SettingsStore {
     settings: CampaignsSettings[K],
     at: string,
   ): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: SETTINGS_KEY,
-        // The map is created on the first write; later writes replace one campaign's entry only.
-        UpdateExpression: 'SET campaigns = if_not_exists(campaigns, :empty), updatedAt = :at',
-        ExpressionAttributeValues: { ':empty': {}, ':at': at },
-      }),
-    );
+    // The map is created on the first write; later writes replace one campaign's entry only.
+    await this.ensureMap('campaigns', at);
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,

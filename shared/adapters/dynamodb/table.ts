@@ -31,33 +31,28 @@ export const keys = {
   message: (campaignId: CampaignId, occurrence: number) =>
     `MESSAGE#${campaignId}#${String(occurrence).padStart(4, '0')}`,
   messagePrefix: 'MESSAGE#',
+  /** A sealed page of a customer's event log. */
+  eventPagePrefix: 'EVENTS#',
 };
 
 /**
- * The due index keys of a customer. The sort key carries the day at or after the due time (its
- * next midnight, UTC), not the exact time: moving a timer within the same day (every visit moves
- * the win-back timer) then does not rewrite the index, and a sweep reads only entries that are
- * really due. The price: a timer fires at the first sweep after its day ends.
+ * The due index keys of a customer: the bucket their next due time is filed under (to the minute
+ * when near, by the day before when far: timers.ts `dueBucket`), then the id. A timer that moves
+ * within its bucket does not rewrite the index. Profiles written before buckets existed are filed
+ * by the day of their due time.
  */
-export function dueIndexKeys(customerId: string, nextDueAt: string | undefined) {
-  if (!nextDueAt) return undefined;
+export function dueIndexKeys(customerId: string, profile: { nextDueAt?: string; dueBucket?: string }) {
+  if (!profile.nextDueAt) return undefined;
+  const bucket = profile.dueBucket ?? profile.nextDueAt.slice(0, 10);
   return {
     [DUE_INDEX.partition]: `DUE#${String(shardOf(customerId)).padStart(2, '0')}`,
-    [DUE_INDEX.sort]: `${dueDay(nextDueAt)}#${customerId}`,
+    [DUE_INDEX.sort]: `${bucket}#${customerId}`,
   };
 }
 
-/** The UTC day (YYYY-MM-DD) of the midnight at or after `iso`. */
-export function dueDay(iso: string): string {
-  const time = Date.parse(iso);
-  const midnight = Math.ceil(time / 86_400_000) * 86_400_000;
-  return new Date(midnight).toISOString().slice(0, 10);
-}
-
-/** Entries of days up to and including the day `now` falls in are due: their midnight has passed. */
+/** Index entries filed under buckets up to the minute `now` falls in are due (`~` sorts after `#`). */
 export function dueUpTo(now: string): string {
-  const nextDay = new Date(Math.floor(Date.parse(now) / 86_400_000 + 1) * 86_400_000);
-  return nextDay.toISOString().slice(0, 10);
+  return `${now.slice(0, 16)}~`;
 }
 
 /** A stable shard for a customer id (FNV-1a), spreading index writes over the shards. */

@@ -1,0 +1,138 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { JobState, JobStore } from '../../ports.ts';
+import { queryAll } from './customer-store.ts';
+import { TABLE_KEYS } from './table.ts';
+
+const pk = TABLE_KEYS.partition;
+const sk = TABLE_KEYS.sort;
+const stateKey = (id: string) => ({ [pk]: `JOB#${id}`, [sk]: 'STATE' });
+const listKey = (id: string) => ({ [pk]: 'JOBS', [sk]: id });
+
+/**
+ * Whole-base jobs: one item per job with each part's cursor, moved on conditionally (a chunk run
+ * twice moves its part once), and a small list of the jobs with their status.
+ */
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async start(job: JobState): Promise<'started' | 'exists'> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...stateKey(job.id), entity: 'job', ...job },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': pk },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...listKey(job.id),
+                  entity: 'job-entry',
+                  status: job.status,
+                  startedAt: job.startedAt,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return 'exists';
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<JobState | undefined> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: stateKey(id), ConsistentRead: true }),
+    );
+    if (!item) return undefined;
+    const { [pk]: _pk, [sk]: _sk, entity: _entity, ...state } = item;
+    return state as JobState;
+  }
+
+  async advance(
+    id: string,
+    part: number,
+    move: { from?: string; to?: string; evaluated: number; changed: number; at: string },
+  ): Promise<'advanced' | 'stale'> {
+    const path = `cursors[${part}]`;
+    const done = move.to === undefined;
+    try {
+      const { Attributes: after } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: stateKey(id),
+          UpdateExpression: [
+            `SET ${path}.done = :done, ${path}.movedAt = :at${done ? '' : `, ${path}.#cursor = :to`}`,
+            `ADD evaluated :evaluated, changed :changed${done ? ', partsDone :one' : ''}`,
+            done ? `REMOVE ${path}.#cursor` : '',
+          ].join(' '),
+          ConditionExpression: `${path}.done = :false AND ${
+            move.from === undefined ? `attribute_not_exists(${path}.#cursor)` : `${path}.#cursor = :from`
+          }`,
+          ExpressionAttributeNames: { '#cursor': 'cursor' },
+          ExpressionAttributeValues: {
+            ':done': done,
+            ':false': false,
+            ':at': move.at,
+            ':evaluated': move.evaluated,
+            ':changed': move.changed,
+            ...(done ? { ':one': 1 } : { ':to': move.to }),
+            ...(move.from === undefined ? {} : { ':from': move.from }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (done && after && Number(after.partsDone) >= Number(after.parts)) await this.finish(id, move.at);
+      return 'advanced';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'stale';
+      throw error;
+    }
+  }
+
+  private async finish(id: string, at: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: stateKey(id),
+        UpdateExpression: 'SET #status = :done, finishedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':at': at },
+      }),
+    );
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: listKey(id),
+        UpdateExpression: 'SET #status = :done, finishedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':at': at },
+      }),
+    );
+  }
+
+  async running(): Promise<JobState[]> {
+    const entries = await queryAll(this.db, this.tableName, 'JOBS');
+    const ids = entries.filter((entry) => entry.status === 'running').map((entry) => String(entry[sk]));
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((job): job is JobState => job?.status === 'running');
+  }
+}
