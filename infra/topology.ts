@@ -49,6 +49,8 @@ export interface FunctionSpec {
   routes: string[];
   events: EventTrigger[];
   schedules?: ScheduleTrigger[];
+  /** The table's change stream: batches of one shard at a time, in order. */
+  stream?: { batchSize: number; maxBatchingWindowSeconds: number };
   access: {
     table?: 'read' | 'readWrite';
     /** Read the sparse due index (the sweep). */
@@ -185,6 +187,18 @@ export const FUNCTIONS: FunctionSpec[] = [
     events: [],
     schedules: [{ name: 'NightlyModelFit', dailyAtUtc: '02:00' }],
     access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'], concurrency: 1 },
+  },
+  {
+    name: 'projections',
+    entry: 'functions/projections/handler.ts',
+    description:
+      'Follows the table’s change stream: counters (stages, segments, orders, emails by day) and the customer directory',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    routes: [],
+    events: [],
+    stream: { batchSize: 500, maxBatchingWindowSeconds: 1 },
+    access: { table: 'readWrite' },
   },
   {
     name: 'jobs',

@@ -144,6 +144,47 @@ export interface JobStore {
   running(): Promise<JobState[]>;
 }
 
+/** A stored item as the projections see it in the table's change stream. */
+export type StoredItem =
+  | { kind: 'profile'; profile: Profile }
+  | { kind: 'message'; entry: LedgerEntry }
+  | { kind: 'other' };
+
+/** Counter moves by `<item>/<attribute>` (domain/counters.ts). */
+export type CounterMoves = Map<string, number>;
+
+/**
+ * The counters. A batch of moves is applied with an idempotency token made from the changes it
+ * counts: the same changes delivered again (a stream's retry) are recognised and not counted twice.
+ */
+export interface CounterStore {
+  apply(token: string, moves: CounterMoves): Promise<void>;
+  /** The whole-base counters (customers, stages, segments, buyers, revenue). */
+  gauges(): Promise<Record<string, number>>;
+  /** The dated counters of each day from `from` to `to` (YYYY-MM-DD, both included). */
+  days(from: string, to: string): Promise<{ date: string; counts: Record<string, number> }[]>;
+}
+
+/** A customer as lists and searches show them. */
+export interface DirectoryEntry {
+  id: string;
+  email?: string;
+  name?: string;
+}
+
+/**
+ * Customers by the start of their email or name, and every customer page by page: kept by the
+ * projections from the profiles' changes.
+ */
+export interface CustomerDirectoryIndex {
+  /** Writes what changed between two states of a profile (either may be absent). */
+  update(before: Profile | undefined, after: Profile | undefined): Promise<void>;
+  /** Customers whose email or name starts with `prefix` (case does not matter). */
+  search(prefix: string, limit: number): Promise<DirectoryEntry[]>;
+  /** Every customer, a page at a time (by email, then id), from `cursor` on. */
+  page(limit: number, cursor?: string): Promise<{ entries: DirectoryEntry[]; cursor?: string }>;
+}
+
 /** Fitted models: the latest is what the engine uses; each fit is kept with its date. */
 export interface ModelStore {
   save(model: FittedModel): Promise<void>;

@@ -24,7 +24,9 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -175,6 +177,22 @@ export class StatelessStack extends Stack {
         });
       }
       if (spec.schedules?.length) this.acknowledgeSchedulerRole(fn);
+
+      if (spec.stream) {
+        fn.addEventSource(
+          new DynamoEventSource(props.table, {
+            startingPosition: StartingPosition.TRIM_HORIZON,
+            batchSize: spec.stream.batchSize,
+            maxBatchingWindow: Duration.seconds(spec.stream.maxBatchingWindowSeconds),
+            // A batch is retried whole (its counters' idempotency tokens make a retry count once,
+            // for 10 minutes), never split; one that still fails is set aside, not counted twice.
+            bisectBatchOnError: false,
+            retryAttempts: 20,
+            maxRecordAge: Duration.minutes(9),
+            onFailure: new SqsDlq(this.deadLetterQueue(spec)),
+          }),
+        );
+      }
 
       if (spec.events.length > 0) {
         const deadLetters = this.deadLetterQueue(spec);

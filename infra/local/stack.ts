@@ -23,6 +23,7 @@ import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
+import { LocalStreamPoller } from './stream-poller.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -150,13 +151,26 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     stops.push(async () => {
       for (const unhook of unhooks) unhook();
     });
+    const streams: LocalStreamPoller[] = [];
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
       for (const trigger of spec.schedules ?? [])
         scheduler.schedule(trigger, fn, settings.scheduleAtUtc[spec.name]);
+      if (spec.stream) {
+        streams.push(
+          new LocalStreamPoller({
+            endpoint: dynamo.endpoint,
+            region: settings.region,
+            tableName: RESOURCE_NAMES.table,
+            target: fn,
+            batchSize: spec.stream.batchSize,
+          }),
+        );
+      }
     }
+    for (const poller of streams) await poller.start();
     await bus.listen(settings.eventBridgePort);
     const sesProxy = new SesProxy({
       upstream: ses.endpoint,
@@ -168,6 +182,9 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     // the scheduler, the SES proxy (publishing the feedback it holds), the bus once its deliveries
     // are done, and only then the stores they write to.
     stops.push(
+      async () => {
+        for (const poller of streams) await poller.stop();
+      },
       () => bus.close(),
       () => sesProxy.close(),
       async () => scheduler.stop(),
@@ -189,15 +206,26 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       else resetClock();
       return jsonAnswer(200, { now: clock.now().toISOString() });
     });
-    // Waits until the bus has delivered everything in flight (and its consequences).
-    gateway.localRoute('GET /_local/idle', async () => {
+    // Waits until the bus has delivered everything in flight (and its consequences), and the
+    // stream's followers have caught up with every write so far.
+    const idle = async () => {
       await bus.idle();
+      await Promise.all(streams.map((poller) => poller.idle()));
+      await bus.idle();
+    };
+    gateway.localRoute('GET /_local/idle', async () => {
+      await idle();
       return jsonAnswer(200, { idle: true });
     });
 
     // What the stack has done so far: DynamoDB capacity consumed, and the bus's deliveries.
     gateway.localRoute('GET /_local/metrics', async () =>
-      jsonAnswer(200, { dynamodb: consumedCapacity, bus: bus.metrics(), memory: process.memoryUsage() }),
+      jsonAnswer(200, {
+        dynamodb: consumedCapacity,
+        bus: bus.metrics(),
+        streams: streams.map((poller) => poller.metrics()),
+        memory: process.memoryUsage(),
+      }),
     );
 
     // The fault injector: what it is set to fail and what it failed so far; PUT sets a new plan.

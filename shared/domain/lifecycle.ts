@@ -35,6 +35,7 @@ import {
   hasOrder,
   inputKey,
   KEPT_SEGMENT_CHANGES,
+  KEPT_STAGE_CHANGES,
   later,
   mergeProfiles,
   newProfile,
@@ -353,8 +354,6 @@ function applyConsent(profile: Profile, input: ConsentInput, effects: Effect[]):
   }
   return next;
 }
-
-const KEPT_STAGE_CHANGES = 20;
 
 /** Remembers the stage changes (for metrics: stage changes per day), the most recent 20. */
 function withStageHistory(profile: Profile, effects: Effect[]): Profile {

@@ -300,6 +300,8 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
 
 export const DAY_MS = 86_400_000;
 const KEPT_VISIT_DAYS = 60;
+/** How many stage changes a profile keeps (the latest). */
+export const KEPT_STAGE_CHANGES = 20;
 /** The timeline's memory of segment entries and exits. */
 export const KEPT_SEGMENT_CHANGES = 30;
 

@@ -5,6 +5,7 @@ import {
   type GlobalSecondaryIndex,
   ResourceNotFoundException,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DUE_INDEX, EMAIL_INDEX, TABLE_KEYS } from './table.ts';
@@ -55,6 +56,16 @@ export async function ensureTable(
         }),
       );
     }
+    // ... and the change stream the projections follow.
+    if (!table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        }),
+      );
+      return 'updated';
+    }
     return missing.length > 0 ? 'updated' : 'exists';
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -69,8 +80,15 @@ export async function ensureTable(
         { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
       ],
       GlobalSecondaryIndexes: INDEXES,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+    }),
+  );
   return 'created';
 }
