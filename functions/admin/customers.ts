@@ -1,16 +1,22 @@
 /** Admin read path: everything a marketer needs to see about one customer. */
+
+import { displayName } from '../../shared/adapters/dynamodb/directory.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
 import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
-import { DAY_MS, type Profile, summarize } from '../../shared/domain/profile.ts';
+import { DAY_MS, type Profile, STAGES, summarize } from '../../shared/domain/profile.ts';
+import type { SegmentDefinition } from '../../shared/domain/segments.ts';
 import type {
   CustomerData,
   CustomerDirectory,
+  CustomerDirectoryIndex,
   CustomerStore,
   Ledger,
   SuppressionStore,
 } from '../../shared/ports.ts';
+import type { Answer } from './http.ts';
+import { customersWhere } from './segments.ts';
 
 export interface CustomerView {
   id: string;
@@ -33,6 +39,8 @@ export interface CustomerView {
   timeline: TimelineEntry[];
   /** What the fitted model expects of the customer (null without a model or an order). */
   prediction: (CustomerPrediction & { horizonWeeks: number; modelAsOf: string }) | null;
+  /** The segments the customer is in, and since when. */
+  segments: { id: string; name: string; enteredAt: string }[];
 }
 
 /** What the ledger says about one message, without the sender's bookkeeping (claims, tokens). */
@@ -64,7 +72,7 @@ export type MessageView = Partial<Pick<LedgerEntry, (typeof MESSAGE_FIELDS)[numb
 
 export interface TimelineEntry {
   at: string;
-  kind: 'event' | 'stage' | 'message' | 'feedback';
+  kind: 'event' | 'stage' | 'message' | 'feedback' | 'segment';
   title: string;
   detail?: string;
   campaignId?: string;
@@ -100,6 +108,12 @@ export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEn
       kind: 'event',
       title: 'Order Refunded',
       ...(refund.orderId ? { detail: `order ${refund.orderId}` } : {}),
+    });
+  for (const change of profile.segmentHistory ?? [])
+    timeline.push({
+      at: change.at,
+      kind: 'segment',
+      title: `${change.change === 'entered' ? 'Entered' : 'Left'} segment ${change.segment}`,
     });
   (profile.stageHistory ?? []).forEach((change, index, history) => {
     const from = index > 0 ? history[index - 1]?.stage : undefined;
@@ -148,6 +162,7 @@ export interface CustomerDeps {
   directory: CustomerDirectory;
   ledger: Ledger;
   model: () => Promise<FittedModel | undefined>;
+  segments: () => Promise<SegmentDefinition[]>;
   now: () => Date;
 }
 
@@ -157,7 +172,12 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return undefined;
   const { profile } = stored;
-  const [entries, model] = await Promise.all([deps.ledger.list(profile.id), deps.model()]);
+  const [entries, model, segments] = await Promise.all([
+    deps.ledger.list(profile.id),
+    deps.model(),
+    deps.segments(),
+  ]);
+  const names = new Map(segments.map((segment) => [segment.id, segment.name]));
   const summary = purchaseSummary(profile.orders, deps.now().toISOString());
   return {
     id: profile.id,
@@ -181,6 +201,67 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
             modelAsOf: model.asOf,
           }
         : null,
+    segments: Object.entries(profile.segments ?? {})
+      .filter(([id]) => names.has(id))
+      .map(([id, enteredAt]) => ({ id, name: names.get(id) ?? id, enteredAt })),
+  };
+}
+
+/** A customer as lists show them. */
+function cardOf(profile: Profile) {
+  return {
+    id: profile.id,
+    email: profile.email ?? null,
+    name: displayName(profile) ?? null,
+    stage: profile.stage,
+    orderCount: profile.orders.length,
+    lastSeenAt: profile.lastSeenAt,
+    segments: Object.keys(profile.segments ?? {}),
+  };
+}
+
+/**
+ * Customers for the console's list: by the start of an email or a name (`q`, two characters at
+ * least), or everyone, by stage and by segment, a page at a time (`limit`, `cursor`).
+ */
+export async function listCustomers(
+  query: Record<string, string | undefined>,
+  deps: Pick<CustomerDeps, 'customers'> & { directory: CustomerDirectoryIndex },
+): Promise<Answer> {
+  const { q, stage, segment } = query;
+  if (stage !== undefined && !(STAGES as readonly string[]).includes(stage))
+    return problem('stage', `must be one of ${STAGES.join(', ')}`);
+  if (q !== undefined) {
+    if (q.trim().length < 2)
+      return problem('q', 'must be at least 2 characters (the start of an email or a name)');
+    const entries = await deps.directory.search(q, 50);
+    const loaded = await Promise.all(entries.map((entry) => deps.customers.load(entry.id)));
+    const customers = loaded
+      .flatMap((stored) => (stored?.kind === 'profile' ? [stored.profile] : []))
+      .filter((profile) => (!stage || profile.stage === stage) && (!segment || profile.segments?.[segment]))
+      .map(cardOf);
+    return { status: 200, body: { customers } };
+  }
+  const page = await customersWhere(
+    (profile) =>
+      (!stage || profile.stage === stage) && (!segment || !!profile.segments?.[segment]) ? true : undefined,
+    query,
+    deps,
+  );
+  if ('problem' in page) return problem(page.problem.field, page.problem.message);
+  return {
+    status: 200,
+    body: {
+      customers: page.found.map(({ profile }) => cardOf(profile)),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    },
+  };
+}
+
+function problem(field: string, message: string): Answer {
+  return {
+    status: 400,
+    body: { success: false, error: `${field}: ${message}`, problems: [{ field, message }] },
   };
 }
 

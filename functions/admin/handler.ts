@@ -1,7 +1,10 @@
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
+import { DynamoDirectory } from '../../shared/adapters/dynamodb/directory.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
+import { DynamoJobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
@@ -11,6 +14,7 @@ import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
+import { startJob } from '../jobs/jobs.ts';
 import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
 
@@ -23,12 +27,15 @@ const templates = new DynamoTemplateStore(db, config.TABLE_NAME);
 const settingsStore = new DynamoSettingsStore(db, config.TABLE_NAME);
 const { settings } = engine;
 const now = () => clock.now();
+const jobs = new DynamoJobStore(db, config.TABLE_NAME);
+const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const routes = adminRoutes({
   customers: {
     customers,
     directory: customers,
     ledger,
     model: async () => (await settings()).model,
+    segments: async () => (await settings()).segments.ordered,
     now,
   },
   customerData: {
@@ -39,10 +46,21 @@ const routes = adminRoutes({
   campaigns: { settings, store: settingsStore, templates, now },
   insights: {
     base: new DynamoCustomerBase(db, config.TABLE_NAME),
+    counters,
     settings,
     models: new DynamoModelStore(db, config.TABLE_NAME),
     store: settingsStore,
     reevaluate: (customerId: string) => reevaluate(customerId, clock.now().toISOString(), engine),
+    now,
+  },
+  segments: {
+    store: settingsStore,
+    settings,
+    counters,
+    jobs,
+    startJob: (reason) => startJob(reason, { jobs, publisher: engine.publisher, now }),
+    customers,
+    directory: new DynamoDirectory(db, config.TABLE_NAME),
     now,
   },
   sweep: {

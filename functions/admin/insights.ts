@@ -1,19 +1,20 @@
 /** The admin API's view of what works: metrics, the best customers, and the fitted model. */
 import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
-import { MetricsAccumulator, metricsWindow } from '../../shared/domain/metrics.ts';
+import { metricsFromCounts, metricsWindow } from '../../shared/domain/metrics.ts';
 import {
   type FittedModel,
   MINIMUM_FOR_PREDICTIONS,
   NothingToFit,
   trustworthy,
 } from '../../shared/domain/models/fitted.ts';
-import type { CustomerBase, ModelStore, SettingsStore } from '../../shared/ports.ts';
+import type { CounterStore, CustomerBase, ModelStore, SettingsStore } from '../../shared/ports.ts';
 import { fitOnHistory, lastWholeDay, modelReport, reevaluateBase } from '../model/model.ts';
 import { type Answer, invalid } from './http.ts';
 
 export interface InsightDeps {
   base: CustomerBase;
+  counters: CounterStore;
   settings: () => Promise<EngineSettings>;
   models: ModelStore;
   store: SettingsStore;
@@ -24,20 +25,21 @@ export interface InsightDeps {
 
 const today = (now: Date) => now.toISOString().slice(0, 10);
 
+/** The window's metrics from the counters: items read grow with the days asked for, not with customers. */
 export async function getMetrics(
   query: Record<string, string | undefined>,
-  deps: Pick<InsightDeps, 'base' | 'settings' | 'now'>,
+  deps: Pick<InsightDeps, 'counters' | 'settings' | 'now'>,
 ): Promise<Answer> {
-  const window = metricsWindow(query.from, query.to, today(deps.now()));
+  const today = deps.now().toISOString().slice(0, 10);
+  const window = metricsWindow(query.from, query.to, today);
   if (!window.ok) return invalid([window.problem]);
-  const { model } = await deps.settings();
-  const asOf = window.window.to < today(deps.now()) ? window.window.to : today(deps.now());
-  const metrics = new MetricsAccumulator(window.window, model, asOf);
-  for await (const page of deps.base.scan({ messages: true })) {
-    for (const profile of page.profiles) metrics.addProfile(profile);
-    for (const entry of page.messages) metrics.addMessage(entry);
-  }
-  return { status: 200, body: metrics.result() };
+  const [{ model }, gauges, days] = await Promise.all([
+    deps.settings(),
+    deps.counters.gauges(),
+    // From the window's start to today: what came after the window is taken away from "now".
+    deps.counters.days(window.window.from, window.window.to > today ? window.window.to : today),
+  ]);
+  return { status: 200, body: metricsFromCounts(window.window, { gauges, days }, model) };
 }
 
 /** `asOf` (default today): the day predictions are made as of, for looking back at history. */

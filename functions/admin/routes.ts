@@ -22,9 +22,19 @@ import {
   exportCustomer,
   findCustomers,
   getCustomer,
+  listCustomers,
 } from './customers.ts';
 import { answer, body, invalid, param, type Route } from './http.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
+import {
+  deleteSegment,
+  getSegment,
+  listSegments,
+  previewSegment,
+  putSegment,
+  type SegmentDeps,
+  segmentMembers,
+} from './segments.ts';
 
 export interface AdminDeps {
   customers: CustomerDeps;
@@ -32,6 +42,7 @@ export interface AdminDeps {
   campaigns: CampaignDeps;
   sweep: SweepDeps;
   insights: InsightDeps;
+  segments: SegmentDeps;
   now: () => Date;
 }
 
@@ -40,11 +51,21 @@ const sweepRequest = z.strictObject({ now: z.iso.datetime({ offset: true }).opti
 export function adminRoutes(deps: AdminDeps): Record<string, Route> {
   return {
     'GET /admin/customers': async (event) => {
-      const email = event.queryStringParameters?.email?.trim();
-      if (!email || !/^[^\s@]+@[^\s@]+$/.test(email))
-        throw new HttpError(400, 'email: must be an email address');
-      return json(200, await findCustomers(email, deps.customers));
+      const query = event.queryStringParameters ?? {};
+      const email = query.email?.trim();
+      if (email !== undefined) {
+        if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new HttpError(400, 'email: must be an email address');
+        return json(200, await findCustomers(email, deps.customers));
+      }
+      return answer(listCustomers(query, { ...deps.customers, ...deps.segments }));
     },
+    'GET /admin/segments': () => answer(listSegments(deps.segments)),
+    'POST /admin/segments/preview': (event) => answer(previewSegment(body(event), deps.segments)),
+    'GET /admin/segments/{id}': (event) => answer(getSegment(param(event, 'id'), deps.segments)),
+    'PUT /admin/segments/{id}': (event) => answer(putSegment(param(event, 'id'), body(event), deps.segments)),
+    'DELETE /admin/segments/{id}': (event) => answer(deleteSegment(param(event, 'id'), deps.segments)),
+    'GET /admin/segments/{id}/members': (event) =>
+      answer(segmentMembers(param(event, 'id'), event.queryStringParameters ?? {}, deps.segments)),
     'GET /admin/customers/{id}': async (event) => {
       const id = param(event, 'id');
       const customer = await getCustomer(id, deps.customers);

@@ -1,6 +1,6 @@
 /**
- * The numbers that show what works, computed from profiles and ledger entries as they stream in
- * (a page at a time: the whole base never has to fit in memory). Pure: the admin API feeds it.
+ * The numbers that show what works, computed from the counters the projections keep (never from
+ * a scan of the customers). Pure: the admin API feeds it.
  *
  * Definitions (the README repeats them):
  * - window: `from` and `to` are UTC days, both included;
@@ -9,17 +9,15 @@
  * - repeat-purchase rate: of the customers with an order by the end of the window, the share with
  *   orders on at least two different days;
  * - historic value: revenue less refunds, all time; predicted value: expected purchases in the
- *   next 52 weeks times the expected order value, from the fitted model;
+ *   next 52 weeks times the expected order value, summed over the buyers when the model was fitted;
  * - per campaign, over the messages decided in the window: conversion rate of those sent and of
  *   those held out, and the uplift (the difference) with a 95% confidence interval by Newcombe's
  *   hybrid score method (Wilson intervals combined): unlike the textbook Wald interval it stays
  *   honest with small groups and rates near 0 or 1, where Wald claims certainty it does not have.
  */
 import { CAMPAIGN_IDS, type CampaignId } from './campaigns.ts';
-import type { LedgerEntry } from './ledger.ts';
-import { type FittedModel, predict, trustworthy } from './models/fitted.ts';
-import { purchaseSummary } from './models/summary.ts';
-import { type Profile, refundAmount, roundMoney, STAGES, type Stage } from './profile.ts';
+import { type FittedModel, trustworthy } from './models/fitted.ts';
+import { roundMoney, STAGES, type Stage } from './profile.ts';
 
 const DAY_MS = 86_400_000;
 /** z for a two-sided 95% interval. */
@@ -130,168 +128,105 @@ export function upliftOf(
 
 const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
-function emptyCampaign(): Omit<CampaignMetrics, 'conversionRate' | 'heldOutConversionRate' | 'uplift'> {
-  return {
-    decided: 0,
-    sent: 0,
-    delivered: 0,
-    opened: 0,
-    clicked: 0,
-    converted: 0,
-    heldOut: 0,
-    heldOutConverted: 0,
-    deferred: 0,
-    skipped: 0,
-    failed: 0,
-  };
+const BUCKETS = [
+  'decided',
+  'sent',
+  'delivered',
+  'opened',
+  'clicked',
+  'converted',
+  'heldOut',
+  'heldOutConverted',
+  'deferred',
+  'skipped',
+  'failed',
+] as const;
+
+/** The counters metrics read: the whole-base gauges, and the dated counters of each day from the window's start. */
+export interface MetricsCounts {
+  gauges: Record<string, number>;
+  /** Every day with counters from `window.from` to today (later days matter for "by the window's end"). */
+  days: { date: string; counts: Record<string, number> }[];
 }
 
-export class MetricsAccumulator {
-  private readonly start: string;
-  /** The first instant after the window. */
-  private readonly end: string;
-  private total = 0;
-  private buyers = 0;
-  private readonly byStage = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
-  private readonly changes = new Map<string, Record<Stage, number>>();
-  private customersAtStart = 0;
-  private orderedAgain = 0;
-  private buyersByEnd = 0;
-  private repeatBuyers = 0;
-  private historic = 0;
-  private inWindow = 0;
-  private predicted = 0;
-  private readonly campaigns = Object.fromEntries(CAMPAIGN_IDS.map((id) => [id, emptyCampaign()])) as Record<
-    CampaignId,
-    ReturnType<typeof emptyCampaign>
-  >;
+/**
+ * The metrics of a window from the counters (domain/counters.ts): a number of items that depends
+ * on the days asked for, never on the number of customers.
+ * - customers had ordered before the window = buyers now, less first orders on or after its start;
+ * - of them, ordered again in it = orders in the window whose previous purchase day was before it
+ *   (`returning:<day>`: each customer counts once, at their first purchase day in the window);
+ * - buyers and repeat buyers by the window's end = now, less first (second) purchase days after it.
+ */
+export function metricsFromCounts(window: MetricsWindow, counts: MetricsCounts, model?: FittedModel): Metrics {
+  const { gauges } = counts;
+  const inWindow = counts.days.filter((day) => day.date >= window.from && day.date <= window.to);
+  const after = counts.days.filter((day) => day.date > window.to);
+  const fromOn = counts.days.filter((day) => day.date >= window.from);
+  const sum = (days: MetricsCounts['days'], name: string) => days.reduce((total, day) => total + (day.counts[name] ?? 0), 0);
+  const buyers = gauges.buyers ?? 0;
 
-  constructor(
-    private readonly window: MetricsWindow,
-    private readonly model?: FittedModel,
-    /** Predictions are made as of this day (today, or the window's end if earlier). */
-    private readonly asOf = window.to,
-  ) {
-    this.start = `${window.from}T00:00:00.000Z`;
-    this.end = new Date(Date.parse(window.to) + DAY_MS).toISOString();
-  }
-
-  addProfile(profile: Profile) {
-    this.total++;
-    this.byStage[profile.stage]++;
-    for (const change of profile.stageHistory ?? []) {
-      if (change.at < this.start || change.at >= this.end) continue;
-      const date = change.at.slice(0, 10);
-      const counts =
-        this.changes.get(date) ??
-        (Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>);
-      counts[change.stage]++;
-      this.changes.set(date, counts);
-    }
-    const { orders } = profile;
-    if (orders.length === 0) return;
-    this.buyers++;
-    const refunds = profile.refunds.reduce((sum, refund) => sum + refundAmount(profile, refund), 0);
-    this.historic += orders.reduce((sum, order) => sum + order.revenue, 0) - refunds;
-    for (const order of orders)
-      if (order.at >= this.start && order.at < this.end) this.inWindow += order.revenue;
-
-    if (orders.some((order) => order.at < this.start)) {
-      this.customersAtStart++;
-      if (orders.some((order) => order.at >= this.start && order.at < this.end)) this.orderedAgain++;
-    }
-    const byEnd = orders.filter((order) => order.at < this.end);
-    if (byEnd.length > 0) {
-      this.buyersByEnd++;
-      if (new Set(byEnd.map((order) => order.at.slice(0, 10))).size >= 2) this.repeatBuyers++;
-    }
-    if (this.model) {
-      const summary = purchaseSummary(orders, this.asOf);
-      if (summary) this.predicted += predict(this.model, summary, PREDICTION_HORIZON_WEEKS).predictedValue;
-    }
-  }
-
-  addMessage(entry: LedgerEntry) {
-    if (entry.decidedAt < this.start || entry.decidedAt >= this.end) return;
-    const counts = this.campaigns[entry.campaignId];
-    if (!counts) return;
-    counts.decided++;
-    switch (entry.status) {
-      case 'sent':
-        counts.sent++;
-        if (entry.deliveredAt) counts.delivered++;
-        if (entry.openedAt) counts.opened++;
-        if (entry.clickedAt) counts.clicked++;
-        if (entry.convertedAt) counts.converted++;
-        break;
-      case 'held-out':
-        counts.heldOut++;
-        if (entry.convertedAt) counts.heldOutConverted++;
-        break;
-      case 'deferred':
-        counts.deferred++;
-        break;
-      case 'skipped':
-        counts.skipped++;
-        break;
-      case 'failed':
-      case 'unknown':
-        counts.failed++;
-        break;
-      default:
-        break;
-    }
-  }
-
-  result(): Metrics {
-    const stageChanges = [...this.changes.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([date, counts]) => ({ date, ...counts }));
-    const campaigns = Object.fromEntries(
-      CAMPAIGN_IDS.map((id) => {
-        const counts = this.campaigns[id];
-        return [
-          id,
-          {
-            ...counts,
-            conversionRate: rate(counts.converted, counts.sent),
-            heldOutConversionRate: rate(counts.heldOutConverted, counts.heldOut),
-            uplift: upliftOf(counts.converted, counts.sent, counts.heldOutConverted, counts.heldOut),
-          },
-        ];
-      }),
-    ) as Record<CampaignId, CampaignMetrics>;
-    return {
-      window: this.window,
-      customers: { total: this.total, buyers: this.buyers, byStage: this.byStage },
-      stageChanges,
-      retention: {
-        customersAtStart: this.customersAtStart,
-        orderedAgain: this.orderedAgain,
-        rate: rate(this.orderedAgain, this.customersAtStart),
-      },
-      repeatPurchase: {
-        buyers: this.buyersByEnd,
-        repeatBuyers: this.repeatBuyers,
-        rate: rate(this.repeatBuyers, this.buyersByEnd),
-      },
-      value: {
-        historic: {
-          total: roundMoney(this.historic),
-          perBuyer: this.buyers > 0 ? roundMoney(this.historic / this.buyers) : null,
-          inWindow: roundMoney(this.inWindow),
+  const stageChanges = inWindow
+    .map((day) => ({
+      date: day.date,
+      ...(Object.fromEntries(STAGES.map((stage) => [stage, day.counts[`stage:${stage}`] ?? 0])) as Record<Stage, number>),
+    }))
+    .filter((day) => STAGES.some((stage) => day[stage] > 0));
+  const customersAtStart = buyers - sum(fromOn, 'firstOrders');
+  const orderedAgain = inWindow.reduce(
+    (total, day) =>
+      total +
+      Object.entries(day.counts)
+        .filter(([name]) => name.startsWith('returning:') && name.slice('returning:'.length) < window.from)
+        .reduce((part, [, count]) => part + count, 0),
+    0,
+  );
+  const buyersByEnd = buyers - sum(after, 'firstOrders');
+  const repeatBuyers = (gauges.repeatBuyers ?? 0) - sum(after, 'secondOrderDays');
+  const historic = gauges.netRevenue ?? 0;
+  const campaigns = Object.fromEntries(
+    CAMPAIGN_IDS.map((id) => {
+      const totals = Object.fromEntries(BUCKETS.map((bucket) => [bucket, sum(inWindow, `campaign:${id}:${bucket}`)])) as Record<
+        (typeof BUCKETS)[number],
+        number
+      >;
+      return [
+        id,
+        {
+          ...totals,
+          conversionRate: rate(totals.converted, totals.sent),
+          heldOutConversionRate: rate(totals.heldOutConverted, totals.heldOut),
+          uplift: upliftOf(totals.converted, totals.sent, totals.heldOutConverted, totals.heldOut),
         },
-        predicted: this.model
+      ];
+    }),
+  ) as Record<CampaignId, CampaignMetrics>;
+  return {
+    window,
+    customers: {
+      total: gauges.customers ?? 0,
+      buyers,
+      byStage: Object.fromEntries(STAGES.map((stage) => [stage, gauges[`stage:${stage}`] ?? 0])) as Record<Stage, number>,
+    },
+    stageChanges,
+    retention: { customersAtStart, orderedAgain, rate: rate(orderedAgain, customersAtStart) },
+    repeatPurchase: { buyers: buyersByEnd, repeatBuyers, rate: rate(repeatBuyers, buyersByEnd) },
+    value: {
+      historic: {
+        total: roundMoney(historic),
+        perBuyer: buyers > 0 ? roundMoney(historic / buyers) : null,
+        inWindow: roundMoney(sum(inWindow, 'revenue')),
+      },
+      predicted:
+        model?.predicted !== undefined
           ? {
-              total: roundMoney(this.predicted),
-              perBuyer: this.buyers > 0 ? roundMoney(this.predicted / this.buyers) : null,
+              total: roundMoney(model.predicted.total),
+              perBuyer: model.predicted.buyers > 0 ? roundMoney(model.predicted.total / model.predicted.buyers) : null,
               horizonWeeks: PREDICTION_HORIZON_WEEKS,
-              modelAsOf: this.model.asOf,
-              trustworthy: trustworthy(this.model),
+              modelAsOf: model.asOf,
+              trustworthy: trustworthy(model),
             }
           : null,
-      },
-      campaigns,
-    };
-  }
+    },
+    campaigns,
+  };
 }

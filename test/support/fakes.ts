@@ -3,11 +3,19 @@
  * the use cases rely on: conditional, all-or-nothing commits and conditional ledger updates.
  */
 import { DUE_INDEX, dueIndexKeys, dueUpTo } from '../../shared/adapters/dynamodb/table.ts';
+import {
+  GAUGES,
+  messageContributions,
+  profileContributions,
+  stageChangesAdded,
+  sumCounts,
+} from '../../shared/domain/counters.ts';
 import { dispatchAt, type LedgerEntry } from '../../shared/domain/ledger.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import type { LoggedEvent } from '../../shared/domain/signals.ts';
 import type {
   BusEntry,
+  CounterStore,
   CustomerBase,
   CustomerCommit,
   CustomerDirectory,
@@ -243,5 +251,53 @@ export class RecordingMailer implements Mailer {
     if (failure) throw new MailerError(`simulated ${failure}`, failure);
     this.sent.push(clone(email));
     return { messageId: `ses-${this.sent.length}` };
+  }
+}
+
+/** Counters as the projections keep them, computed from what is stored now (their defining sum). */
+export class StateCounters implements CounterStore {
+  constructor(private readonly state: () => { profiles: Profile[]; messages: LedgerEntry[] }) {}
+
+  static of(store: MemoryStore) {
+    return new StateCounters(() => ({
+      profiles: [...store.customers.values()].flatMap((stored) =>
+        stored.kind === 'profile' ? [stored.profile] : [],
+      ),
+      messages: [...store.messages.values()],
+    }));
+  }
+
+  async apply(): Promise<void> {
+    throw new Error('StateCounters are computed from the state, not moved');
+  }
+
+  private counts() {
+    const { profiles, messages } = this.state();
+    const counts = new Map<string, number>();
+    for (const profile of profiles) {
+      sumCounts(counts, profileContributions(profile));
+      sumCounts(counts, stageChangesAdded(undefined, profile));
+    }
+    for (const entry of messages) sumCounts(counts, messageContributions(entry));
+    return counts;
+  }
+
+  async gauges() {
+    return Object.fromEntries(
+      [...this.counts()]
+        .filter(([key]) => key.startsWith(`${GAUGES}/`))
+        .map(([key, value]) => [key.slice(GAUGES.length + 1), value]),
+    );
+  }
+
+  async days(from: string, to: string) {
+    const days = new Map<string, Record<string, number>>();
+    for (const [key, value] of this.counts()) {
+      if (!key.startsWith('DAY#')) continue;
+      const date = key.slice(4, 14);
+      if (date < from || date > to) continue;
+      days.set(date, { ...days.get(date), [key.slice(15)]: value });
+    }
+    return [...days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, counts]) => ({ date, counts }));
   }
 }

@@ -21,6 +21,8 @@ export interface FittedModel {
   repeatBuyers: number;
   bgnbd: BgNbdParameters & { logLikelihood: number };
   gammaGamma: (GammaGammaParameters & { logLikelihood: number }) | null;
+  /** What the fit predicts of the buyers it was fitted on: their value over the next 52 weeks, summed. */
+  predicted?: { total: number; buyers: number };
 }
 
 /**
@@ -58,7 +60,7 @@ export function fitModel(summaries: PurchaseSummary[], asOf: string, fittedAt: s
     .filter((summary) => summary.x > 0 && summary.spend.mean > 0)
     .map((summary) => summary.spend);
   const values = spends.length >= MINIMUM_FOR_ORDER_VALUES ? fitGammaGamma(spends) : undefined;
-  return {
+  const fitted: FittedModel = {
     asOf,
     fittedAt,
     customers: summaries.length,
@@ -69,6 +71,8 @@ export function fitModel(summaries: PurchaseSummary[], asOf: string, fittedAt: s
         ? { p: values.p, q: values.q, gamma: values.gamma, logLikelihood: values.logLikelihood }
         : null,
   };
+  const total = summaries.reduce((sum, summary) => sum + predict(fitted, summary).predictedValue, 0);
+  return { ...fitted, predicted: { total, buyers: summaries.length } };
 }
 
 export interface CustomerPrediction {
