@@ -6,7 +6,6 @@
  * (reading the sparse due index) and, for comparison, a full table scan, and prints one JSON line.
  * The sweep's items read should track `due`, not `customers`.
  */
-import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sweep } from '../functions/sweep/sweep.ts';
 import { localDynamoClient, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
@@ -16,6 +15,7 @@ import { DynamoDueIndex } from '../shared/adapters/dynamodb/due-index.ts';
 import { dueIndexKeys, keys, TABLE_KEYS } from '../shared/adapters/dynamodb/table.ts';
 import { addDays, newProfile, summarize } from '../shared/domain/profile.ts';
 import { options, ProgressBar } from './cli.ts';
+import { fullScan } from './local-stack.ts';
 
 const args = options({ customers: 100_000, 'due-fraction': 0.01, concurrency: 16 });
 const NOW = '2026-06-01T03:00:00.000Z';
@@ -71,19 +71,6 @@ async function load(db: DynamoDBDocumentClient, table: string, customers: number
   };
   await Promise.all(Array.from({ length: args.concurrency }, worker));
   progress.finish(`${loaded} customers`);
-}
-
-async function fullScan(client: DynamoDBClient, table: string) {
-  let itemsRead = 0;
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: startKey }),
-    );
-    itemsRead += page.ScannedCount ?? 0;
-    startKey = page.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
-  return itemsRead;
 }
 
 async function main() {

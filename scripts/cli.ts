@@ -95,3 +95,27 @@ export async function pool(
 export function machine() {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length };
 }
+
+/**
+ * A caller of the admin API for the command-line tools: JSON in and out, and an error that names
+ * the route, the status and every problem the API named.
+ */
+export function adminApi(base: string, token: string) {
+  return async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok) {
+      const problems = Array.isArray(payload.problems)
+        ? (payload.problems as { field: string; message: string }[])
+            .map((problem) => `\n  ${problem.field}: ${problem.message}`)
+            .join('')
+        : '';
+      throw new Error(`${method} ${path}: ${response.status} ${String(payload.error ?? '')}${problems}`);
+    }
+    return payload;
+  };
+}

@@ -1,3 +1,4 @@
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 /**
  * For scripts that run against the local stack (demo, benchmarks): use the one `npm start` runs
  * at `api`, or start one in memory in this process for the run.
@@ -138,4 +139,16 @@ export async function waitUntilIdle(api: string) {
       if ((error as Error).name !== 'TimeoutError') throw error;
     }
   }
+}
+
+/** Reads the whole table, as computing anything from every customer would: the items it read. */
+export async function fullScan(client: DynamoDBClient, table: string) {
+  let itemsRead = 0;
+  let startKey: Record<string, never> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+    itemsRead += page.ScannedCount ?? 0;
+    startKey = page.LastEvaluatedKey as typeof startKey;
+  } while (startKey);
+  return itemsRead;
 }

@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { adminApi } from './cli.ts';
 
 interface Definition {
   subject: string;
@@ -36,23 +37,7 @@ const { values, positionals } = parseArgs({
 });
 const [command, ...names] = positionals;
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${values.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${values.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    const problems = Array.isArray(payload.problems)
-      ? (payload.problems as { field: string; message: string }[])
-          .map((problem) => `\n  ${problem.field}: ${problem.message}`)
-          .join('')
-      : '';
-    throw new Error(`${method} ${path}: ${response.status} ${String(payload.error ?? '')}${problems}`);
-  }
-  return payload;
-}
+const api = adminApi(values.api ?? '', values.token ?? '');
 
 /** The latest version of a template (what a push is compared with). */
 async function latest(name: string): Promise<{ version: number; definition: Definition }> {

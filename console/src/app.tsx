@@ -14,6 +14,7 @@ import { messageOf, Status, TextField } from './components.tsx';
 import { Campaigns } from './pages/campaigns.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
+import { SegmentEditor, Segments } from './pages/segments.tsx';
 import { TemplateEditor, Templates } from './pages/templates.tsx';
 import { href, useRoute } from './router.ts';
 
@@ -21,6 +22,7 @@ const PAGES = [
   { path: '', title: 'Dashboard' },
   { path: 'campaigns', title: 'Campaigns' },
   { path: 'templates', title: 'Templates' },
+  { path: 'segments', title: 'Segments' },
   { path: 'customers', title: 'Customers' },
 ] as const;
 
@@ -164,6 +166,8 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return <Campaigns />;
     case 'templates':
       return item ? <TemplateEditor key={item} name={item} /> : <Templates />;
+    case 'segments':
+      return item ? <SegmentEditor key={item} id={item} /> : <Segments />;
     case 'customers':
       return item ? <CustomerPage key={item} id={item} /> : <CustomerSearch />;
     default:

@@ -40,7 +40,7 @@ export class LocalStreamPoller {
       endpoint: string;
       region: string;
       tableName: string;
-      target: LocalFunction;
+      target: Pick<LocalFunction, 'invoke'>;
       batchSize: number;
       pollMs?: number;
     },
@@ -157,11 +157,38 @@ export class LocalStreamPoller {
 
 /** A record as Lambda delivers it: the images' binary attributes as base64 strings. */
 function lambdaRecord(record: _Record, streamArn: string) {
-  return JSON.parse(
-    JSON.stringify({ ...record, eventSourceARN: streamArn }, (_key, value: unknown) =>
-      value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
-    ),
-  ) as unknown;
+  const images = record.dynamodb;
+  const fixed = images && {
+    ...images,
+    ...(images.NewImage ? { NewImage: withEmptyMaps(images.NewImage) } : {}),
+    ...(images.OldImage ? { OldImage: withEmptyMaps(images.OldImage) } : {}),
+  };
+  return { ...(asLambdaJson({ ...record, dynamodb: fixed }) as object), eventSourceARN: streamArn };
+}
+
+/**
+ * The streams client reads an empty map (`{"M": {}}`) as an attribute value with no type at all;
+ * Lambda delivers it as the empty map it is.
+ */
+function withEmptyMaps(image: Record<string, unknown>): Record<string, unknown> {
+  const fix = (value: unknown): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const attribute = value as Record<string, unknown>;
+    if (Object.keys(attribute).length === 0) return { M: {} };
+    if (attribute.M && typeof attribute.M === 'object')
+      return { M: withEmptyMaps(attribute.M as Record<string, unknown>) };
+    if (Array.isArray(attribute.L)) return { L: attribute.L.map(fix) };
+    return attribute;
+  };
+  return Object.fromEntries(Object.entries(image).map(([key, value]) => [key, fix(value)]));
+}
+
+function asLambdaJson(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(asLambdaJson);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, asLambdaJson(inner)]));
 }
 
 function sleep(ms: number) {

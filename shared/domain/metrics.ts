@@ -157,18 +157,26 @@ export interface MetricsCounts {
  *   (`returning:<day>`: each customer counts once, at their first purchase day in the window);
  * - buyers and repeat buyers by the window's end = now, less first (second) purchase days after it.
  */
-export function metricsFromCounts(window: MetricsWindow, counts: MetricsCounts, model?: FittedModel): Metrics {
+export function metricsFromCounts(
+  window: MetricsWindow,
+  counts: MetricsCounts,
+  model?: FittedModel,
+): Metrics {
   const { gauges } = counts;
   const inWindow = counts.days.filter((day) => day.date >= window.from && day.date <= window.to);
   const after = counts.days.filter((day) => day.date > window.to);
   const fromOn = counts.days.filter((day) => day.date >= window.from);
-  const sum = (days: MetricsCounts['days'], name: string) => days.reduce((total, day) => total + (day.counts[name] ?? 0), 0);
+  const sum = (days: MetricsCounts['days'], name: string) =>
+    days.reduce((total, day) => total + (day.counts[name] ?? 0), 0);
   const buyers = gauges.buyers ?? 0;
 
   const stageChanges = inWindow
     .map((day) => ({
       date: day.date,
-      ...(Object.fromEntries(STAGES.map((stage) => [stage, day.counts[`stage:${stage}`] ?? 0])) as Record<Stage, number>),
+      ...(Object.fromEntries(STAGES.map((stage) => [stage, day.counts[`stage:${stage}`] ?? 0])) as Record<
+        Stage,
+        number
+      >),
     }))
     .filter((day) => STAGES.some((stage) => day[stage] > 0));
   const customersAtStart = buyers - sum(fromOn, 'firstOrders');
@@ -185,10 +193,9 @@ export function metricsFromCounts(window: MetricsWindow, counts: MetricsCounts, 
   const historic = gauges.netRevenue ?? 0;
   const campaigns = Object.fromEntries(
     CAMPAIGN_IDS.map((id) => {
-      const totals = Object.fromEntries(BUCKETS.map((bucket) => [bucket, sum(inWindow, `campaign:${id}:${bucket}`)])) as Record<
-        (typeof BUCKETS)[number],
-        number
-      >;
+      const totals = Object.fromEntries(
+        BUCKETS.map((bucket) => [bucket, sum(inWindow, `campaign:${id}:${bucket}`)]),
+      ) as Record<(typeof BUCKETS)[number], number>;
       return [
         id,
         {
@@ -205,7 +212,10 @@ export function metricsFromCounts(window: MetricsWindow, counts: MetricsCounts, 
     customers: {
       total: gauges.customers ?? 0,
       buyers,
-      byStage: Object.fromEntries(STAGES.map((stage) => [stage, gauges[`stage:${stage}`] ?? 0])) as Record<Stage, number>,
+      byStage: Object.fromEntries(STAGES.map((stage) => [stage, gauges[`stage:${stage}`] ?? 0])) as Record<
+        Stage,
+        number
+      >,
     },
     stageChanges,
     retention: { customersAtStart, orderedAgain, rate: rate(orderedAgain, customersAtStart) },
@@ -220,7 +230,10 @@ export function metricsFromCounts(window: MetricsWindow, counts: MetricsCounts, 
         model?.predicted !== undefined
           ? {
               total: roundMoney(model.predicted.total),
-              perBuyer: model.predicted.buyers > 0 ? roundMoney(model.predicted.total / model.predicted.buyers) : null,
+              perBuyer:
+                model.predicted.buyers > 0
+                  ? roundMoney(model.predicted.total / model.predicted.buyers)
+                  : null,
               horizonWeeks: PREDICTION_HORIZON_WEEKS,
               modelAsOf: model.asOf,
               trustworthy: trustworthy(model),

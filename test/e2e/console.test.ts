@@ -15,6 +15,7 @@ const SHOTS = 'test-results/screenshots';
 const template = uniqueId('console-kit');
 const shopper = uniqueId('shopper');
 const shopperEmail = `${shopper}@example.com`;
+const segment = uniqueId('console-pro');
 
 let browser: Browser;
 let page: Page;
@@ -57,6 +58,7 @@ afterAll(async () => {
     body: JSON.stringify({ template: 'welcome-kit', holdoutPercent: 0 }),
   });
   await admin(`/admin/templates/${template}`, { method: 'DELETE' });
+  await admin(`/admin/segments/${segment}`, { method: 'DELETE' });
   await browser?.close();
 });
 
@@ -168,8 +170,9 @@ describe('the console in Chromium', () => {
     expect(email?.subject).toBe('Thank you, Grace! (console)');
 
     await page.getByRole('link', { name: 'Customers' }).click();
-    await page.getByLabel('Customer id or email').fill(shopperEmail);
-    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByLabel('Email or name starts with').fill(shopperEmail.slice(0, 12));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: shopper, exact: true }).click();
     await page.getByRole('heading', { name: new RegExp(shopper) }).waitFor();
     const emails = page.locator('section', { has: page.getByRole('heading', { name: 'Emails' }) });
     await emails.getByRole('cell', { name: 'sent', exact: true }).waitFor();
@@ -192,6 +195,53 @@ describe('the console in Chromium', () => {
     expect((await admin(`/admin/customers/${shopper}`)).status).toBe(200);
   });
 
+  it('builds a segment with fields, shows a mistake next to its field, the estimate, and the members', async () => {
+    await page.getByRole('link', { name: 'Segments' }).click();
+    await page.getByRole('heading', { name: 'Segments', exact: true }).waitFor();
+    await page.getByRole('row', { name: /One-time buyers/ }).waitFor();
+    await shot('8-segments');
+    await page.getByRole('link', { name: 'New segment' }).click();
+    await page.getByLabel('Id', { exact: true }).fill(segment);
+    await page.getByLabel('Name').fill('Pro buyers');
+    // The first condition of the group: the plan trait.
+    await page.locator('#condition-all-0-kind').selectOption('trait');
+    await page.locator('#condition-all-0-trait').fill('plan');
+    await page.locator('#condition-all-0-value').fill('pro');
+    // A second: bought in the last ... 400 days, which is over the limit.
+    await page.getByRole('button', { name: 'Add a condition' }).click();
+    await page.locator('#condition-all-1-kind').selectOption('performed');
+    await page.locator('#condition-all-1-performed').fill('Order Completed');
+    await page.locator('#condition-all-1-withinDays').fill('400');
+    await page.getByText('must be a whole number of days from 1 to 365').waitFor();
+    expect(await page.locator('#condition-all-1-withinDays').getAttribute('aria-invalid')).toBe('true');
+    await shot('9-segment-problem');
+    await page.locator('#condition-all-1-withinDays').fill('30');
+    await page.getByText(/1 of \d+ customers match now|About \d+ of/).waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Pro buyers' }).waitFor();
+    const members = page.locator('section', { has: page.getByRole('heading', { name: 'Members' }) });
+    await eventually(
+      async () => {
+        await page.reload();
+        return members.getByRole('link', { name: shopper }).count();
+      },
+      (found) => found === 1,
+      15_000,
+    );
+    await members.getByRole('link', { name: shopper }).waitFor();
+    await shot('10-segment-editor');
+    // The JSON view shows the same condition the fields built.
+    await page.getByRole('button', { name: 'Show as JSON' }).click();
+    const json = JSON.parse(await page.getByLabel('Condition (JSON)').inputValue()) as unknown;
+    expect(json).toEqual({
+      all: [
+        { trait: 'plan', op: 'equals', value: 'pro' },
+        { performed: 'Order Completed', withinDays: 30 },
+      ],
+    });
+    expect((await admin(`/admin/segments/${segment}`)).body).toMatchObject({ name: 'Pro buyers', count: 1 });
+  });
+
   it('is usable by keyboard and at tablet width, with every field labelled', async () => {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.goto(consoleUrl());
@@ -199,7 +249,15 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Customers per stage' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
-    for (const route of ['#/', '#/campaigns', `#/templates/${template}`, '#/customers']) {
+    for (const route of [
+      '#/',
+      '#/campaigns',
+      `#/templates/${template}`,
+      '#/segments',
+      '#/segments/new',
+      `#/segments/${segment}`,
+      '#/customers',
+    ]) {
       await page.goto(`${consoleUrl()}${route}`);
       await page.locator('main h1').first().waitFor();
       await page.waitForLoadState('networkidle');

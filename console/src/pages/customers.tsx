@@ -1,52 +1,149 @@
 /** Customer lookup: by id or email; stage, traits, prediction, messages and the timeline; export and erase. */
-import { useState } from 'preact/hooks';
-import type { CustomerView, findCustomers } from '../../../functions/admin/customers.ts';
+import { useEffect, useState } from 'preact/hooks';
+import type { CustomerView } from '../../../functions/admin/customers.ts';
 import { ApiError, api } from '../api.ts';
-import { ConfirmDialog, Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
+import { ConfirmDialog, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
 import { amount, count, label, percent, when } from '../format.ts';
-import { href, navigate } from '../router.ts';
+import { href } from '../router.ts';
 
 type Customer = CustomerView;
-type Card = Awaited<ReturnType<typeof findCustomers>>['customers'][number];
 
+interface Card {
+  id: string;
+  email: string | null;
+  name: string | null;
+  stage: string;
+  orderCount: number;
+  lastSeenAt: string;
+  segments: string[];
+}
+
+const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'];
+
+/**
+ * Customers: everyone, a page at a time, narrowed by stage and segment; or found by the start of
+ * an email or a name; or opened by id.
+ */
 export function CustomerSearch() {
   const [query, setQuery] = useState('');
+  const [stage, setStage] = useState('');
+  const [segment, setSegment] = useState('');
   const [results, setResults] = useState<Card[]>();
+  const [cursor, setCursor] = useState<string>();
   const [status, setStatus] = useState<string>();
-  const search = async (event: Event) => {
-    event.preventDefault();
+  const segments = useLoad(() => api<{ segments: { id: string; name: string }[] }>('/admin/segments'), []);
+
+  const load = async (from?: string) => {
     const wanted = query.trim();
-    if (!wanted) return setStatus('Enter a customer id or an email address.');
-    if (!wanted.includes('@')) return navigate('customers', wanted);
+    const params = new URLSearchParams();
+    if (wanted) params.set('q', wanted);
+    if (stage) params.set('stage', stage);
+    if (segment) params.set('segment', segment);
+    params.set('limit', '50');
+    if (from) params.set('cursor', from);
     try {
-      const found = await api<{ customers: Card[] }>(`/admin/customers?email=${encodeURIComponent(wanted)}`);
-      setResults(found.customers);
-      setStatus(found.customers.length === 0 ? `No customer has the address ${wanted}.` : undefined);
-      const [only] = found.customers;
-      if (found.customers.length === 1 && only) navigate('customers', only.id);
+      if (wanted && wanted.length < 2) {
+        setStatus('Type at least 2 characters of an email or a name.');
+        return;
+      }
+      const found = await api<{ customers: Card[]; cursor?: string }>(`/admin/customers?${params}`);
+      setResults((previous) => (from ? [...(previous ?? []), ...found.customers] : found.customers));
+      setCursor(found.cursor);
+      setStatus(
+        found.customers.length === 0 && !from
+          ? wanted
+            ? `No customer’s email or name starts with “${wanted}”.`
+            : 'No customers match.'
+          : undefined,
+      );
     } catch (error) {
       setStatus(messageOf(error));
     }
   };
+  useEffect(() => {
+    void load();
+  }, [stage, segment]);
+  const search = (event: Event) => {
+    event.preventDefault();
+    void load();
+  };
+  const wanted = query.trim();
   return (
     <>
       <h1>Customers</h1>
       <search>
         <form class="card toolbar" onSubmit={search}>
-          <TextField id="customer-query" label="Customer id or email" value={query} onInput={setQuery} />
-          <button type="submit">Look up</button>
+          <TextField
+            id="customer-query"
+            label="Email or name starts with"
+            value={query}
+            onInput={setQuery}
+            help="or a customer id, to open it"
+          />
+          <Select
+            id="customer-stage"
+            label="Stage"
+            value={stage}
+            options={[{ value: '', label: 'any stage' }, ...STAGES.map((value) => ({ value, label: value }))]}
+            onChange={setStage}
+          />
+          <Select
+            id="customer-segment"
+            label="Segment"
+            value={segment}
+            options={[
+              { value: '', label: 'any segment' },
+              ...(segments.data?.segments ?? []).map((item) => ({ value: item.id, label: item.name })),
+            ]}
+            onChange={setSegment}
+          />
+          <button type="submit">Search</button>
         </form>
       </search>
       <Status message={status} />
-      {results && results.length > 1 ? (
-        <ul class="results">
-          {results.map((card) => (
-            <li key={card.id}>
-              <a href={href('customers', card.id)}>{card.id}</a> — {card.email} — {card.stage},{' '}
-              {count(card.orderCount)} orders
-            </li>
-          ))}
-        </ul>
+      {wanted && !wanted.includes(' ') ? (
+        <p>
+          <a href={href('customers', wanted)}>Open the customer with id “{wanted}”</a>
+        </p>
+      ) : null}
+      {results && results.length > 0 ? (
+        <div class="card table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Customer</th>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Stage</th>
+                <th scope="col" class="number">
+                  Orders
+                </th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.map((card) => (
+                <tr key={card.id}>
+                  <th scope="row">
+                    <a href={href('customers', card.id)}>{card.id}</a>
+                  </th>
+                  <td>{card.email ?? '—'}</td>
+                  <td>{card.name ?? '—'}</td>
+                  <td>
+                    <span class={`badge stage-${card.stage}`}>{card.stage}</span>
+                  </td>
+                  <td class="number">{count(card.orderCount)}</td>
+                  <td>{when(card.lastSeenAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {cursor ? (
+            <button type="button" onClick={() => load(cursor)}>
+              Show more
+            </button>
+          ) : null}
+        </div>
       ) : null}
     </>
   );

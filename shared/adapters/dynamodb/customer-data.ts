@@ -1,12 +1,21 @@
+import { brotliDecompressSync } from 'node:zlib';
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerData } from '../../ports.ts';
 import { profileFromItem, queryAll } from './customer-store.ts';
+import { DynamoDirectory } from './directory.ts';
 import { keys, TABLE_KEYS } from './table.ts';
 
 type Item = Record<string, unknown>;
 
 /** Items as a person reads them: a profile with its compressed data opened up. */
 function readable(item: Item): Item {
+  if (item.entity === 'events' && item.data) {
+    const { data, ...rest } = item;
+    return {
+      ...rest,
+      events: JSON.parse(brotliDecompressSync(data as Uint8Array).toString('utf8')) as unknown,
+    };
+  }
   if (item.entity !== 'profile' || !item.data) return item;
   const { data: _data, applied: _applied, format: _format, ...keysAndIndexes } = item;
   return { ...keysAndIndexes, ...profileFromItem(item) };
@@ -14,14 +23,18 @@ function readable(item: Item): Item {
 
 /**
  * Everything held about a customer lives in their partition and in the partitions of the ids
- * merged into them (alias pointers and what was recorded before the merge): export reads those
- * partitions whole, erasure deletes them whole.
+ * merged into them (alias pointers, event log pages, what was recorded before the merge), and in
+ * the directory's two entries: export reads them all, erasure deletes them all.
  */
 export class DynamoCustomerData implements CustomerData {
+  private readonly directory: DynamoDirectory;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.directory = new DynamoDirectory(db, tableName);
+  }
 
   async collect(id: string) {
     const customerId = await this.resolve(id);
@@ -32,6 +45,8 @@ export class DynamoCustomerData implements CustomerData {
     const items: Item[] = [];
     for (const partition of partitions)
       items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))).map(readable));
+    // The directory's copies of the address and name, kept by the projections.
+    if (stored?.entity === 'profile') items.push(...(await this.directory.itemsOf(profileFromItem(stored))));
     const addresses = new Set<string>();
     for (const item of items) {
       for (const value of [item.email, item.recipient, (item.traits as Item | undefined)?.email]) {

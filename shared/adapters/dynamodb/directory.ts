@@ -1,4 +1,9 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '../../domain/profile.ts';
 import type { CustomerDirectoryIndex, DirectoryEntry } from '../../ports.ts';
 import { DUE_INDEX, shardOf, TABLE_KEYS } from './table.ts';
@@ -85,6 +90,16 @@ export class DynamoDirectory implements CustomerDirectoryIndex {
           await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
       }
     }
+  }
+
+  /** The directory items a profile has (for export, and so that erasure deletes them too). */
+  async itemsOf(profile: Profile): Promise<Item[]> {
+    const found = await Promise.all(
+      itemsOf(profile).map((item) =>
+        this.db.send(new GetCommand({ TableName: this.tableName, Key: { [pk]: item[pk], [sk]: item[sk] } })),
+      ),
+    );
+    return found.flatMap((result) => (result.Item ? [result.Item] : []));
   }
 
   async search(prefix: string, limit: number): Promise<DirectoryEntry[]> {

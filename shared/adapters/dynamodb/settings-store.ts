@@ -65,12 +65,16 @@ export class DynamoSettingsStore implements SettingsStore {
               Update: {
                 TableName: this.tableName,
                 Key: SETTINGS_KEY,
-                UpdateExpression: 'SET segments.#id = :segment, updatedAt = :at',
+                UpdateExpression: 'SET #segments.#id = :segment, updatedAt = :at',
                 ConditionExpression:
                   previousVersion === 0
-                    ? 'attribute_not_exists(segments.#id)'
-                    : 'segments.#id.version = :previous',
-                ExpressionAttributeNames: { '#id': segment.id },
+                    ? 'attribute_not_exists(#segments.#id)'
+                    : '#segments.#id.#version = :previous',
+                ExpressionAttributeNames: {
+                  '#segments': 'segments',
+                  '#id': segment.id,
+                  ...(previousVersion === 0 ? {} : { '#version': 'version' }),
+                },
                 ExpressionAttributeValues: {
                   ':segment': segment,
                   ':at': segment.updatedAt,
