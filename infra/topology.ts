@@ -55,8 +55,6 @@ export interface FunctionSpec {
     table?: 'read' | 'readWrite';
     /** Read the sparse due index (the sweep). */
     dueIndex?: boolean;
-    /** Look customers up by address (the sparse email index). */
-    emailIndex?: boolean;
     /** Read the whole table (Scan): the nightly model fit and the metrics, never an event's path. */
     scan?: boolean;
     publishToBus?: boolean;
@@ -223,7 +221,6 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: {
       table: 'readWrite',
       dueIndex: true,
-      emailIndex: true,
       scan: true,
       publishToBus: true,
       secrets: ['adminToken', 'offerSecret'],

@@ -29,10 +29,11 @@ const { settings } = engine;
 const now = () => clock.now();
 const jobs = new DynamoJobStore(db, config.TABLE_NAME);
 const counters = new DynamoCounterStore(db, config.TABLE_NAME);
+const directory = new DynamoDirectory(db, config.TABLE_NAME);
 const routes = adminRoutes({
   customers: {
     customers,
-    directory: customers,
+    directory,
     ledger,
     model: async () => (await settings()).model,
     segments: async () => (await settings()).segments.ordered,
@@ -60,7 +61,7 @@ const routes = adminRoutes({
     jobs,
     startJob: (reason) => startJob(reason, { jobs, publisher: engine.publisher, now }),
     customers,
-    directory: new DynamoDirectory(db, config.TABLE_NAME),
+    directory,
     now,
   },
   sweep: {

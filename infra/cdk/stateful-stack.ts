@@ -16,7 +16,7 @@ import {
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, EMAIL_INDEX, TABLE_KEYS } from '../../shared/adapters/dynamodb/table.ts';
+import { DUE_INDEX, TABLE_KEYS } from '../../shared/adapters/dynamodb/table.ts';
 import { RESOURCE_NAMES } from '../topology.ts';
 
 export class StatefulStack extends Stack {
@@ -51,11 +51,6 @@ export class StatefulStack extends Stack {
       indexName: DUE_INDEX.name,
       partitionKey: { name: DUE_INDEX.partition, type: AttributeType.STRING },
       sortKey: { name: DUE_INDEX.sort, type: AttributeType.STRING },
-      projectionType: ProjectionType.KEYS_ONLY,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: EMAIL_INDEX.name,
-      partitionKey: { name: EMAIL_INDEX.partition, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
 

@@ -40,7 +40,7 @@ import {
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, EMAIL_INDEX } from '../../shared/adapters/dynamodb/table.ts';
+import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
 import { ADMIN_API_FUNCTIONS, FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
 import { Alarms } from './alarms.ts';
 import { ConsoleSite } from './console-site.ts';
@@ -370,14 +370,6 @@ function grant(
       new PolicyStatement({
         actions: spec.access.table === 'readWrite' ? [...read, ...write] : read,
         resources: [props.table.tableArn],
-      }),
-    );
-  }
-  if (spec.access.emailIndex) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${EMAIL_INDEX.name}`],
       }),
     );
   }

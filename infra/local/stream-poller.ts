@@ -16,6 +16,8 @@ import type { LocalFunction } from './lambda-runtime.ts';
 
 interface ShardReader {
   iterator?: string;
+  /** The sequence number of the last record read, to ask again from after it. */
+  lastRead?: string;
   /** Records read but not yet handled by a successful invocation. */
   pending: _Record[];
   finished: boolean;
@@ -114,6 +116,34 @@ export class LocalStreamPoller {
     for (const waiter of this.idleWaiters.splice(0)) waiter.resolve();
   }
 
+  /**
+   * The shard's next records. DynamoDB Local invalidates every stream's iterators when any table
+   * is deleted (TrimmedDataAccessException), and iterators expire after 15 minutes: either way,
+   * a fresh iterator from after the last record read picks up where this one was.
+   */
+  private async read(shardId: string, reader: ShardReader) {
+    try {
+      return await this.streams.send(
+        new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: this.options.batchSize }),
+      );
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+      const { ShardIterator: iterator } = await this.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.streamArn,
+          ShardId: shardId,
+          ...(reader.lastRead
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: reader.lastRead }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+      return this.streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize }),
+      );
+    }
+  }
+
   /** One round over every shard: true when something was read or handled. */
   private async pollOnce(): Promise<boolean> {
     const { StreamDescription: stream } = await this.streams.send(
@@ -135,10 +165,10 @@ export class LocalStreamPoller {
         this.shards.set(id, reader);
       }
       if (reader.pending.length === 0 && reader.iterator && !reader.finished) {
-        const page = await this.streams.send(
-          new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: this.options.batchSize }),
-        );
+        const page = await this.read(id, reader);
         reader.pending = page.Records ?? [];
+        const last = reader.pending.at(-1)?.dynamodb?.SequenceNumber;
+        if (last) reader.lastRead = last;
         if (page.NextShardIterator) reader.iterator = page.NextShardIterator;
         else reader.finished = true;
       }

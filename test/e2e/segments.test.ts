@@ -3,6 +3,10 @@
  * library, segments written through the admin API, exact membership right after the events and
  * as time passes (sweeps), a segment saved after its events came, counts from the counters.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
 import { admin, eventually, stack, uniqueId } from '../support/stack.ts';
@@ -298,5 +302,59 @@ describe('segments over events from a real Segment client', () => {
     const ids = (list.body.segments as { id: string }[]).map((segment) => segment.id);
     expect(ids).not.toContain(base);
     expect(ids).toEqual(expect.arrayContaining(['one-time-buyers', 'at-risk', 'subscribers-never-bought']));
+  });
+});
+
+describe('segments as code', () => {
+  it('pull writes YAML, pull then push changes nothing, and a changed file is pushed as a new version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'definitions-'));
+    const run = (...args: string[]) =>
+      spawnSync(
+        'npm',
+        [
+          'run',
+          '--silent',
+          'definitions',
+          '--',
+          ...args,
+          '--dir',
+          dir,
+          '--api',
+          stack().api,
+          '--token',
+          stack().adminToken,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const id = uniqueId('as-code');
+    await put(id, { name: 'As code', condition: { measure: 'orderCount', op: 'gte', value: 3 } });
+    const pulled = run('pull');
+    expect(pulled.stderr).toBe('');
+    expect(pulled.status).toBe(0);
+    const file = join(dir, 'segments', `${id}.yaml`);
+    expect(readFileSync(file, 'utf8')).toContain('measure: orderCount');
+    expect(readFileSync(join(dir, 'segments', 'one-time-buyers.yaml'), 'utf8')).toContain(
+      'name: One-time buyers',
+    );
+    expect(run('diff').stdout).toContain('no changes');
+    const before = (await admin(`/admin/segments/${id}`)).body.version;
+    expect(run('push').stdout).not.toContain('saved');
+    expect((await admin(`/admin/segments/${id}`)).body.version).toBe(before);
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace('value: 3', 'value: 4'));
+    expect(run('diff').stdout).toContain(`change  ${id}`);
+    expect(run('push').stdout).toContain(`saved ${id} version ${Number(before) + 1}`);
+    expect((await admin(`/admin/segments/${id}`)).body.condition).toEqual({
+      measure: 'orderCount',
+      op: 'gte',
+      value: 4,
+    });
+    writeFileSync(file, 'name: [unclosed');
+    const broken = run('push');
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`${id}.yaml`);
+    await admin(`/admin/segments/${id}`, { method: 'DELETE' });
   });
 });

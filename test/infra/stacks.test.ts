@@ -41,13 +41,21 @@ describe('stateful stack', () => {
         ],
         GlobalSecondaryIndexes: [
           Match.objectLike({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
-          Match.objectLike({
-            IndexName: 'email',
-            KeySchema: [{ AttributeName: 'emailKey', KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          }),
         ],
+        // The projections follow every change; sealed event log pages expire on their own.
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       }),
+    });
+  });
+
+  it('feeds the table’s stream to the projections, retried whole and set aside after 9 minutes', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 500,
+      BisectBatchOnFunctionError: false,
+      MaximumRecordAgeInSeconds: 540,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
   });
 

@@ -3,11 +3,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import {
   DynamoCustomerStore,
+  itemBytes,
   profileFromItem,
   profileItem,
+  SEAL_AT_BYTES,
 } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
+import {
+  hasApplied,
+  mergeProfiles,
+  newProfile,
+  type Profile,
+  withApplied,
+} from '../../shared/domain/profile.ts';
 import type { CustomerCommit } from '../../shared/ports.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { freshTable, uniqueId } from '../support/stack.ts';
@@ -157,5 +165,64 @@ describe('message ledger on DynamoDB Local', () => {
     expect(
       await ledger.transition({ ...key, occurrence: 9 }, { status: 'sent', from: ['sending'], at: 'x' }),
     ).toBe(false);
+  });
+});
+
+describe('the event log on DynamoDB Local', () => {
+  const event = (n: number, extra: Record<string, unknown> = {}) => ({
+    name: 'Product Viewed',
+    at: new Date(Date.parse('2026-03-01T10:00:00.000Z') + n * 60_000).toISOString(),
+    key: `key-${String(n).padStart(4, '0')}`,
+    properties: { category: n % 2 ? 'shoes' : 'hats', sku: `SKU-${n}`, ...extra },
+  });
+
+  it('seals the tail into pages before the profile item passes 1 KB, and reads every event back once', async () => {
+    const id = uniqueId('log');
+    let profile: Profile = { ...newProfile(id, '2026-03-01T10:00:00.000Z'), events: [] };
+    let version = 0;
+    for (let n = 0; n < 120; n++) {
+      profile = { ...profile, events: [...(profile.events ?? []), event(n)] };
+      expect(await commit(profile, version)).toBe('committed');
+      version++;
+      const stored = await store.load(id);
+      if (stored?.kind !== 'profile') throw new Error('no profile');
+      profile = stored.profile;
+      // Every write of the profile stays within one write unit.
+      expect(itemBytes(profileItem(profile))).toBeLessThanOrEqual(SEAL_AT_BYTES + 200);
+    }
+    expect(profile.eventLog?.head).toBeDefined();
+    expect((profile.events ?? []).length).toBeLessThan(120);
+    const history = await store.history(profile);
+    expect(history.map((logged) => logged.key)).toEqual(Array.from({ length: 120 }, (_, n) => event(n).key));
+  });
+
+  it('ignores a page whose profile write failed (an orphan), and follows merged ids to their pages', async () => {
+    const id = uniqueId('log');
+    const big = (n: number) => event(n, { blob: 'x'.repeat(900) });
+    const first: Profile = { ...newProfile(id, '2026-03-01T10:00:00.000Z'), events: [big(1), big(2)] };
+    expect(await commit(first, 0)).toBe('committed');
+    // A commit from a stale version seals a page, then loses: its page is an orphan.
+    const stale: Profile = { ...first, events: [big(1), big(2), big(3)] };
+    expect(await commit(stale, 0)).toBe('conflict');
+    const stored = await store.load(id);
+    if (stored?.kind !== 'profile') throw new Error('no profile');
+    expect((await store.history(stored.profile)).map((logged) => logged.key)).toEqual([
+      big(1).key,
+      big(2).key,
+    ]);
+
+    // The anonymous visitor's pages stay under its own id after the merge.
+    const anonymous = uniqueId('anon');
+    const visitor: Profile = {
+      ...newProfile(anonymous, '2026-03-01T09:00:00.000Z'),
+      events: [big(10), big(11), big(12)],
+    };
+    expect(await commit(visitor, 0)).toBe('committed');
+    const sealedVisitor = await store.load(anonymous);
+    if (sealedVisitor?.kind !== 'profile') throw new Error('no visitor');
+    const merged = mergeProfiles(stored.profile, sealedVisitor.profile);
+    expect(merged.eventLog?.linked?.[anonymous]).toBe(sealedVisitor.profile.eventLog?.head);
+    const keys = (await store.history(merged)).map((logged) => logged.key).sort();
+    expect(keys).toEqual([big(1).key, big(2).key, big(10).key, big(11).key, big(12).key].sort());
   });
 });

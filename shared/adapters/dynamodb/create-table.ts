@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { DUE_INDEX, EMAIL_INDEX, TABLE_KEYS } from './table.ts';
+import { DUE_INDEX, TABLE_KEYS } from './table.ts';
 
 const INDEXES: GlobalSecondaryIndex[] = [
   {
@@ -19,20 +19,9 @@ const INDEXES: GlobalSecondaryIndex[] = [
     ],
     Projection: { ProjectionType: 'KEYS_ONLY' },
   },
-  {
-    IndexName: EMAIL_INDEX.name,
-    KeySchema: [{ AttributeName: EMAIL_INDEX.partition, KeyType: 'HASH' }],
-    Projection: { ProjectionType: 'KEYS_ONLY' },
-  },
 ];
 
-const ATTRIBUTES = [
-  TABLE_KEYS.partition,
-  TABLE_KEYS.sort,
-  DUE_INDEX.partition,
-  DUE_INDEX.sort,
-  EMAIL_INDEX.partition,
-];
+const ATTRIBUTES = [TABLE_KEYS.partition, TABLE_KEYS.sort, DUE_INDEX.partition, DUE_INDEX.sort];
 
 /**
  * Creates the single table (as the CDK stack defines it) when it does not exist yet. Used by the

@@ -1,7 +1,6 @@
-import { brotliDecompressSync } from 'node:zlib';
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerData } from '../../ports.ts';
-import { profileFromItem, queryAll } from './customer-store.ts';
+import { pageEvents, profileFromItem, queryAll } from './customer-store.ts';
 import { DynamoDirectory } from './directory.ts';
 import { keys, TABLE_KEYS } from './table.ts';
 
@@ -10,11 +9,8 @@ type Item = Record<string, unknown>;
 /** Items as a person reads them: a profile with its compressed data opened up. */
 function readable(item: Item): Item {
   if (item.entity === 'events' && item.data) {
-    const { data, ...rest } = item;
-    return {
-      ...rest,
-      events: JSON.parse(brotliDecompressSync(data as Uint8Array).toString('utf8')) as unknown,
-    };
+    const { data: _data, ...rest } = item;
+    return { ...rest, events: pageEvents(item) };
   }
   if (item.entity !== 'profile' || !item.data) return item;
   const { data: _data, applied: _applied, format: _format, ...keysAndIndexes } = item;

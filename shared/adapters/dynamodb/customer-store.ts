@@ -11,23 +11,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dispatchAt } from '../../domain/ledger.ts';
 import { DAY_MS, type Profile } from '../../domain/profile.ts';
+import type { SegmentChange } from '../../domain/segments.ts';
 import { EVENT_RETENTION_DAYS, type LoggedEvent } from '../../domain/signals.ts';
-import type {
-  CustomerCommit,
-  CustomerDirectory,
-  CustomerStore,
-  EventHistory,
-  StoredCustomer,
-} from '../../ports.ts';
-import {
-  dueIndexKeys,
-  EMAIL_INDEX,
-  emailIndexKeys,
-  emailKeyOf,
-  keys,
-  sendIndexKeys,
-  TABLE_KEYS,
-} from './table.ts';
+import type { CustomerCommit, CustomerStore, EventHistory, StoredCustomer } from '../../ports.ts';
+import { dueIndexKeys, keys, sendIndexKeys, TABLE_KEYS } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -43,7 +30,7 @@ const PROFILE_FORMAT = 2;
  * every write), the entity and the index keys. A commit that changes only the profile is one
  * conditional PutItem; ledger entries, conversions and alias links make it a transaction.
  */
-export class DynamoCustomerStore implements CustomerStore, CustomerDirectory, EventHistory {
+export class DynamoCustomerStore implements CustomerStore, EventHistory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -76,20 +63,6 @@ export class DynamoCustomerStore implements CustomerStore, CustomerDirectory, Ev
     }
     const unique = [...new Map(events.map((event) => [event.key, event])).values()];
     return unique.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  }
-
-  async idsByEmail(email: string): Promise<string[]> {
-    const { Items: items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: EMAIL_INDEX.name,
-        KeyConditionExpression: '#email = :email',
-        ExpressionAttributeNames: { '#email': EMAIL_INDEX.partition },
-        ExpressionAttributeValues: { ':email': emailKeyOf(email) },
-        Limit: 50,
-      }),
-    );
-    return items.map((item) => keys.customerIdOf(String(item[TABLE_KEYS.partition])));
   }
 
   async commit(commit: CustomerCommit): Promise<'committed' | 'conflict'> {
@@ -223,6 +196,11 @@ export function itemBytes(item: Item): number {
   return bytes;
 }
 
+/** The events a sealed page holds. */
+export function pageEvents(page: Item): LoggedEvent[] {
+  return unpackEvents(JSON.parse(brotliDecompressSync(page.data as Uint8Array).toString('utf8')));
+}
+
 /** The events of one chain of sealed pages, newest page first, following `prev` from `head`. */
 function chainFrom(head: string | undefined, pages: Map<string, Item>): LoggedEvent[] {
   const events: LoggedEvent[] = [];
@@ -231,9 +209,7 @@ function chainFrom(head: string | undefined, pages: Map<string, Item>): LoggedEv
     seen.add(id);
     const page = pages.get(id);
     if (!page) break; // expired: everything older has expired before it
-    events.push(
-      ...(JSON.parse(brotliDecompressSync(page.data as Uint8Array).toString('utf8')) as LoggedEvent[]),
-    );
+    events.push(...pageEvents(page));
   }
   return events;
 }
@@ -299,6 +275,73 @@ function profileKey(id: string) {
   return { [TABLE_KEYS.partition]: keys.customer(id), [TABLE_KEYS.sort]: keys.profile };
 }
 
+/**
+ * Lists the profile keeps many of, stored as tuples rather than objects: every byte of the
+ * profile item counts against the 1 KB that one write unit pays for, and an event's field names
+ * repeated in each entry are bytes the event log's tail could use. Objects (as stored before)
+ * are read too.
+ */
+type PackedEvent = [name: string, at: number, key: string, properties?: Record<string, unknown>];
+type PackedChange = [segment: string, change: 'e' | 'x', at: number];
+
+export function packEvents(events: readonly LoggedEvent[]): PackedEvent[] {
+  return events.map((event) =>
+    event.properties
+      ? [event.name, Date.parse(event.at), event.key, event.properties]
+      : [event.name, Date.parse(event.at), event.key],
+  );
+}
+
+export function unpackEvents(stored: readonly (PackedEvent | LoggedEvent)[]): LoggedEvent[] {
+  return stored.map((entry) => {
+    if (!Array.isArray(entry)) return entry;
+    const [name, at, key, properties] = entry;
+    return { name, at: new Date(at).toISOString(), key, ...(properties ? { properties } : {}) };
+  });
+}
+
+function packed(profile: Omit<Profile, 'version' | 'applied'>) {
+  const { events, segmentHistory, ...rest } = profile;
+  return {
+    ...rest,
+    ...(events ? { events: packEvents(events) } : {}),
+    ...(segmentHistory
+      ? {
+          segmentHistory: segmentHistory.map(
+            (change): PackedChange => [
+              change.segment,
+              change.change === 'entered' ? 'e' : 'x',
+              Date.parse(change.at),
+            ],
+          ),
+        }
+      : {}),
+  };
+}
+
+function unpacked(data: ReturnType<typeof packed>): Omit<Profile, 'version' | 'applied'> {
+  const { events, segmentHistory, ...rest } = data as ReturnType<typeof packed> & {
+    segmentHistory?: (PackedChange | SegmentChange)[];
+  };
+  return {
+    ...rest,
+    ...(events ? { events: unpackEvents(events) } : {}),
+    ...(segmentHistory
+      ? {
+          segmentHistory: segmentHistory.map((change) =>
+            Array.isArray(change)
+              ? {
+                  segment: change[0],
+                  change: change[1] === 'e' ? 'entered' : 'exited',
+                  at: new Date(change[2]).toISOString(),
+                }
+              : change,
+          ),
+        }
+      : {}),
+  };
+}
+
 /** The stored item: the compressed profile, the packed input keys, and what DynamoDB reads. */
 export function profileItem(profile: Profile): Item {
   const { version, applied, ...rest } = profile;
@@ -307,24 +350,20 @@ export function profileItem(profile: Profile): Item {
     entity: 'profile',
     format: PROFILE_FORMAT,
     version,
-    data: brotliCompressSync(Buffer.from(JSON.stringify(rest)), {
+    data: brotliCompressSync(Buffer.from(JSON.stringify(packed(rest))), {
       params: { [constants.BROTLI_PARAM_QUALITY]: 5 },
     }),
     ...(applied?.length
       ? { applied: Buffer.concat(applied.map((key) => Buffer.from(key, 'base64url'))) }
       : {}),
     ...dueIndexKeys(profile.id, profile),
-    ...emailIndexKeys(profile.email),
   };
 }
 
 /** Reads a stored profile (and profiles stored field by field, as versions before format 2 did). */
 export function profileFromItem(item: Item): Profile {
   if (item.format !== PROFILE_FORMAT) return legacyProfile(item);
-  const data = JSON.parse(brotliDecompressSync(item.data as Uint8Array).toString('utf8')) as Omit<
-    Profile,
-    'version' | 'applied'
-  >;
+  const data = unpacked(JSON.parse(brotliDecompressSync(item.data as Uint8Array).toString('utf8')));
   const packed = item.applied as Uint8Array | undefined;
   const applied: string[] = [];
   for (let offset = 0; packed && offset + 8 <= packed.length; offset += 8)

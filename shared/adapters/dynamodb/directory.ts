@@ -5,7 +5,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '../../domain/profile.ts';
-import type { CustomerDirectoryIndex, DirectoryEntry } from '../../ports.ts';
+import type { CustomerDirectory, CustomerDirectoryIndex, DirectoryEntry } from '../../ports.ts';
 import { DUE_INDEX, shardOf, TABLE_KEYS } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -24,13 +24,19 @@ export function displayName(profile: Profile): string | undefined {
   return parts.length > 0 ? parts.join(' ').trim() : undefined;
 }
 
-/** The directory items of a profile: one by email (or id), and one by name when it has one. */
+/**
+ * The directory items of a profile: one by email (or by id, for someone known only by name), and
+ * one by name when it has one. A visitor known by neither has none: lists show people a
+ * marketer can recognise (counts still count everyone), and a visitor's first page view costs
+ * no directory write.
+ */
 function itemsOf(profile: Profile): Item[] {
   const partition = shardKey(shardOf(profile.id));
   const entry: DirectoryEntry = { id: profile.id };
   if (profile.email) entry.email = profile.email;
   const name = displayName(profile);
   if (name) entry.name = name;
+  if (!profile.email && !name) return [];
   const items: Item[] = [
     {
       [pk]: partition,
@@ -59,10 +65,10 @@ function entryOf(item: Item): DirectoryEntry {
 
 /**
  * The customer directory: small items in 16 partitions (by a hash of the id), sorted by email
- * (`E#`) and by name (`N#`), written only when a customer appears, changes address or name, or
- * goes. Prefix search asks every partition for its sort keys starting with the prefix.
+ * (`E#`) and by name (`N#`), written only when a customer gets or changes an address or a name,
+ * or goes. Prefix search asks every partition for its sort keys starting with the prefix.
  */
-export class DynamoDirectory implements CustomerDirectoryIndex {
+export class DynamoDirectory implements CustomerDirectoryIndex, CustomerDirectory {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -90,6 +96,24 @@ export class DynamoDirectory implements CustomerDirectoryIndex {
           await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
       }
     }
+  }
+
+  /** The customers with exactly this address (usually one). */
+  async idsByEmail(email: string): Promise<string[]> {
+    const wanted = `E#${email.trim().toLowerCase()}#`;
+    const pages = await Promise.all(
+      Array.from({ length: SHARDS }, (_, shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': pk, '#sk': sk },
+            ExpressionAttributeValues: { ':pk': shardKey(shard), ':prefix': wanted },
+          }),
+        ),
+      ),
+    );
+    return pages.flatMap((page) => page.Items ?? []).map((item) => String(item.id));
   }
 
   /** The directory items a profile has (for export, and so that erasure deletes them too). */

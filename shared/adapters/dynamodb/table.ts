@@ -9,18 +9,6 @@ export const TABLE_KEYS = { partition: 'PK', sort: 'SK' } as const;
 /** Sparse index of customers with a timer, sharded so no single partition takes every write. */
 export const DUE_INDEX = { name: 'due', partition: 'duePK', sort: 'dueSK', shards: 16 } as const;
 
-/** Sparse index of profiles by their address (lower case), for looking a customer up by email. */
-export const EMAIL_INDEX = { name: 'email', partition: 'emailKey' } as const;
-
-/** The email index key of a profile with an address. */
-export function emailIndexKeys(email: string | undefined) {
-  return email ? { [EMAIL_INDEX.partition]: emailKeyOf(email) } : undefined;
-}
-
-export function emailKeyOf(email: string) {
-  return email.trim().toLowerCase();
-}
-
 export const keys = {
   customer: (id: string) => `CUSTOMER#${id}`,
   /** The customer id in a customer partition key. */
