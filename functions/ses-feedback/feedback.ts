@@ -131,12 +131,15 @@ export async function handleSesEvent(
   });
   if (recorded === 'duplicate') return 'duplicate';
 
-  if (kind === 'click') {
+  // Opens and clicks reach the engine: a click is activity for the timers, and both answer
+  // `message` conditions (opened, clicked) of segments and journeys.
+  if (kind === 'click' || kind === 'open') {
     await deps.apply(key.customerId, {
       kind: 'engagement',
       messageId: `ses#${event.id}`,
       at,
-      action: 'click',
+      action: kind,
+      campaignId: key.campaignId,
     });
   }
   if (kind === 'complaint') {

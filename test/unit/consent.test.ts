@@ -284,7 +284,14 @@ describe('SES feedback', () => {
       clicks: 1,
     });
     expect(applied).toEqual([
-      { customerId: 'u1', input: expect.objectContaining({ kind: 'engagement', action: 'click' }) },
+      {
+        customerId: 'u1',
+        input: expect.objectContaining({ kind: 'engagement', action: 'open', campaignId: 'welcome-kit' }),
+      },
+      {
+        customerId: 'u1',
+        input: expect.objectContaining({ kind: 'engagement', action: 'click', campaignId: 'welcome-kit' }),
+      },
     ]);
   });
 

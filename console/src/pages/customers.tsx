@@ -250,6 +250,21 @@ export function CustomerPage({ id }: { id: string }) {
                 {data.prediction ? <p class="help">Model as of {data.prediction.modelAsOf}.</p> : null}
               </section>
             </div>
+            <section class="card" aria-labelledby="segments-title">
+              <h2 id="segments-title">Segments</h2>
+              {data.segments.length === 0 ? (
+                <p class="empty">In no segment.</p>
+              ) : (
+                <ul class="results">
+                  {data.segments.map((segment) => (
+                    <li key={segment.id}>
+                      <a href={href('segments', segment.id)}>{segment.name}</a> since{' '}
+                      {when(segment.enteredAt)}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
             <section class="card" aria-labelledby="traits-title">
               <h2 id="traits-title">Traits</h2>
               {Object.keys(data.traits).length === 0 ? (
