@@ -15,7 +15,7 @@ import { relationshipOf } from './contact-policy.ts';
 import { type FittedModel, predict } from './models/fitted.ts';
 import { purchaseSummary } from './models/summary.ts';
 import { DAY_MS, type Profile, STAGES } from './profile.ts';
-import { type SignalEntry, signalKeyOf } from './signals.ts';
+import { signalKeyOf } from './signals.ts';
 
 /** The longest window a condition may look back over (the event history keeps a little more). */
 export const MAX_WINDOW_DAYS = 365;
@@ -642,5 +642,3 @@ export function earliest(times: readonly (string | undefined)[]): string | undef
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
-
-export type { SignalEntry };
