@@ -178,6 +178,19 @@ const randomPercentSchema = z.strictObject({
     .max(99, 'must be a whole percent from 1 to 99'),
 });
 
+/**
+ * A regular visitor who stopped coming: at least `visitDays` distinct visit days, and no visit for
+ * `gapMultiplier` times the median gap between their visit days (at least `quietDays`). True from
+ * that moment until the next visit: each lapse is one entry into a segment that uses it.
+ */
+const lapsedSchema = z.strictObject({
+  lapsed: z.strictObject({
+    visitDays: z.number().int().min(2, 'must be at least 2').max(60),
+    quietDays: days(MAX_WINDOW_DAYS),
+    gapMultiplier: z.number().min(1, 'must be at least 1').max(20),
+  }),
+});
+
 /** Reserved: ratings arrive with the two-way feedback feature; the kind is known so its name is. */
 const satisfactionSchema = z.strictObject({
   satisfaction: z.strictObject({
@@ -201,6 +214,7 @@ const LEAVES = {
   segment: segmentRefSchema,
   message: messageSchema,
   randomPercent: randomPercentSchema,
+  lapsed: lapsedSchema,
   satisfaction: satisfactionSchema,
 } as const;
 const COMPOUNDS = ['all', 'any', 'not'] as const;
@@ -366,6 +380,7 @@ export function evaluate(condition: Condition, context: EvaluationContext): Outc
   if ('message' in condition) return message(condition.message, context);
   if ('randomPercent' in condition)
     return { value: percentBucket(profile.id, context.definitionId) < condition.randomPercent };
+  if ('lapsed' in condition) return lapsed(condition.lapsed, context);
   return { value: false };
 }
 
@@ -631,6 +646,25 @@ function message(
   if (condition.withinDays === undefined) return { value: true };
   const until = Date.parse(at) + condition.withinDays * DAY_MS;
   return until > Date.parse(now) ? { value: true, changesAt: iso(until) } : { value: false };
+}
+
+function lapsed(rule: z.infer<typeof lapsedSchema>['lapsed'], { profile, now }: EvaluationContext): Outcome {
+  const last = profile.lastVisitAt;
+  if (!last || profile.visitDays.length < rule.visitDays) return { value: false };
+  const quietDays = Math.max(rule.quietDays, rule.gapMultiplier * medianGap(profile.visitDays));
+  const from = Date.parse(last) + quietDays * DAY_MS;
+  return from <= Date.parse(now) ? { value: true } : { value: false, changesAt: iso(from) };
+}
+
+/** The median number of days between consecutive visit days (0 with fewer than two). */
+export function medianGap(days: readonly number[]): number {
+  const gaps = days.slice(1).map((day, index) => day - (days[index] ?? day));
+  if (gaps.length === 0) return 0;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 export function earliest(times: readonly (string | undefined)[]): string | undefined {
