@@ -213,7 +213,8 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'admin',
     entry: 'functions/admin/handler.ts',
-    description: 'Admin API for marketers: customers, campaigns, contact policy, metrics, model, sweep',
+    description:
+      'Admin API for marketers: customers, segments, journeys, lifecycle rules, contact policy, metrics, model, sweep',
     memoryMb: 512,
     timeoutSeconds: 29,
     routes: ADMIN_ROUTE_KEYS,

@@ -2,10 +2,12 @@
  * The interfaces the use cases need. Adapters in shared/adapters implement them against AWS (or
  * the local stand-ins); unit tests implement them in memory.
  */
-import type { CampaignId, CampaignsSettings, ContactPolicy } from './domain/campaigns.ts';
+import type { StoredJourney } from './domain/journey-set.ts';
+import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
+import type { ContactPolicy, LifecycleRules } from './domain/rules.ts';
 import type { StoredSegment, StoredSettings } from './domain/settings.ts';
 import type { LoggedEvent } from './domain/signals.ts';
 import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
@@ -113,7 +115,9 @@ export interface ChunkedBase {
 export type JobReason =
   | { kind: 'segment-saved'; segment: string; version: number }
   | { kind: 'segment-deleted'; segment: string; version: number }
-  | { kind: 'model-fitted'; asOf: string };
+  | { kind: 'model-fitted'; asOf: string }
+  | { kind: 'rules-changed'; at: string }
+  | { kind: 'journey-changed'; journey: string; at: string };
 
 export interface JobState {
   id: string;
@@ -208,7 +212,8 @@ export interface DueIndex {
 
 export interface LedgerKey {
   customerId: string;
-  campaignId: CampaignId;
+  /** The journey (or broadcast) the email belongs to. */
+  campaignId: string;
   occurrence: number;
 }
 
@@ -270,14 +275,30 @@ export class MailerError extends Error {
 /** Marketers' settings: only what differs from the defaults is stored. */
 export interface SettingsStore {
   load(): Promise<StoredSettings>;
-  saveCampaign<K extends CampaignId>(
-    campaignId: K,
-    settings: CampaignsSettings[K],
-    at: string,
-  ): Promise<void>;
+  saveLifecycle(rules: LifecycleRules, at: string): Promise<void>;
   savePolicy(policy: ContactPolicy, at: string): Promise<void>;
+  /**
+   * A journey's published versions (or its deletion), if its published version is still
+   * `previousPublished` (undefined: none was ever published).
+   */
+  saveJourney(
+    record: StoredJourney,
+    previousPublished: number | undefined,
+    at: string,
+  ): Promise<'saved' | 'conflict'>;
   /** A segment's new version (or deletion), if the current one is still `previousVersion` (0: none). */
   saveSegment(segment: StoredSegment, previousVersion: number): Promise<'saved' | 'conflict'>;
+}
+
+/** Every saved version of every journey (drafts included): what the marketers wrote, kept. */
+export interface JourneyStore {
+  /** Saves a new version (the next number); `expected`: refused if the latest is not this one. */
+  save(id: string, body: JourneyBody, at: string, expected?: number): Promise<JourneyDefinition | 'conflict'>;
+  get(id: string, version: number): Promise<JourneyDefinition | undefined>;
+  /** The versions saved, newest last. */
+  versions(id: string): Promise<{ version: number; updatedAt: string }[]>;
+  /** Every journey saved, with its latest version. */
+  list(): Promise<{ id: string; latest: number; updatedAt: string }[]>;
 }
 
 export interface TemplateSummary {

@@ -1,5 +1,5 @@
 /** Loads the engine's settings for each decision: stored overrides on the defaults, and the offer secret. */
-import type { EngineSettings } from './domain/campaigns.ts';
+import type { EngineSettings } from './domain/rules.ts';
 import { engineSettings } from './domain/settings.ts';
 import type { SettingsStore } from './ports.ts';
 

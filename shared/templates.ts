@@ -2,7 +2,7 @@
  * Which template content a campaign sends: the published version of the stored template, or,
  * for a name of the default pack with nothing published, the built-in default (version 0).
  */
-import { defaultTemplate } from './domain/templates/default-pack.ts';
+import { defaultTemplate } from './domain/defaults/templates.ts';
 import type { TemplateDefinition } from './domain/templates.ts';
 import type { TemplateStore } from './ports.ts';
 

@@ -5,6 +5,7 @@ import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data
 import { DynamoDirectory } from '../../shared/adapters/dynamodb/directory.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoJobStore } from '../../shared/adapters/dynamodb/job-store.ts';
+import { DynamoJourneyStore } from '../../shared/adapters/dynamodb/journey-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
@@ -12,6 +13,7 @@ import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
+import type { JobReason } from '../../shared/ports.ts';
 import { reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { startJob } from '../jobs/jobs.ts';
@@ -30,6 +32,7 @@ const now = () => clock.now();
 const jobs = new DynamoJobStore(db, config.TABLE_NAME);
 const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const directory = new DynamoDirectory(db, config.TABLE_NAME);
+const start = (reason: JobReason) => startJob(reason, { jobs, publisher: engine.publisher, now });
 const routes = adminRoutes({
   customers: {
     customers,
@@ -44,7 +47,16 @@ const routes = adminRoutes({
     suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
     now,
   },
-  campaigns: { settings, store: settingsStore, templates, now },
+  rules: { settings, store: settingsStore, startJob: start, now },
+  journeys: {
+    store: settingsStore,
+    journeys: new DynamoJourneyStore(db, config.TABLE_NAME),
+    templates,
+    settings,
+    counters,
+    startJob: start,
+    now,
+  },
   insights: {
     base: new DynamoCustomerBase(db, config.TABLE_NAME),
     counters,
@@ -59,7 +71,7 @@ const routes = adminRoutes({
     settings,
     counters,
     jobs,
-    startJob: (reason) => startJob(reason, { jobs, publisher: engine.publisher, now }),
+    startJob: start,
     customers,
     directory,
     now,

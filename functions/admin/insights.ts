@@ -1,5 +1,5 @@
 /** The admin API's view of what works: metrics, the best customers, and the fitted model. */
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+
 import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
 import { metricsFromCounts, metricsWindow } from '../../shared/domain/metrics.ts';
 import {
@@ -8,6 +8,7 @@ import {
   NothingToFit,
   trustworthy,
 } from '../../shared/domain/models/fitted.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import type { CounterStore, CustomerBase, ModelStore, SettingsStore } from '../../shared/ports.ts';
 import { fitOnHistory, lastWholeDay, modelReport, reevaluateBase } from '../model/model.ts';
 import { type Answer, invalid } from './http.ts';
@@ -33,13 +34,15 @@ export async function getMetrics(
   const today = deps.now().toISOString().slice(0, 10);
   const window = metricsWindow(query.from, query.to, today);
   if (!window.ok) return invalid([window.problem]);
-  const [{ model }, gauges, days] = await Promise.all([
+  const [{ model, journeys }, gauges, days] = await Promise.all([
     deps.settings(),
     deps.counters.gauges(),
     // From the window's start to today: what came after the window is taken away from "now".
     deps.counters.days(window.window.from, window.window.to > today ? window.window.to : today),
   ]);
-  return { status: 200, body: metricsFromCounts(window.window, { gauges, days }, model) };
+  // Every journey that is on shows, with zeros until it sends; others show once they did.
+  const live = journeys.published.filter((journey) => journey.enabled).map((journey) => journey.id);
+  return { status: 200, body: metricsFromCounts(window.window, { gauges, days }, model, live) };
 }
 
 /** `asOf` (default today): the day predictions are made as of, for looking back at history. */

@@ -8,14 +8,6 @@ import { problemsOf } from '../../shared/domain/settings.ts';
 import type { SweepDeps } from '../sweep/sweep.ts';
 import { sweep } from '../sweep/sweep.ts';
 import {
-  type CampaignDeps,
-  getCampaign,
-  getPolicy,
-  listCampaigns,
-  updateCampaign,
-  updatePolicy,
-} from './campaigns.ts';
-import {
   type CustomerDataDeps,
   type CustomerDeps,
   eraseCustomer,
@@ -26,6 +18,17 @@ import {
 } from './customers.ts';
 import { answer, body, invalid, param, type Route } from './http.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
+import {
+  deleteJourney,
+  getJourney,
+  type JourneyDeps,
+  listJourneys,
+  publishJourney,
+  putJourney,
+  switchJourney,
+  testJourney,
+} from './journeys.ts';
+import { getLifecycle, getPolicy, type RulesDeps, updateLifecycle, updatePolicy } from './rules.ts';
 import {
   deleteSegment,
   getSegment,
@@ -39,7 +42,8 @@ import {
 export interface AdminDeps {
   customers: CustomerDeps;
   customerData: CustomerDataDeps;
-  campaigns: CampaignDeps;
+  rules: RulesDeps;
+  journeys: JourneyDeps;
   sweep: SweepDeps;
   insights: InsightDeps;
   segments: SegmentDeps;
@@ -114,17 +118,28 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
       // Answers once the due timers are applied (or with what is still pending after 25 s).
       return json(200, await sweep(now, deps.sweep, { wait: { timeoutMs: 25_000 } }));
     },
-    'GET /admin/campaigns': () => answer(listCampaigns(deps.campaigns)),
-    'GET /admin/campaigns/{id}': (event) => answer(getCampaign(param(event, 'id'), deps.campaigns)),
-    'PUT /admin/campaigns/{id}': (event) =>
-      answer(updateCampaign(param(event, 'id'), body(event), deps.campaigns)),
-    'GET /admin/contact-policy': () => answer(getPolicy(deps.campaigns)),
+    'GET /admin/journeys': () => answer(listJourneys(deps.journeys)),
+    'GET /admin/journeys/{id}': (event) =>
+      answer(getJourney(param(event, 'id'), event.queryStringParameters ?? {}, deps.journeys)),
+    'PUT /admin/journeys/{id}': (event) => answer(putJourney(param(event, 'id'), body(event), deps.journeys)),
+    'DELETE /admin/journeys/{id}': (event) => answer(deleteJourney(param(event, 'id'), deps.journeys)),
+    'POST /admin/journeys/{id}/publish': (event) =>
+      answer(publishJourney(param(event, 'id'), body(event), deps.journeys)),
+    'POST /admin/journeys/{id}/enable': (event) =>
+      answer(switchJourney(param(event, 'id'), true, deps.journeys)),
+    'POST /admin/journeys/{id}/disable': (event) =>
+      answer(switchJourney(param(event, 'id'), false, deps.journeys)),
+    'POST /admin/journeys/{id}/test': (event) =>
+      answer(testJourney(param(event, 'id'), body(event), deps.journeys)),
+    'GET /admin/lifecycle': () => answer(getLifecycle(deps.rules)),
+    'PUT /admin/lifecycle': (event) => answer(updateLifecycle(body(event), deps.rules)),
+    'GET /admin/contact-policy': () => answer(getPolicy(deps.rules)),
     'GET /admin/metrics': (event) => answer(getMetrics(event.queryStringParameters ?? {}, deps.insights)),
     'GET /admin/insights/best-customers': (event) =>
       answer(getBestCustomers(event.queryStringParameters ?? {}, deps.insights)),
     'GET /admin/model': () => answer(getModel(deps.insights)),
     'POST /admin/model/fit': (event) => answer(refitModel(body(event), deps.insights)),
-    'PUT /admin/contact-policy': (event) => answer(updatePolicy(body(event), deps.campaigns)),
+    'PUT /admin/contact-policy': (event) => answer(updatePolicy(body(event), deps.rules)),
   };
 }
 

@@ -3,9 +3,10 @@
  * the existing customers in the background), delete, preview a condition before saving, and
  * list members. Counts come from the counters, never from a scan.
  */
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+
 import { evaluate, parseCondition, segmentRefsOf } from '../../shared/domain/conditions.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { parseSegment, type SegmentDefinition } from '../../shared/domain/segments.ts';
 import { type StoredSegment, segmentsOf } from '../../shared/domain/settings.ts';
 import { missingKeys, signalNeeds, withHistory } from '../../shared/domain/signals.ts';

@@ -7,7 +7,7 @@
  * the retry finds the inputs applied and does nothing, and the queued emails are picked up by
  * the dispatcher, which finds every ledger entry still unclaimed after a grace period.
  */
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
@@ -24,6 +24,7 @@ import {
   merge,
 } from '../../shared/domain/lifecycle.ts';
 import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { missingKeys, withHistory } from '../../shared/domain/signals.ts';
 import type {
   AliasWrite,

@@ -1,6 +1,7 @@
 /**
  * Whole-base jobs (DESIGN.md, "Whole-base work"): evaluating every customer again after a segment
- * is saved or deleted, or a model is fitted. A job is a parallel scan in `parts` slices; each
+ * is saved or deleted, a model is fitted, the stage rules change or a journey is published,
+ * turned on or off. A job is a parallel scan in `parts` slices; each
  * slice is read in chunks, one bus request per chunk, so no invocation runs long at any size.
  *
  * A chunk is safe to run twice: evaluating a customer again changes nothing the second time, and
@@ -41,6 +42,10 @@ export function jobIdOf(reason: JobReason): string {
       return `segment-${reason.segment}-deleted-v${reason.version}`;
     case 'model-fitted':
       return `model-${reason.asOf}`;
+    case 'rules-changed':
+      return `rules-${reason.at}`;
+    case 'journey-changed':
+      return `journey-${reason.journey}-${reason.at}`;
   }
 }
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import {
   type Counts,
   delta,
+  journeyMovesAdded,
   messageContributions,
   profileContributions,
   stageChangesAdded,
@@ -88,7 +89,10 @@ function movesOf({ before, after }: Change): Counts {
   const profileBefore = before?.kind === 'profile' ? before.profile : undefined;
   const profileAfter = after?.kind === 'profile' ? after.profile : undefined;
   const moves = delta(profileBefore, profileAfter, profileContributions);
-  if (profileAfter) sumCounts(moves, stageChangesAdded(profileBefore, profileAfter));
+  if (profileAfter) {
+    sumCounts(moves, stageChangesAdded(profileBefore, profileAfter));
+    sumCounts(moves, journeyMovesAdded(profileBefore, profileAfter));
+  }
   const entryBefore = before?.kind === 'message' ? before.entry : undefined;
   const entryAfter = after?.kind === 'message' ? after.entry : undefined;
   return sumCounts(moves, delta(entryBefore, entryAfter, messageContributions));

@@ -8,12 +8,13 @@
  * rather than risk a second email. That last window (SES accepted, the record was not written) is
  * the one case where exactly-once is impossible, and it errs on the side of never sending twice.
  */
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
-import { consentRefusal } from '../../shared/domain/lifecycle.ts';
+import { consentRefusal } from '../../shared/domain/messages.ts';
 import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
 import { makeUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 import {
@@ -124,10 +125,13 @@ export async function sendMessage(
     await finish('skipped', 'no email address');
     return 'skipped';
   }
-  const campaign = settings.campaigns[request.campaignId];
+  // What the engine decided to send: entries from before journeys kept their template by the
+  // journey's name, and were marketing unless a service journey said otherwise.
+  const templateName = entry.templateName ?? request.campaignId;
+  const category = entry.category ?? 'marketing';
   // Consent and suppression are checked again at the last moment: either may have changed since
   // the message was decided (a deferred message waits for hours).
-  const refusal = consentRefusal(profile, request.campaignId, campaign.category);
+  const refusal = consentRefusal(profile, request.campaignId, category);
   if (refusal) {
     await finish('skipped', refusal);
     return 'skipped';
@@ -141,9 +145,9 @@ export async function sendMessage(
     return 'skipped';
   }
 
-  const template = await deps.template(campaign.template);
+  const template = await deps.template(templateName);
   if (!template) {
-    await finish('failed', `template "${campaign.template}" has no published version`);
+    await finish('failed', `template "${templateName}" has no published version`);
     return 'failed';
   }
   // Never the same variant of a campaign twice in a row for one customer.
@@ -152,20 +156,24 @@ export async function sendMessage(
       ? await deps.ledger.get({ ...key, occurrence: request.occurrence - 1 })
       : undefined;
   const variant = chooseVariant(variantCount(template.definition), previous?.variant, request.customerId);
-  const offer =
-    entry.offerCode && 'offer' in campaign && campaign.offer
-      ? { code: entry.offerCode, description: campaign.offer.description }
-      : undefined;
+  const offer = entry.offerCode
+    ? { code: entry.offerCode, description: entry.offerDescription ?? '' }
+    : undefined;
   // Every email links to the preference page; marketing also offers one-click unsubscribe (RFC 8058).
   const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/u/${makeUnsubscribeToken(await deps.unsubscribe.secret(), request.customerId)}`;
   const headers: Record<string, string> = { 'X-Campaign-Id': request.campaignId };
-  if (campaign.category === 'marketing') {
+  if (category === 'marketing') {
     headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
   const rendered = renderEmail(
     contentOf(template.definition, variant),
-    templateData(profile, { brandName: deps.sender.brandName, unsubscribeUrl, ...(offer ? { offer } : {}) }),
+    templateData(profile, {
+      brandName: deps.sender.brandName,
+      unsubscribeUrl,
+      ...(offer ? { offer } : {}),
+      ...(entry.event ? { event: entry.event } : {}),
+    }),
     deps.sender,
   );
 
@@ -176,7 +184,7 @@ export async function sendMessage(
     at: at(),
     set: {
       recipient: profile.email,
-      template: { name: campaign.template, version: template.version },
+      template: { name: templateName, version: template.version },
       variant,
     },
   });

@@ -7,7 +7,7 @@
  * - rendering failure: logged as an error (an alarm watches for it).
  */
 import * as z from 'zod';
-import { isCampaignId } from '../../shared/domain/campaigns.ts';
+import { DEFINITION_ID } from '../../shared/domain/conditions.ts';
 import type { ConsentInput, EngineInput } from '../../shared/domain/lifecycle.ts';
 import type { FeedbackKind, Ledger, LedgerKey, SuppressionStore } from '../../shared/ports.ts';
 
@@ -162,7 +162,7 @@ export function ledgerKeyOf(tags: Record<string, string[]>): LedgerKey | undefin
   const occurrence = Number(tags.occurrence?.[0]);
   if (
     !campaignId ||
-    !isCampaignId(campaignId) ||
+    !DEFINITION_ID.test(campaignId) ||
     !customer ||
     !Number.isInteger(occurrence) ||
     occurrence < 1

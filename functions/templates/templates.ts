@@ -3,7 +3,8 @@
  * preview with a real customer or sample data, send a test, list, read and delete.
  */
 import * as z from 'zod';
-import { CAMPAIGN_IDS, type CampaignId, type EngineSettings } from '../../shared/domain/campaigns.ts';
+import { DEFAULT_TEMPLATES, defaultTemplate } from '../../shared/domain/defaults/templates.ts';
+import { walkSteps } from '../../shared/domain/journeys.ts';
 import {
   type RenderedEmail,
   renderEmail,
@@ -11,8 +12,8 @@ import {
   type TemplateData,
   templateData,
 } from '../../shared/domain/render.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { problemsOf } from '../../shared/domain/settings.ts';
-import { DEFAULT_TEMPLATES, defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import {
   contentOf,
   TEMPLATE_NAME,
@@ -71,6 +72,17 @@ export const SAMPLE_DATA: TemplateData = {
   revenue: 42,
   offer: { code: 'THANKS-SAMPLE0000', description: '10% off your next order' },
   unsubscribeUrl: 'https://example.com/u/sample',
+  // The event that started the journey, as a cart's checkout would report it.
+  event: {
+    name: 'Checkout Started',
+    properties: {
+      checkout_url: 'https://shop.example/cart',
+      products: [
+        { product_id: 'sku-1', name: 'Linen shirt', quantity: 1, price: 49 },
+        { product_id: 'sku-2', name: 'Canvas tote', quantity: 2, price: 19 },
+      ],
+    },
+  },
 };
 
 export async function listTemplates(deps: TemplateDeps): Promise<Answer> {
@@ -229,7 +241,7 @@ async function render(
       settings,
       name,
       stored.profile.id,
-      (campaignId) => (stored.profile.campaigns[campaignId]?.count ?? 0) + 1,
+      (journeyId) => (stored.profile.campaigns[journeyId]?.count ?? 0) + 1,
     );
     data = templateData(stored.profile, {
       brandName: deps.sender.brandName,
@@ -242,29 +254,35 @@ async function render(
   return { email: { ...email, variant }, version };
 }
 
-/** The code the customer's next occurrence of a campaign using this template would carry. */
+/** The code the customer's next email of a journey sending this template would carry. */
 function offerFor(
   settings: EngineSettings,
   template: string,
   customerId: string,
-  nextOccurrence: (id: CampaignId) => number,
+  nextOccurrence: (journeyId: string) => number,
 ) {
-  for (const campaignId of CAMPAIGN_IDS) {
-    const campaign = settings.campaigns[campaignId];
-    if (campaign.template !== template || !('offer' in campaign) || !campaign.offer?.enabled) continue;
-    const code = settings.offerCodes(
-      customerId,
-      campaignId,
-      nextOccurrence(campaignId),
-      campaign.offer.prefix,
-    );
-    return { code, description: campaign.offer.description };
+  for (const journey of settings.journeys.published) {
+    for (const { step } of walkSteps(journey.steps)) {
+      if (!('send' in step) || step.send.template !== template || !step.send.offer?.enabled) continue;
+      const code = settings.offerCodes(
+        customerId,
+        journey.id,
+        nextOccurrence(journey.id),
+        step.send.offer.prefix,
+      );
+      return { code, description: step.send.offer.description };
+    }
   }
   return undefined;
 }
 
-function usedBy(settings: EngineSettings, name: string): CampaignId[] {
-  return CAMPAIGN_IDS.filter((campaignId) => settings.campaigns[campaignId].template === name);
+/** The journeys whose published version sends this template. */
+function usedBy(settings: EngineSettings, name: string): string[] {
+  return settings.journeys.published
+    .filter((journey) =>
+      [...walkSteps(journey.steps)].some(({ step }) => 'send' in step && step.send.template === name),
+    )
+    .map((journey) => journey.id);
 }
 
 function withoutEmpty(definition: z.infer<typeof templateBody>): TemplateDefinition {

@@ -3,18 +3,9 @@
  * contrast, no script), and honest: one button leaves all marketing at once.
  */
 import Handlebars from 'handlebars';
-import { CAMPAIGN_IDS, type CampaignId, type EngineSettings } from '../../shared/domain/campaigns.ts';
+import type { JourneyDefinition } from '../../shared/domain/journeys.ts';
 import type { Consent } from '../../shared/domain/profile.ts';
-
-const LABELS: Record<CampaignId, string> = {
-  'welcome-kit': 'A welcome offer after your first order',
-  'second-purchase-nudge': 'Reminders and discounts for your next order',
-  'loyalty-reward': 'Loyalty rewards',
-  're-engagement': 'News about what is new',
-  'win-back': 'Offers when we have not seen you in a while',
-  farewell: 'A goodbye note when you stop ordering',
-  'feedback-request': 'Questions about an order that went wrong',
-};
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 
 const escapeHtml = (value: string) => Handlebars.escapeExpression(value);
 
@@ -52,11 +43,11 @@ export function preferencesPage(
   consent: Consent | undefined,
   action: string,
 ) {
-  const marketing = CAMPAIGN_IDS.filter((id) => settings.campaigns[id].category === 'marketing');
-  const service = CAMPAIGN_IDS.filter((id) => settings.campaigns[id].category === 'service');
+  const { marketing, service } = journeysOnOffer(settings);
   const leftAll = consent?.marketing === false;
-  const checkbox = (id: CampaignId, checked: boolean) =>
-    `<label><input type="checkbox" name="keep" value="${id}"${checked ? ' checked' : ''}> ${escapeHtml(LABELS[id])}</label>`;
+  const label = (journey: JourneyDefinition) => escapeHtml(journey.preferenceLabel ?? journey.name);
+  const checkbox = (journey: JourneyDefinition, checked: boolean) =>
+    `<label><input type="checkbox" name="keep" value="${escapeHtml(journey.id)}"${checked ? ' checked' : ''}> ${label(journey)}</label>`;
   return layout(
     brand,
     'Your email preferences',
@@ -66,17 +57,26 @@ ${leftAll ? '<p role="status">You are unsubscribed from all marketing email. You
   <button class="primary" type="submit" name="choice" value="all">Unsubscribe from all marketing email</button>
   <fieldset>
     <legend>Or keep only what you want</legend>
-    ${marketing.map((id) => checkbox(id, !leftAll && !consent?.optedOut.includes(id))).join('\n    ')}
+    ${marketing.map((journey) => checkbox(journey, !leftAll && !consent?.optedOut.includes(journey.id))).join('\n    ')}
   </fieldset>
   <fieldset>
     <legend>Service email</legend>
-    <p>${service.map((id) => escapeHtml(LABELS[id])).join(', ')}. These are not marketing and stay on unless you say otherwise.</p>
+    <p>${service.map(label).join(', ')}. These are not marketing and stay on unless you say otherwise.</p>
     <label><input type="checkbox" name="stop-service" value="yes"${consent?.service === false ? ' checked' : ''}> Stop these too</label>
   </fieldset>
   <button class="secondary" type="submit" name="choice" value="some">Save my choices</button>
   <button class="secondary" type="submit" name="choice" value="stay">Keep me subscribed to everything</button>
 </form>`,
   );
+}
+
+/** The journeys a customer can choose among: the enabled ones, marketing and service. */
+export function journeysOnOffer(settings: EngineSettings) {
+  const enabled = settings.journeys.published.filter((journey) => journey.enabled);
+  return {
+    marketing: enabled.filter((journey) => journey.category === 'marketing'),
+    service: enabled.filter((journey) => journey.category === 'service'),
+  };
 }
 
 export function messagePage(brand: string, title: string, text: string) {

@@ -4,12 +4,13 @@
  * campaigns, all of them, service email too, or stay. A forged or altered token gets 404 and
  * changes nothing. The change goes through the lifecycle engine like any other input.
  */
-import { CAMPAIGN_IDS, type CampaignId, type EngineSettings } from '../../shared/domain/campaigns.ts';
+
 import type { ConsentInput } from '../../shared/domain/lifecycle.ts';
 import type { ConsentSource } from '../../shared/domain/profile.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { readUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 import type { CustomerStore } from '../../shared/ports.ts';
-import { messagePage, preferencesPage } from './page.ts';
+import { journeysOnOffer, messagePage, preferencesPage } from './page.ts';
 
 export interface UnsubscribeDeps {
   secret: () => Promise<string>;
@@ -69,7 +70,7 @@ export async function changePreferences(token: string, body: string, deps: Unsub
   if (choice === 'some') {
     const settings = await deps.settings();
     const keep = new Set(form.getAll('keep'));
-    const marketing = CAMPAIGN_IDS.filter((id) => settings.campaigns[id].category === 'marketing');
+    const marketing = journeysOnOffer(settings).marketing.map((journey) => journey.id);
     const optedOut = marketing.filter((id) => !keep.has(id));
     await change(
       customer.id,
@@ -88,7 +89,7 @@ export async function changePreferences(token: string, body: string, deps: Unsub
 async function change(
   customerId: string,
   source: ConsentSource,
-  consent: { marketing?: boolean; optedOut?: CampaignId[]; service?: boolean },
+  consent: { marketing?: boolean; optedOut?: string[]; service?: boolean },
   deps: UnsubscribeDeps,
 ) {
   await deps.applyConsent(customerId, {

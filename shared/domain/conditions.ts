@@ -549,7 +549,9 @@ function lastPerformed(condition: LastPerformedCondition, { profile, now }: Eval
 function measure(condition: z.infer<typeof measureSchema>, { profile, now }: EvaluationContext): Outcome {
   const nowMs = Date.parse(now);
   const since = condition.withinDays === undefined ? -Infinity : nowMs - condition.withinDays * DAY_MS;
-  const inWindow = (ms: number) => ms > since && ms <= nowMs;
+  // Every known order counts, even one timed a moment after `now`: inputs applied out of order
+  // (two ingest calls a millisecond apart) must not make a fact the profile holds disappear.
+  const inWindow = (ms: number) => ms > since;
   let actual: number | undefined;
   let oldest: number | undefined;
   if (condition.measure === 'visitDays') {

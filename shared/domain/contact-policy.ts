@@ -5,8 +5,8 @@
  * into queued, deferred (with the time it may go), held out, or skipped (with the reason).
  */
 import { createHash } from 'node:crypto';
-import type { CampaignId, ContactPolicy } from './campaigns.ts';
 import { DAY_MS, type Profile } from './profile.ts';
+import type { ContactPolicy } from './rules.ts';
 
 export type Relationship = 'fling' | 'friend' | 'committed';
 
@@ -18,22 +18,9 @@ export function relationshipOf(profile: Profile): Relationship {
   return value === 'fling' || value === 'committed' ? value : 'friend';
 }
 
-/**
- * What a relationship allows: a fling gets the welcome kit and service emails only; a friend gets
- * the defaults; a committed customer gets everything, with twice the frequency caps.
- */
-export function relationshipAllows(
-  relationship: Relationship,
-  campaignId: CampaignId,
-  category: 'marketing' | 'service',
-) {
-  if (relationship !== 'fling') return true;
-  return category === 'service' || campaignId === 'welcome-kit';
-}
-
-/** A stable pseudo-random 0..99 per customer and campaign: who is held out never changes. */
-export function holdoutBucket(customerId: string, campaignId: CampaignId): number {
-  return createHash('sha256').update(`${campaignId}\u0000${customerId}`).digest().readUInt32BE(0) % 100;
+/** A stable pseudo-random 0..99 per customer and journey: who is held out never changes. */
+export function holdoutBucket(customerId: string, journeyId: string): number {
+  return createHash('sha256').update(`${journeyId}\u0000${customerId}`).digest().readUInt32BE(0) % 100;
 }
 
 export interface SendWindow {
@@ -60,6 +47,12 @@ export function earliestSendTime(
   if (cooldownEnd !== undefined && cooldownEnd > at) {
     at = cooldownEnd;
     reasons.push(`cool-down after a refund or complaint until ${new Date(cooldownEnd).toISOString()}`);
+  }
+  // A journey's pauseMarketing step (an apology, say) holds marketing as a cool-down does.
+  const paused = profile.marketingPausedUntil ? Date.parse(profile.marketingPausedUntil) : undefined;
+  if (paused !== undefined && paused > at) {
+    at = paused;
+    reasons.push(`marketing paused until ${profile.marketingPausedUntil}`);
   }
 
   const multiplier = relationshipOf(profile) === 'committed' ? 2 : 1;
@@ -226,6 +219,24 @@ function zonedToUtc(
     guess += wall - seen;
   }
   return guess;
+}
+
+/** The first moment at or after `time` when the clock shows `hhmm` in `timezone`. */
+export function nextLocalTime(time: number, hhmm: string, timezone: string): number {
+  const local = localParts(time, timezone);
+  const minutes = minutesOf(hhmm);
+  for (let dayOffset = 0; dayOffset < 3; dayOffset++) {
+    const candidate = zonedToUtc(
+      local.year,
+      local.month,
+      local.day + dayOffset,
+      Math.floor(minutes / 60),
+      minutes % 60,
+      timezone,
+    );
+    if (candidate >= time) return candidate;
+  }
+  return time;
 }
 
 export function hoursBetween(from: string, to: string) {

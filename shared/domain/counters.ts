@@ -56,14 +56,35 @@ export function messageContributions(entry: LedgerEntry, counts: Counts = new Ma
     default:
       break;
   }
+  // Per step of the journey's version that sent it, since it was published.
+  if (entry.step !== undefined && entry.journeyVersion !== undefined) {
+    const step = (name: string) =>
+      add(
+        counts,
+        GAUGES,
+        `${journeyKey(entry.campaignId, entry.journeyVersion as number)}:${name}:${entry.step}`,
+      );
+    if (entry.status === 'sent') step('sent');
+    if (entry.status === 'held-out') step('heldOut');
+    if (entry.status === 'skipped') step('skipped');
+    if (entry.convertedAt) step('converted');
+  }
   return counts;
 }
+
+/** The prefix of a journey version's counters. */
+export const journeyKey = (journey: string, version: number) => `journey:${journey}:v${version}`;
 
 /** What one customer counts for: stage, segments, buyers, revenue, and their orders by day. */
 export function profileContributions(profile: Profile, counts: Counts = new Map()): Counts {
   add(counts, GAUGES, 'customers');
   add(counts, GAUGES, `stage:${profile.stage}`);
   for (const segment of Object.keys(profile.segments ?? {})) add(counts, GAUGES, `segment:${segment}`);
+  for (const [journey, state] of Object.entries(profile.journeys ?? {})) {
+    if (!state.path) continue;
+    add(counts, GAUGES, `${journeyKey(journey, state.version)}:inside`);
+    add(counts, GAUGES, `${journeyKey(journey, state.version)}:at:${state.path.join('.')}`);
+  }
   const { orders } = profile;
   if (orders.length === 0) return counts;
   add(counts, GAUGES, 'buyers');
@@ -102,6 +123,25 @@ export function stageChangesAdded(before: Profile | undefined, after: Profile, c
   for (const change of after.stageHistory ?? []) {
     if (known.has(`${change.at}|${change.stage}`) || (oldest && change.at < oldest)) continue;
     add(counts, dayItem(change.at), `stage:${change.stage}`);
+  }
+  return counts;
+}
+
+/**
+ * What customers did in journeys between two states of a profile: entries, steps passed and
+ * exits, counted once when they happen (like stage changes: an erased customer's stay counted).
+ */
+export function journeyMovesAdded(before: Profile | undefined, after: Profile, counts: Counts = new Map()) {
+  for (const [journey, state] of Object.entries(after.journeys ?? {})) {
+    const previous = before?.journeys?.[journey];
+    const key = journeyKey(journey, state.version);
+    const newRun = state.entries > (previous?.entries ?? 0);
+    if (newRun) add(counts, GAUGES, `${key}:entered`);
+    const passedBefore = newRun ? 0 : (previous?.passed?.length ?? 0);
+    for (const step of (state.passed ?? []).slice(passedBefore)) add(counts, GAUGES, `${key}:passed:${step}`);
+    if (state.leftAt && (newRun || state.leftAt !== previous?.leftAt)) {
+      add(counts, GAUGES, `${key}:left:${state.leftBecause ?? 'finished'}`);
+    }
   }
   return counts;
 }

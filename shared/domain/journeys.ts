@@ -6,7 +6,6 @@
  * default lifecycle journeys are definitions like any other (shared/domain/defaults/journeys).
  */
 import * as z from 'zod';
-import { offerSchema } from './campaigns.ts';
 import {
   type Condition,
   conditionSchema,
@@ -17,6 +16,7 @@ import {
   segmentRefsOf,
 } from './conditions.ts';
 import { STAGES } from './profile.ts';
+import { offerSchema } from './rules.ts';
 
 /** The longest a single wait may last, and the most steps a journey may hold. */
 export const MAX_WAIT_DAYS = 365;
@@ -112,6 +112,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
         event: eventName,
         where: z.array(propertyFilterSchema).max(20).optional(),
         timeout: durationSchema,
+        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema).optional(),
         timedOut: z.array(stepSchema).optional(),
       }),
@@ -119,6 +120,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     z.strictObject({
       branch: z.strictObject({
         if: conditionSchema,
+        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema),
         else: z.array(stepSchema).optional(),
       }),
@@ -126,6 +128,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     z.strictObject({
       split: z.strictObject({
         percent: z.number().int().min(1).max(99),
+        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema),
         else: z.array(stepSchema).optional(),
       }),
@@ -133,8 +136,11 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
   ]),
 );
 
+/** One event name, or a few that mean the same here (`Signed Up`, `Newsletter Subscribed`). */
+const eventNames = z.union([eventName, z.array(eventName).min(1, 'must name an event').max(10)]);
+
 const entrySchema = z.union([
-  z.strictObject({ event: eventName, where: z.array(propertyFilterSchema).max(20).optional() }),
+  z.strictObject({ event: eventNames, where: z.array(propertyFilterSchema).max(20).optional() }),
   z.strictObject({ segmentEntered: z.string().regex(DEFINITION_ID, 'must be a segment id') }),
   z.strictObject({ stageEntered: z.enum(STAGES) }),
   z.strictObject({
@@ -147,7 +153,7 @@ const entrySchema = z.union([
 export type Entry = z.infer<typeof entrySchema>;
 
 const conversionSchema = z.strictObject({
-  event: z.union([eventName, z.array(eventName).min(1).max(10)]),
+  event: eventNames,
   where: z.array(propertyFilterSchema).max(20).optional(),
   /** How long after an email the event counts as its conversion (absent: as long as the stage lasts). */
   withinDays: whole('days', 365).optional(),
@@ -159,6 +165,8 @@ export type Conversion = z.infer<typeof conversionSchema>;
 export const journeyHead = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100),
   description: z.string().trim().max(500).optional(),
+  /** How the preference page names the journey to customers ("Offers when we have not seen you"). */
+  preferenceLabel: z.string().trim().min(1).max(120).optional(),
   enabled: z.boolean(),
   category: z.enum(['marketing', 'service']),
   reentry: z
@@ -249,7 +257,7 @@ function entryProblems(entry: unknown, issues: z.core.$ZodIssue[]): Problem[] {
     return [{ field: 'entry', message: `must have exactly one of ${kinds.join(', ')}` }];
   const kind = given[0] as string;
   const schema = {
-    event: z.strictObject({ event: eventName, where: z.array(propertyFilterSchema).max(20).optional() }),
+    event: z.strictObject({ event: eventNames, where: z.array(propertyFilterSchema).max(20).optional() }),
     segmentEntered: z.strictObject({
       segmentEntered: z.string().regex(DEFINITION_ID, 'must be a segment id'),
     }),
@@ -330,6 +338,7 @@ function parseStep(input: unknown, at: string, depth: number, problems: Problem[
         return undefined;
       }
       return {
+        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         branch: { if: parsed.value, then: nested.then ?? [], ...(nested.else ? { else: nested.else } : {}) },
       };
     }

@@ -10,7 +10,7 @@
  * A claim is a lease: a copy of the request that finds a live lease backs off and retries later;
  * one that finds an expired lease (the owner crashed before calling SES) takes over.
  */
-import type { MessageEffect } from './lifecycle.ts';
+import type { MessageEffect } from './messages.ts';
 
 export const FINAL_STATUSES = ['sent', 'skipped', 'failed', 'unknown', 'held-out'] as const;
 export type LedgerStatus = 'queued' | 'deferred' | 'claimed' | 'sending' | (typeof FINAL_STATUSES)[number];
@@ -22,8 +22,11 @@ export interface LedgerEvent {
 }
 
 /** The engine's decision (campaign, occurrence, trigger, send time, offer), and what became of it. */
-export interface LedgerEntry extends Omit<MessageEffect, 'type' | 'status'> {
+export interface LedgerEntry extends Omit<MessageEffect, 'type' | 'status' | 'templateName' | 'category'> {
   customerId: string;
+  /** The template to render and the kind of email (entries from before journeys had neither). */
+  templateName?: string;
+  category?: 'marketing' | 'service';
   status: LedgerStatus;
   /** Which variant of the template was sent (0 when it has none). */
   variant?: number;
@@ -81,6 +84,8 @@ export function ledgerEntryFor(customerId: string, effect: MessageEffect): Ledge
     triggeredBy: effect.triggeredBy,
     triggeredAt: effect.triggeredAt,
     decidedAt: effect.decidedAt,
+    templateName: effect.templateName,
+    category: effect.category,
     history: [
       { status: effect.status, at: effect.decidedAt, ...(effect.reason ? { reason: effect.reason } : {}) },
     ],
@@ -88,5 +93,9 @@ export function ledgerEntryFor(customerId: string, effect: MessageEffect): Ledge
   if (effect.reason) entry.reason = effect.reason;
   if (effect.sendAt) entry.sendAt = effect.sendAt;
   if (effect.offerCode) entry.offerCode = effect.offerCode;
+  if (effect.offerDescription) entry.offerDescription = effect.offerDescription;
+  if (effect.event) entry.event = effect.event;
+  if (effect.step) entry.step = effect.step;
+  if (effect.journeyVersion !== undefined) entry.journeyVersion = effect.journeyVersion;
   return entry;
 }

@@ -1,35 +1,28 @@
 /**
- * The lifecycle engine: the one place where lifecycle rules live.
+ * The lifecycle engine: the one place where rules live.
  *
  *   decide(profile, input, settings) -> { profile, effects }
  *
- * An input is a customer event or the timers of a sweep. Pure: it reads time only from its input
- * (the event's corrected timestamp and the time ingest received it, or the sweep's "now"), never
- * from the wall clock, so replaying history gives the same answer.
- *
- * Staleness policy, so that neither a backfill of old history nor a sweep after a long outage
- * sends a burst of stale messages:
- * - an event-triggered email is sent only if the event was younger than `freshnessHours` (48 h)
- *   when ingest received it;
- * - a timer that fires more than `staleTimerDays` (7 days) after it fell due still changes the
- *   stage, but its email is recorded as skipped;
- * - a farewell is only sent after a win-back that was itself sent.
- * Stage changes made by timers are dated at the due time, so history reads true.
+ * An input is a customer event, the timers of a sweep, a consent change, an email opened or
+ * clicked, or a re-evaluation. The engine applies the customer's facts (traits, visits, orders,
+ * refunds), the lifecycle's stage rules (settings: at risk, ended), every segment, and every
+ * journey (data, run by journey-runner.ts), in that order, and answers the new profile with what
+ * it decided: stage changes, segment entries and exits, journey steps, emails, conversions. Pure:
+ * it reads time only from its input (the event's corrected timestamp and the time ingest received
+ * it, or the sweep's "now"), never from the wall clock, so replaying history gives the same
+ * answer. Stage changes made by timers are dated at the due time, so history reads true.
  */
-import type { CampaignId, EngineSettings, Meaning } from './campaigns.ts';
 import { earliest } from './conditions.ts';
 import {
-  earliestSendTime,
-  holdoutBucket,
-  recentMarketing,
-  relationshipAllows,
-  relationshipOf,
-} from './contact-policy.ts';
-import { sameCode } from './offers.ts';
+  type ConversionEffect,
+  type Happening,
+  type JourneyEffect,
+  journeysDueAt,
+  runJourneys,
+} from './journey-runner.ts';
+import type { MessageEffect, MessageStatus } from './messages.ts';
 import {
-  type CampaignHistory,
   type ConsentSource,
-  DAY_MS,
   dayOf,
   earlier,
   hasOrder,
@@ -47,20 +40,23 @@ import {
   withTraits,
   withVisitDays,
 } from './profile.ts';
-import type { CustomerEvent } from './segment.ts';
+import type { EngineSettings, Meaning } from './rules.ts';
+import { boundedProperties, type CustomerEvent } from './segment.ts';
 import { evaluateSegments } from './segments.ts';
 import { type LoggedEvent, mergedSignals, withEvent } from './signals.ts';
-import { dueBucket, nextDueAt, type Timer, type TimerKind, timersOf } from './timers.ts';
+import { dueBucket, nextDueAt, type TimerKind, type TimerSettings, timersOf } from './timers.ts';
+
+export type { ConversionEffect, JourneyEffect, MessageEffect, MessageStatus };
 
 export type EngineInput =
   | { kind: 'event'; event: CustomerEvent }
-  /** A sweep found the customer due: fire every timer due at or before `now`. */
+  /** A sweep found the customer due: fire every timer, wait and time-relative truth due at `now`. */
   | { kind: 'timers'; messageId: string; now: string }
   /** The customer changed what they receive (unsubscribe link, preference page, complaint). */
   | ConsentInput
   /** The customer opened or clicked one of our emails (SES feedback). */
   | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click'; campaignId?: string }
-  /** The definitions changed (a segment saved or deleted): evaluate the customer again at `now`. */
+  /** The definitions changed (a segment saved or deleted, a model fitted): evaluate the customer again at `now`. */
   | { kind: 'evaluate'; messageId: string; now: string };
 
 export interface ConsentInput {
@@ -69,33 +65,8 @@ export interface ConsentInput {
   at: string;
   source: ConsentSource;
   marketing?: boolean;
-  optedOut?: CampaignId[];
+  optedOut?: string[];
   service?: boolean;
-}
-
-/**
- * queued: goes now; deferred: goes at `sendAt` (caps, quiet hours, cool-down); held-out: the
- * customer is in the campaign's holdout, recorded but not sent; skipped: not sent, and why.
- */
-export type MessageStatus = 'queued' | 'deferred' | 'held-out' | 'skipped';
-
-/** A decision to send (or, with the reason, not to send) one occurrence of a campaign. */
-export interface MessageEffect {
-  type: 'message';
-  campaignId: CampaignId;
-  occurrence: number;
-  status: MessageStatus;
-  reason?: string;
-  /** The input that triggered it: an event's messageId, or the sweep's. */
-  triggeredBy: string;
-  /** Event time of the trigger, or the timer's due time. */
-  triggeredAt: string;
-  /** The engine's "now" when it decided. */
-  decidedAt: string;
-  /** For a deferred message: when it may go. */
-  sendAt?: string;
-  /** The customer's own code, for campaigns that carry an offer. */
-  offerCode?: string;
 }
 
 export interface StageEffect {
@@ -104,15 +75,8 @@ export interface StageEffect {
   to: Stage;
   at: string;
   triggeredBy: string;
-}
-
-/** An order (or, for re-engagement, a visit) inside a campaign's conversion window. */
-export interface ConversionEffect {
-  type: 'conversion';
-  campaignId: CampaignId;
-  occurrence: number;
-  at: string;
-  by: string;
+  /** A stage rule's timer made it (rather than an order or a consent). */
+  byTimer?: boolean;
 }
 
 export interface TimerEffect {
@@ -131,24 +95,20 @@ export interface SegmentEffect {
   triggeredBy: string;
 }
 
-export type Effect = MessageEffect | StageEffect | ConversionEffect | TimerEffect | SegmentEffect;
+export type Effect =
+  | MessageEffect
+  | StageEffect
+  | ConversionEffect
+  | TimerEffect
+  | SegmentEffect
+  | JourneyEffect;
 
 export interface Decision {
   profile: Profile;
   effects: Effect[];
 }
 
-interface Trigger {
-  id: string;
-  /** When the triggering thing happened (event time, or the timer's due time). */
-  at: string;
-  /** The engine's "now". */
-  now: string;
-  kind: 'event' | 'timer';
-}
-
-const HOUR_MS = 3_600_000;
-/** A sweep fires at most this many timers for one customer (a chain such as win-back, farewell). */
+/** A sweep fires at most this many stage timers for one customer (at risk, then ended). */
 const MAX_TIMERS_PER_SWEEP = 10;
 
 export function meaningOf(event: CustomerEvent, settings: EngineSettings): Meaning | undefined {
@@ -194,8 +154,50 @@ export function decide(
   } else {
     profile = current;
   }
-  profile = withSegments(withStageHistory(profile, effects), input, settings, effects);
-  return { profile: withNextDue(profile, settings, inputNow(input)), effects };
+  const segmentsDueBefore = current?.segmentsDueAt;
+  // An order already known (reported again under a new messageId) starts no journey run.
+  const repeatedOrder =
+    input.kind === 'event' &&
+    meaningOf(input.event, settings) === 'order' &&
+    hasOrder(current?.orders ?? [], orderFrom(input.event).orderId);
+  const now = inputNow(input);
+  // Time moves on the clock's inputs only (the dispatcher's sweeps, re-evaluations): an event,
+  // consent or engagement applied after a due time passed is judged just before it, and what
+  // falls due (a wait ending, a segment's window closing) happens at the sweep a minute later.
+  // So what customers receive does not depend on whether an event or the sweep came first.
+  const clock =
+    input.kind !== 'timers' && input.kind !== 'evaluate' && current?.nextDueAt && current.nextDueAt <= now
+      ? new Date(Date.parse(current.nextDueAt) - 1).toISOString()
+      : now;
+  profile = withSegments(withStageHistory(profile, effects), input, settings, effects, clock);
+  const happening: Happening = {
+    inputId: inputId(input),
+    now: clock,
+    ...(input.kind === 'event' ? { event: input.event } : {}),
+    ...(current ? { stageBefore: current.stage } : {}),
+    stagesEntered: effects.flatMap((effect) =>
+      effect.type === 'stage-changed' ? [{ stage: effect.to, at: effect.at, byTimer: !!effect.byTimer }] : [],
+    ),
+    // A segment entered because time passed took effect when its truth changed (the due time),
+    // one entered because of an event, when the event happened.
+    segmentsEntered: effects.flatMap((effect) =>
+      effect.type === 'segment-changed' && effect.change === 'entered'
+        ? [
+            input.kind === 'event'
+              ? { segment: effect.segment, at: input.event.timestamp, byTimer: false }
+              : {
+                  segment: effect.segment,
+                  at: segmentsDueBefore && segmentsDueBefore <= clock ? segmentsDueBefore : clock,
+                  byTimer: true,
+                },
+          ]
+        : [],
+    ),
+    reevaluation: input.kind === 'evaluate',
+    repeatedOrder,
+  };
+  profile = runJourneys(profile, happening, settings, effects);
+  return { profile: withNextDue(profile, settings, now), effects };
 }
 
 function applyEngagement(profile: Profile, input: Extract<EngineInput, { kind: 'engagement' }>): Profile {
@@ -203,15 +205,14 @@ function applyEngagement(profile: Profile, input: Extract<EngineInput, { kind: '
     input.action === 'click'
       ? { ...profile, lastClickAt: later(profile.lastClickAt ?? input.at, input.at) }
       : profile;
-  const campaignId = input.campaignId as CampaignId | undefined;
-  const history = campaignId ? next.campaigns[campaignId] : undefined;
-  if (campaignId && history) {
+  const history = input.campaignId ? next.campaigns[input.campaignId] : undefined;
+  if (input.campaignId && history) {
     const field = input.action === 'click' ? 'lastClickedAt' : 'lastOpenedAt';
     next = {
       ...next,
       campaigns: {
         ...next.campaigns,
-        [campaignId]: { ...history, [field]: later(history[field] ?? input.at, input.at) },
+        [input.campaignId]: { ...history, [field]: later(history[field] ?? input.at, input.at) },
       },
     };
   }
@@ -228,9 +229,9 @@ function withSegments(
   input: EngineInput,
   settings: EngineSettings,
   effects: Effect[],
+  now: string,
 ): Profile {
   const { segments } = settings;
-  const now = inputNow(input);
   let next = profile;
   // Signals for keys no definition uses any more are dropped.
   const signals = Object.fromEntries(
@@ -284,22 +285,9 @@ export function loggedEventOf(event: CustomerEvent): LoggedEvent | undefined {
     if (event.category) properties.category ??= event.category;
   }
   const logged: LoggedEvent = { name, at: event.timestamp, key: inputKey(event.messageId) };
-  if (Object.keys(properties).length > 0) logged.properties = boundedProperties(properties);
+  if (Object.keys(properties).length > 0)
+    logged.properties = boundedProperties(properties, MAX_LOGGED_PROPERTIES_BYTES);
   return logged;
-}
-
-function boundedProperties(properties: Record<string, unknown>): Record<string, unknown> {
-  if (JSON.stringify(properties).length <= MAX_LOGGED_PROPERTIES_BYTES) return properties;
-  const kept: Record<string, unknown> = { truncated: true };
-  let size = 20;
-  for (const [key, value] of Object.entries(properties)) {
-    if (value !== null && typeof value === 'object') continue;
-    const short = typeof value === 'string' ? value.slice(0, 200) : value;
-    size += key.length + JSON.stringify(short ?? null).length + 4;
-    if (size > MAX_LOGGED_PROPERTIES_BYTES) break;
-    kept[key] = short;
-  }
-  return kept;
 }
 
 /**
@@ -368,15 +356,19 @@ function withStageHistory(profile: Profile, effects: Effect[]): Profile {
 }
 
 /**
- * The earliest of the customer's timers and of the times their segments may change, with its
- * bucket in the due index as seen from `now` (timers.ts `dueBucket`).
+ * The earliest of the customer's stage timers, journeys' waits and the times their segments may
+ * change, with its bucket in the due index as seen from `now` (timers.ts `dueBucket`).
  */
 export function withNextDue(
   profile: Profile,
-  settings: Pick<EngineSettings, 'campaigns' | 'model'>,
+  settings: TimerSettings & Pick<EngineSettings, 'journeys'>,
   now: string,
 ): Profile {
-  const due = earliest([nextDueAt(profile, settings), profile.segmentsDueAt]);
+  const due = earliest([
+    nextDueAt(profile, settings),
+    profile.segmentsDueAt,
+    journeysDueAt(profile, settings as EngineSettings, now),
+  ]);
   const { nextDueAt: _previous, dueBucket: _bucket, ...rest } = profile;
   return due ? { ...rest, nextDueAt: due, dueBucket: dueBucket(due, now) } : rest;
 }
@@ -419,7 +411,6 @@ function applyEvent(
     profile = { ...profile, anonymousIds: [...profile.anonymousIds, event.anonymousId] };
   }
 
-  const trigger: Trigger = { id: event.messageId, at: event.timestamp, now: event.receivedAt, kind: 'event' };
   switch (meaningOf(event, settings)) {
     case 'visit':
       profile = {
@@ -428,14 +419,12 @@ function applyEvent(
         lastVisitAt: profile.lastVisitAt ? later(profile.lastVisitAt, event.timestamp) : event.timestamp,
         visitDays: withVisitDays(profile.visitDays, [dayOf(event.timestamp)]),
       };
-      profile = convert(profile, ['re-engagement'], trigger, settings, effects);
       break;
     case 'order':
-      profile = applyOrder(profile, event, trigger, settings, effects);
+      profile = applyOrder(profile, event, effects);
       break;
     case 'refund':
       profile = applyRefund(profile, event);
-      profile = decideMessage(profile, 'feedback-request', trigger, settings, effects);
       break;
     default:
       break;
@@ -451,66 +440,27 @@ function contextTraits(event: CustomerEvent): Record<string, unknown> {
     : {};
 }
 
-function applyOrder(
-  profile: Profile,
-  event: CustomerEvent,
-  trigger: Trigger,
-  settings: EngineSettings,
-  effects: Effect[],
-): Profile {
+/** An order: the fact, and the stage it implies (any order ends a lapse: the customer is back). */
+function applyOrder(profile: Profile, event: CustomerEvent, effects: Effect[]): Profile {
   const order = orderFrom(event);
   const isNew = !hasOrder(profile.orders, order.orderId);
   const orders = withOrder(profile.orders, order);
   if (!orders) return profile;
-  let next: Profile = { ...profile, orders };
+  const next: Profile = { ...profile, orders };
   // The same order id again (a client retry under a new messageId) is not a new order: at most
   // an earlier report of it corrects its time.
   if (!isNew) return next;
-
-  next = couponConversion(next, order, trigger, effects);
   const wasQuiet = next.stage === 'deterioration' || next.stage === 'termination';
-  if (wasQuiet) {
-    // Any order ends a lapse: the customer is back, and the win-back worked.
-    next = winBackConversion(next, trigger, effects);
-    effects.push({
-      type: 'stage-changed',
-      from: next.stage,
-      to: 'continuation',
-      at: order.at,
-      triggeredBy: event.messageId,
-    });
-    next = { ...next, stage: 'continuation', stageChangedAt: order.at };
-  } else {
-    const stage = stageAfterOrders(next);
-    if (stage && stage.to !== next.stage) {
-      effects.push({
-        type: 'stage-changed',
-        from: next.stage,
-        to: stage.to,
-        at: stage.at,
-        triggeredBy: event.messageId,
-      });
-      next = { ...next, stage: stage.to, stageChangedAt: stage.at };
-    }
-  }
-  next = convert(
-    next,
-    ['welcome-kit', 'second-purchase-nudge', 're-engagement', 'loyalty-reward', 'feedback-request'],
-    trigger,
-    settings,
-    effects,
-  );
-
-  if (orders.length === 1 && next.campaigns['welcome-kit'] === undefined) {
-    next = decideMessage(next, 'welcome-kit', trigger, settings, effects);
-  }
-  if (
-    orders.length === settings.campaigns['loyalty-reward'].orderCount &&
-    next.campaigns['loyalty-reward'] === undefined
-  ) {
-    next = decideMessage(next, 'loyalty-reward', trigger, settings, effects);
-  }
-  return next;
+  const stage = wasQuiet ? { to: 'continuation' as const, at: order.at } : stageAfterOrders(next);
+  if (!stage || stage.to === next.stage) return next;
+  effects.push({
+    type: 'stage-changed',
+    from: next.stage,
+    to: stage.to,
+    at: stage.at,
+    triggeredBy: event.messageId,
+  });
+  return { ...next, stage: stage.to, stageChangedAt: stage.at };
 }
 
 function applyRefund(profile: Profile, event: CustomerEvent): Profile {
@@ -541,6 +491,7 @@ function stageAfterOrders(profile: Profile): { to: Stage; at: string } | undefin
   return undefined;
 }
 
+/** Fires the stage rules' timers due by `now`: at risk, then ended; each dated at its due time. */
 function fireTimers(
   profile: Profile,
   input: { messageId: string; now: string },
@@ -552,257 +503,18 @@ function fireTimers(
     const timer = timersOf(next, settings).find((candidate) => candidate.dueAt <= input.now);
     if (!timer) break;
     effects.push({ type: 'timer-fired', timer: timer.kind, dueAt: timer.dueAt, firedAt: input.now });
-    next = fireTimer(
-      next,
-      timer,
-      { id: input.messageId, at: timer.dueAt, now: input.now, kind: 'timer' },
-      settings,
-      effects,
-    );
+    const to: Stage = timer.kind === 'at-risk' ? 'deterioration' : 'termination';
+    effects.push({
+      type: 'stage-changed',
+      from: next.stage,
+      to,
+      at: timer.dueAt,
+      triggeredBy: input.messageId,
+      byTimer: true,
+    });
+    next = { ...next, stage: to, stageChangedAt: timer.dueAt };
   }
   return next;
-}
-
-function fireTimer(
-  profile: Profile,
-  timer: Timer,
-  trigger: Trigger,
-  settings: EngineSettings,
-  effects: Effect[],
-): Profile {
-  switch (timer.kind) {
-    case 'second-purchase-nudge':
-      return decideMessage(profile, 'second-purchase-nudge', trigger, settings, effects);
-    case 're-engagement': {
-      const next = decideMessage(profile, 're-engagement', trigger, settings, effects);
-      const history = next.campaigns['re-engagement'];
-      const lapse = profile.lastVisitAt;
-      return history && lapse
-        ? { ...next, campaigns: { ...next.campaigns, 're-engagement': { ...history, lapse } } }
-        : next;
-    }
-    case 'win-back': {
-      effects.push({
-        type: 'stage-changed',
-        from: profile.stage,
-        to: 'deterioration',
-        at: timer.dueAt,
-        triggeredBy: trigger.id,
-      });
-      const quiet: Profile = { ...profile, stage: 'deterioration', stageChangedAt: timer.dueAt };
-      return decideMessage(quiet, 'win-back', trigger, settings, effects);
-    }
-    case 'farewell': {
-      effects.push({
-        type: 'stage-changed',
-        from: profile.stage,
-        to: 'termination',
-        at: timer.dueAt,
-        triggeredBy: trigger.id,
-      });
-      const ended: Profile = { ...profile, stage: 'termination', stageChangedAt: timer.dueAt };
-      const winBackSent = profile.campaigns['win-back']?.lastStatus === 'queued';
-      return decideMessage(
-        ended,
-        'farewell',
-        trigger,
-        settings,
-        effects,
-        winBackSent ? undefined : 'no win-back was sent before it',
-      );
-    }
-  }
-}
-
-function decideMessage(
-  profile: Profile,
-  campaignId: CampaignId,
-  trigger: Trigger,
-  settings: EngineSettings,
-  effects: Effect[],
-  forcedReason?: string,
-): Profile {
-  const campaign = settings.campaigns[campaignId];
-  const occurrence = (profile.campaigns[campaignId]?.count ?? 0) + 1;
-  const verdict = forcedReason
-    ? { status: 'skipped' as const, reason: forcedReason }
-    : judge(profile, campaignId, trigger, settings);
-  const offer = 'offer' in campaign ? campaign.offer : undefined;
-  const offerCode =
-    offer?.enabled && verdict.status !== 'skipped'
-      ? settings.offerCodes(profile.id, campaignId, occurrence, offer.prefix)
-      : undefined;
-  effects.push({
-    type: 'message',
-    campaignId,
-    occurrence,
-    status: verdict.status,
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-    triggeredBy: trigger.id,
-    triggeredAt: trigger.at,
-    decidedAt: trigger.now,
-    ...(verdict.sendAt ? { sendAt: verdict.sendAt } : {}),
-    ...(offerCode ? { offerCode } : {}),
-  });
-  const goes = verdict.status === 'queued' || verdict.status === 'deferred';
-  const marketingLog =
-    goes && campaign.category === 'marketing'
-      ? recentMarketing([...profile.marketingLog, verdict.sendAt ?? trigger.now], trigger.now)
-      : recentMarketing(profile.marketingLog, trigger.now);
-  return {
-    ...profile,
-    marketingLog,
-    campaigns: {
-      ...profile.campaigns,
-      [campaignId]: {
-        count: occurrence,
-        lastAt: trigger.now,
-        lastStatus: verdict.status,
-        ...(offerCode ? { offerCode } : {}),
-      },
-    },
-  };
-}
-
-/**
- * The contact policy's verdict, in this order: switched off, not for this relationship, stale,
- * held out, then (marketing only) cool-down, caps and quiet hours, which defer the email, or drop
- * it with the reason when it would be stale by the time it may go.
- */
-function judge(
-  profile: Profile,
-  campaignId: CampaignId,
-  trigger: Trigger,
-  settings: EngineSettings,
-): { status: MessageStatus; reason?: string; sendAt?: string } {
-  const campaign = settings.campaigns[campaignId];
-  if (!campaign.enabled) return { status: 'skipped', reason: 'campaign disabled' };
-  const refusal = consentRefusal(profile, campaignId, campaign.category);
-  if (refusal) return { status: 'skipped', reason: refusal };
-  const relationship = relationshipOf(profile);
-  if (!relationshipAllows(relationship, campaignId, campaign.category)) {
-    return {
-      status: 'skipped',
-      reason: `relationship "${relationship}": only the welcome kit and service emails`,
-    };
-  }
-  const stale = staleness(trigger, trigger.now, settings);
-  if (stale) return { status: 'skipped', reason: stale };
-  if (holdoutBucket(profile.id, campaignId) < campaign.holdoutPercent) {
-    return {
-      status: 'held-out',
-      reason: `holdout: ${campaign.holdoutPercent}% of customers do not receive this campaign`,
-    };
-  }
-  if (campaign.category === 'service') return { status: 'queued' };
-  // Quiet hours keep unprompted email out of the night; an answer to something the customer has
-  // just done (within the hour) finds them awake, so it goes at once. Caps apply either way.
-  const justActed = trigger.kind === 'event' && Date.parse(trigger.now) - Date.parse(trigger.at) <= HOUR_MS;
-  const window = earliestSendTime(profile, trigger.now, settings.policy, { quietHours: !justActed });
-  if (window.at === trigger.now) return { status: 'queued' };
-  const staleThen = staleness(trigger, window.at, settings);
-  if (staleThen)
-    return {
-      status: 'skipped',
-      reason: `${window.reasons.join('; ')}: it would be ${staleThen.replace(/^stale: /, '')} by ${window.at}`,
-    };
-  return { status: 'deferred', reason: window.reasons.join('; '), sendAt: window.at };
-}
-
-/** Why the customer's consent rules this email out, or undefined when it does not. */
-export function consentRefusal(profile: Profile, campaignId: CampaignId, category: 'marketing' | 'service') {
-  const consent = profile.consent;
-  if (!consent) return undefined;
-  const since = `(${consent.source}, ${consent.changedAt})`;
-  if (category === 'marketing' && !consent.marketing) return `unsubscribed from marketing ${since}`;
-  if (category === 'marketing' && consent.optedOut.includes(campaignId))
-    return `opted out of ${campaignId} ${since}`;
-  if (category === 'service' && !consent.service) return `opted out of service email ${since}`;
-  return undefined;
-}
-
-/** Why a message sent at `at` would be stale, or undefined when it would not. */
-function staleness(trigger: Trigger, at: string, settings: EngineSettings) {
-  const lateMs = Date.parse(at) - Date.parse(trigger.at);
-  if (trigger.kind === 'event' && lateMs > settings.freshnessHours * HOUR_MS) {
-    return `stale: the event is ${Math.floor(lateMs / HOUR_MS)} hours old (limit ${settings.freshnessHours})`;
-  }
-  if (trigger.kind === 'timer' && lateMs > settings.staleTimerDays * DAY_MS) {
-    return `stale: the timer fired ${Math.floor(lateMs / DAY_MS)} days after it fell due (limit ${settings.staleTimerDays})`;
-  }
-  return undefined;
-}
-
-/** Marks the latest occurrence of each campaign converted when this order or visit is inside its window. */
-function convert(
-  profile: Profile,
-  campaigns: CampaignId[],
-  trigger: Trigger,
-  settings: EngineSettings,
-  effects: Effect[],
-): Profile {
-  let next = profile;
-  for (const campaignId of campaigns) {
-    const history = next.campaigns[campaignId];
-    if (!history?.lastAt || !reached(history.lastStatus) || history.lastConvertedAt) continue;
-    const sinceMs = Date.parse(trigger.at) - Date.parse(history.lastAt);
-    if (sinceMs < 0 || sinceMs > settings.campaigns[campaignId].conversionWindowDays * DAY_MS) continue;
-    effects.push({
-      type: 'conversion',
-      campaignId,
-      occurrence: history.count,
-      at: trigger.at,
-      by: trigger.id,
-    });
-    next = {
-      ...next,
-      campaigns: { ...next.campaigns, [campaignId]: { ...history, lastConvertedAt: trigger.at } },
-    };
-  }
-  return next;
-}
-
-/** Messages that count for conversion: those meant to reach the customer, and the held-out ones. */
-function reached(status: CampaignHistory['lastStatus']) {
-  return status === 'queued' || status === 'deferred' || status === 'held-out';
-}
-
-/** An order paid with a campaign's offer code converts that campaign's message, whenever it comes. */
-function couponConversion(profile: Profile, order: OrderFact, trigger: Trigger, effects: Effect[]): Profile {
-  if (!order.coupon) return profile;
-  for (const [campaignId, history] of Object.entries(profile.campaigns) as [CampaignId, CampaignHistory][]) {
-    if (!history.offerCode || !sameCode(history.offerCode, order.coupon) || history.lastConvertedAt) continue;
-    effects.push({
-      type: 'conversion',
-      campaignId,
-      occurrence: history.count,
-      at: trigger.at,
-      by: trigger.id,
-    });
-    return {
-      ...profile,
-      campaigns: { ...profile.campaigns, [campaignId]: { ...history, lastConvertedAt: trigger.at } },
-    };
-  }
-  return profile;
-}
-
-/** Any order from deterioration or termination converts the win-back that preceded it. */
-function winBackConversion(profile: Profile, trigger: Trigger, effects: Effect[]): Profile {
-  const history = profile.campaigns['win-back'];
-  if (!history?.lastAt || !reached(history.lastStatus) || history.lastConvertedAt) return profile;
-  if (trigger.at < history.lastAt) return profile;
-  effects.push({
-    type: 'conversion',
-    campaignId: 'win-back',
-    occurrence: history.count,
-    at: trigger.at,
-    by: trigger.id,
-  });
-  return {
-    ...profile,
-    campaigns: { ...profile.campaigns, 'win-back': { ...history, lastConvertedAt: trigger.at } },
-  };
 }
 
 function orderFrom(event: CustomerEvent): OrderFact {

@@ -15,7 +15,6 @@
  *   hybrid score method (Wilson intervals combined): unlike the textbook Wald interval it stays
  *   honest with small groups and rates near 0 or 1, where Wald claims certainty it does not have.
  */
-import { CAMPAIGN_IDS, type CampaignId } from './campaigns.ts';
 import { type FittedModel, trustworthy } from './models/fitted.ts';
 import { roundMoney, STAGES, type Stage } from './profile.ts';
 
@@ -73,7 +72,8 @@ export interface Metrics {
       trustworthy: boolean;
     } | null;
   };
-  campaigns: Record<CampaignId, CampaignMetrics>;
+  /** By journey (or broadcast) id: every one with an email decided in the window, and those asked for. */
+  campaigns: Record<string, CampaignMetrics>;
 }
 
 /** Parses and checks a window; days as YYYY-MM-DD. The default is the 30 days up to `today`. */
@@ -161,6 +161,7 @@ export function metricsFromCounts(
   window: MetricsWindow,
   counts: MetricsCounts,
   model?: FittedModel,
+  journeyIds: readonly string[] = [],
 ): Metrics {
   const { gauges } = counts;
   const inWindow = counts.days.filter((day) => day.date >= window.from && day.date <= window.to);
@@ -191,8 +192,14 @@ export function metricsFromCounts(
   const buyersByEnd = buyers - sum(after, 'firstOrders');
   const repeatBuyers = (gauges.repeatBuyers ?? 0) - sum(after, 'secondOrderDays');
   const historic = gauges.netRevenue ?? 0;
+  const decided = inWindow.flatMap((day) =>
+    Object.keys(day.counts).flatMap((name) =>
+      name.startsWith('campaign:') ? [name.split(':')[1] ?? ''] : [],
+    ),
+  );
+  const ids = [...new Set([...journeyIds, ...decided])].filter(Boolean).sort();
   const campaigns = Object.fromEntries(
-    CAMPAIGN_IDS.map((id) => {
+    ids.map((id) => {
       const totals = Object.fromEntries(
         BUCKETS.map((bucket) => [bucket, sum(inWindow, `campaign:${id}:${bucket}`)]),
       ) as Record<(typeof BUCKETS)[number], number>;
@@ -206,7 +213,7 @@ export function metricsFromCounts(
         },
       ];
     }),
-  ) as Record<CampaignId, CampaignMetrics>;
+  ) as Record<string, CampaignMetrics>;
   return {
     window,
     customers: {

@@ -4,7 +4,7 @@
  * retries, and is the same wherever it is computed.
  */
 import { createHmac } from 'node:crypto';
-import type { OfferCodeMaker } from './campaigns.ts';
+import type { OfferCodeMaker } from './rules.ts';
 
 /** Crockford's base 32: no I, L, O or U, so a code read aloud or retyped survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -4,7 +4,7 @@
  * out-of-order or repeated event land in the right place.
  */
 import { createHash } from 'node:crypto';
-import type { CampaignId } from './campaigns.ts';
+import type { JourneyState } from './journey-runner.ts';
 import type { SegmentChange } from './segments.ts';
 import type { LoggedEvent, Signals } from './signals.ts';
 
@@ -37,8 +37,6 @@ export interface CampaignHistory {
   offerCode?: string;
   /** When an order (or visit) converted the latest occurrence. */
   lastConvertedAt?: string;
-  /** re-engagement: the last visit of the lapse it was decided for (once per lapse). */
-  lapse?: string;
   /** The last open and click of one of its emails (SES feedback), for `message` conditions. */
   lastOpenedAt?: string;
   lastClickedAt?: string;
@@ -64,7 +62,12 @@ export interface Profile {
   /** Ascending by time, unique by order id. */
   orders: OrderFact[];
   refunds: RefundFact[];
-  campaigns: Partial<Record<CampaignId, CampaignHistory>>;
+  /** Each journey's latest email (by journey id): the occurrence count, status, conversion. */
+  campaigns: Record<string, CampaignHistory>;
+  /** Where the customer stands in each journey they entered. */
+  journeys?: Record<string, JourneyState>;
+  /** A journey's pauseMarketing step holds marketing email until then. */
+  marketingPausedUntil?: string;
   /** When marketing emails went (or are scheduled to go) in the last 7 days, for the caps. */
   marketingLog: string[];
   /** The time zone the customer's device reported (`context.timezone`), and when. */
@@ -135,8 +138,8 @@ export function withApplied(profile: Profile, messageIds: readonly string[]): Pr
 export interface Consent {
   /** False after an unsubscribe from all marketing (or a complaint). */
   marketing: boolean;
-  /** Marketing campaigns the customer left one by one. */
-  optedOut: CampaignId[];
+  /** Marketing journeys the customer left one by one. */
+  optedOut: string[];
   /** Service email (the feedback request) stops only when the customer asks for that too. */
   service: boolean;
   changedAt: string;
@@ -280,13 +283,16 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
       a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
     );
   }
+  // Journeys the anonymous visitor was on and the customer was not: they go on as the customer.
+  const journeys = { ...source.journeys, ...target.journeys };
+  if (Object.keys(journeys).length > 0) merged.journeys = journeys;
   const segmentHistory = [...(target.segmentHistory ?? []), ...(source.segmentHistory ?? [])];
   if (segmentHistory.length > 0) {
     merged.segmentHistory = segmentHistory
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
       .slice(-KEPT_SEGMENT_CHANGES);
   }
-  for (const [campaign, history] of Object.entries(source.campaigns) as [CampaignId, CampaignHistory][]) {
+  for (const [campaign, history] of Object.entries(source.campaigns)) {
     const mine = merged.campaigns[campaign];
     // The other profile's occurrences live in its own ledger: keep their count (so nothing is sent
     // twice) but not the conversion tracking, which would point at a ledger entry not ours.

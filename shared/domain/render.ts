@@ -52,7 +52,31 @@ export function templateData(profile: Profile, extra: TemplateData = {}): Templa
     customerId: profile.id,
     stage: profile.stage,
     ...extra,
+    ...(extra.event !== undefined ? { event: safeValue(extra.event, 0) } : {}),
   };
+}
+
+/** Browsers ignore control characters inside a scheme (`java\tscript:`): so does the check. */
+function withoutControls(value: string): string {
+  return [...value].filter((char) => (char.codePointAt(0) ?? 0) > 0x1f).join('');
+}
+
+/** Schemes a link must never carry, whatever a client put in an event. */
+const UNSAFE_URL = /^\s*(javascript|vbscript|data|file):/i;
+
+/**
+ * An event's properties as templates see them: Handlebars escapes HTML, but a property used in
+ * an `href` could still carry a script URL, so strings with an unsafe scheme become empty;
+ * nesting is cut at 16 levels (the event was bounded when it was stored, this is belt and braces).
+ */
+function safeValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return UNSAFE_URL.test(withoutControls(value)) ? '' : value;
+  if (!value || typeof value !== 'object') return value;
+  if (depth >= 16) return undefined;
+  if (Array.isArray(value)) return value.map((item) => safeValue(item, depth + 1));
+  const safe: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) safe[key] = safeValue(item, depth + 1);
+  return safe;
 }
 
 export function renderEmail(template: TemplateContent, data: TemplateData, sender: Sender): RenderedEmail {

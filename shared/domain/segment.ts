@@ -270,17 +270,39 @@ export function customerKeyOf(event: CustomerEvent): string {
  * MAX_NESTING_DEPTH, else undefined. Walked with a stack of its own, not recursion, so that any
  * shape a client sends is measured without exhausting the call stack.
  */
-export function tooDeepField(record: Record<string, unknown>): string | undefined {
+export function tooDeepField(record: Record<string, unknown>, limit = MAX_NESTING_DEPTH): string | undefined {
   for (const [field, value] of Object.entries(record)) {
     const pending: [unknown, number][] = [[value, 1]];
     while (pending.length > 0) {
       const [current, depth] = pending.pop() as [unknown, number];
       if (!current || typeof current !== 'object') continue;
-      if (depth > MAX_NESTING_DEPTH) return `${field}: nested deeper than ${MAX_NESTING_DEPTH} levels`;
+      if (depth > limit) return `${field}: nested deeper than ${limit} levels`;
       for (const child of Object.values(current)) pending.push([child, depth + 1]);
     }
   }
   return undefined;
+}
+
+/**
+ * Properties kept within `maxBytes` of JSON and `maxDepth` levels (what a store may hold): whole
+ * when they fit, else only their short top-level values, marked `truncated`.
+ */
+export function boundedProperties(
+  properties: Record<string, unknown>,
+  maxBytes: number,
+  maxDepth = 16,
+): Record<string, unknown> {
+  if (JSON.stringify(properties).length <= maxBytes && !tooDeepField(properties, maxDepth)) return properties;
+  const kept: Record<string, unknown> = { truncated: true };
+  let size = 20;
+  for (const [key, value] of Object.entries(properties)) {
+    if (value !== null && typeof value === 'object') continue;
+    const short = typeof value === 'string' ? value.slice(0, 200) : value;
+    size += key.length + JSON.stringify(short ?? null).length + 4;
+    if (size > maxBytes) break;
+    kept[key] = short;
+  }
+  return kept;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

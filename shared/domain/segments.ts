@@ -112,7 +112,11 @@ export interface CompiledSegments {
   needs: Map<string, SignalNeed>;
 }
 
-export function compileSegments(segments: readonly SegmentDefinition[]): CompiledSegments {
+/** `also`: other conditions the engine evaluates (journeys'), whose signals must be kept too. */
+export function compileSegments(
+  segments: readonly SegmentDefinition[],
+  also: readonly Condition[] = [],
+): CompiledSegments {
   const byId = new Map(segments.map((segment) => [segment.id, segment]));
   const ordered: SegmentDefinition[] = [];
   const placed = new Set<string>();
@@ -127,7 +131,7 @@ export function compileSegments(segments: readonly SegmentDefinition[]): Compile
     ordered.push(segment);
   };
   for (const segment of [...segments].sort((a, b) => (a.id < b.id ? -1 : 1))) place(segment, new Set());
-  return { ordered, needs: signalNeeds(ordered.map((segment) => segment.condition)) };
+  return { ordered, needs: signalNeeds([...ordered.map((segment) => segment.condition), ...also]) };
 }
 
 export interface SegmentChange {

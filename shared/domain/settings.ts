@@ -1,35 +1,40 @@
 /**
- * The engine's settings: the defaults of the lifecycle table and the contact policy, with what
- * marketers stored on top. Updates are validated here and refused with the field named.
+ * The engine's settings: the defaults (stage rules, contact policy, built-in segments and
+ * journeys) with what marketers stored on top. Updates are validated here and refused with the
+ * field named.
  */
 import type * as z from 'zod';
-import {
-  type CampaignId,
-  type CampaignsSettings,
-  type ContactPolicy,
-  campaignSchemas,
-  DEFAULT_EVENT_MEANINGS,
-  defaultCampaigns,
-  defaultPolicy,
-  type EngineSettings,
-  type Meaning,
-  policySchema,
-} from './campaigns.ts';
 import { DEFAULT_SEGMENTS } from './defaults/segments.ts';
+import { compileJourneys, type StoredJourney } from './journey-set.ts';
+import { conditionsOf } from './journeys.ts';
 import type { FittedModel } from './models/fitted.ts';
 import { offerCodeMaker } from './offers.ts';
+import {
+  type ContactPolicy,
+  DEFAULT_EVENT_MEANINGS,
+  defaultLifecycle,
+  defaultPolicy,
+  type EngineSettings,
+  type LifecycleRules,
+  lifecycleSchema,
+  type Meaning,
+  policySchema,
+} from './rules.ts';
 import { compileSegments, parseSegment, type SegmentDefinition } from './segments.ts';
 import type { TimerSettings } from './timers.ts';
 
 /** What is stored: only what marketers changed. */
 export interface StoredSettings {
-  campaigns?: Partial<CampaignsSettings>;
+  /** The stage rules, when a marketer changed them. */
+  lifecycle?: LifecycleRules;
   policy?: ContactPolicy;
   eventMeanings?: Record<string, Meaning>;
   /** The latest fitted model (written by the nightly fit, not by marketers). */
   model?: FittedModel;
   /** Segments saved by marketers, and built-in ones they deleted. */
   segments?: Record<string, StoredSegment>;
+  /** Journeys published by marketers (and built-in ones they changed or deleted). */
+  journeys?: Record<string, StoredJourney>;
 }
 
 export type StoredSegment =
@@ -59,38 +64,29 @@ export function segmentsOf(stored: StoredSettings): SegmentDefinition[] {
 }
 
 export function engineSettings(stored: StoredSettings, offerSecret: string): EngineSettings {
+  const journeys = compileJourneys(stored.journeys);
   return {
     freshnessHours: 48,
     staleTimerDays: 7,
     eventMeanings: { ...DEFAULT_EVENT_MEANINGS, ...stored.eventMeanings },
     ...timerSettings(stored),
+    journeys,
     policy: stored.policy ?? defaultPolicy(),
     offerCodes: offerCodeMaker(offerSecret),
-    segments: compileSegments(segmentsOf(stored)),
+    // Signals serve the segments' conditions and the journeys' (audiences, exits, branches).
+    segments: compileSegments(
+      segmentsOf(stored),
+      [...journeys.versions.values()].flatMap((journey) => conditionsOf(journey)),
+    ),
   };
 }
 
-/** What the timers follow: the campaigns' numbers and the fitted model. */
+/** What the stage timers follow: the stage rules and the fitted model. */
 export function timerSettings(stored: StoredSettings): TimerSettings {
   return {
-    campaigns: withStoredCampaigns(defaultCampaigns(), stored.campaigns ?? {}),
+    lifecycle: stored.lifecycle ? { ...defaultLifecycle(), ...stored.lifecycle } : defaultLifecycle(),
     ...(stored.model ? { model: stored.model } : {}),
   };
-}
-
-/**
- * Each stored campaign over its defaults, field by field: settings stored before a field existed
- * (a later version's new threshold) pick up its default rather than leaving it undefined.
- */
-function withStoredCampaigns(
-  defaults: CampaignsSettings,
-  stored: Partial<CampaignsSettings>,
-): CampaignsSettings {
-  const merged: Record<string, unknown> = { ...defaults };
-  for (const [id, settings] of Object.entries(stored)) {
-    merged[id] = { ...defaults[id as CampaignId], ...settings };
-  }
-  return merged as CampaignsSettings;
 }
 
 /** The defaults alone (tests, and a fresh installation). */
@@ -105,17 +101,23 @@ export interface Problem {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
-/** Merges a partial update into a campaign's settings and validates the whole. */
-export function updatedCampaign<K extends CampaignId>(
-  campaignId: K,
-  current: CampaignsSettings[K],
-  patch: unknown,
-): Validated<CampaignsSettings[K]> {
+/** Merges a partial update into the stage rules and validates the whole. */
+export function updatedLifecycle(current: LifecycleRules, patch: unknown): Validated<LifecycleRules> {
   if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
     return { ok: false, problems: [{ field: 'body', message: 'must be a JSON object' }] };
   }
-  const merged = { ...current, ...(patch as Record<string, unknown>) };
-  return validated(campaignSchemas[campaignId] as unknown as z.ZodType<CampaignsSettings[K]>, merged);
+  const update = patch as Partial<LifecycleRules>;
+  const merged = {
+    ...current,
+    ...update,
+    atRisk: {
+      ...current.atRisk,
+      ...update.atRisk,
+      oneTimeBuyers: { ...current.atRisk.oneTimeBuyers, ...update.atRisk?.oneTimeBuyers },
+    },
+    ended: { ...current.ended, ...update.ended },
+  };
+  return validated(lifecycleSchema, merged);
 }
 
 export function updatedPolicy(current: ContactPolicy, patch: unknown): Validated<ContactPolicy> {

@@ -42,6 +42,8 @@ export const PRODUCT_VARIABLES = [
   'offer',
   'unsubscribeUrl',
   'brandName',
+  /** The event that started the customer's journey: `event.name`, `event.properties.<any>`. */
+  'event',
 ] as const;
 
 /** Segment's reserved identify traits, which any site may send. */
@@ -64,6 +66,7 @@ export const SEGMENT_TRAITS = [
 ] as const;
 
 const OFFER_FIELDS = ['code', 'description'];
+const EVENT_FIELDS = ['name', 'properties'];
 const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
 /** Blocks whose body sees a different context (an item, an object): paths there are relative. */
 const CONTEXT_BLOCKS = new Set(['each', 'with']);
@@ -172,6 +175,8 @@ function checkPart(field: string, source: string, isHtml: boolean, allowed: Set<
       );
     } else if (root === 'offer' && child && !OFFER_FIELDS.includes(child)) {
       report(`unknown variable {{${original}}}: an offer has ${OFFER_FIELDS.join(' and ')}`);
+    } else if (root === 'event' && child && !EVENT_FIELDS.includes(child)) {
+      report(`unknown variable {{${original}}}: the journey's event has ${EVENT_FIELDS.join(' and ')}`);
     }
   };
   const checkValue = (node: hbs.AST.Expression, relative: boolean) => {

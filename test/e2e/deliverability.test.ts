@@ -6,7 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { localDocumentClient } from '../../infra/local/dynamodb-local.ts';
 import { profileFromItem } from '../../shared/adapters/dynamodb/customer-store.ts';
-import { admin, emailsTo, eventually, header, post, sleep, stack, uniqueId } from '../support/stack.ts';
+import {
+  admin,
+  changeJourney,
+  emailsTo,
+  eventually,
+  header,
+  post,
+  restoreJourney,
+  sleep,
+  stack,
+  uniqueId,
+} from '../support/stack.ts';
 
 type Messages = { campaignId: string; status: string; reason?: string }[];
 
@@ -84,10 +95,10 @@ describe('unsubscribe', () => {
       found.some((message) => message.campaignId === 'feedback-request' && message.status === 'sent'),
     );
     expect(messages.find((message) => message.campaignId === 'feedback-request')?.status).toBe('sent');
-    await admin('/admin/campaigns/loyalty-reward', {
-      method: 'PUT',
-      body: JSON.stringify({ orderCount: 3 }),
-    });
+    await changeJourney('loyalty-reward', (journey) => ({
+      ...journey,
+      audience: { measure: 'orderCount', op: 'equals', value: 3 },
+    }));
     try {
       await post('/v1/track', {
         userId,
@@ -102,10 +113,7 @@ describe('unsubscribe', () => {
         reason: expect.stringMatching(/^unsubscribed from marketing \(one-click, /),
       });
     } finally {
-      await admin('/admin/campaigns/loyalty-reward', {
-        method: 'PUT',
-        body: JSON.stringify({ orderCount: 5 }),
-      });
+      await restoreJourney('loyalty-reward');
     }
     const campaigns = (await emailsTo(email)).map((found) => header(found, 'X-Campaign-Id'));
     expect(campaigns.sort()).toEqual(['feedback-request', 'welcome-kit']);

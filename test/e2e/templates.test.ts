@@ -7,7 +7,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { admin, emailsTo, eventually, post, stack, uniqueId } from '../support/stack.ts';
+import {
+  admin,
+  changeJourney,
+  emailsTo,
+  eventually,
+  post,
+  restoreJourney,
+  stack,
+  uniqueId,
+} from '../support/stack.ts';
 
 const SCRIPT = '<script>alert(1)</script>';
 
@@ -214,20 +223,14 @@ describe('templates through the admin API', () => {
       body: JSON.stringify({ subject: 's', html: '<p>{{firstName}}</p>' }),
     });
     await admin(`/admin/templates/${custom}/publish`, { method: 'POST', body: '{}' });
-    expect(
-      (
-        await admin('/admin/campaigns/farewell', {
-          method: 'PUT',
-          body: JSON.stringify({ template: custom }),
-        })
-      ).status,
-    ).toBe(200);
+    const sendsCustom = await changeJourney('farewell', (journey) => ({
+      ...journey,
+      steps: [{ send: { template: custom } }],
+    }));
+    expect(sendsCustom.status).toBe(200);
     const blocked = await admin(`/admin/templates/${custom}`, { method: 'DELETE' });
     expect(blocked.status).toBe(409);
-    await admin('/admin/campaigns/farewell', {
-      method: 'PUT',
-      body: JSON.stringify({ template: 'farewell' }),
-    });
+    await restoreJourney('farewell');
     expect((await admin(`/admin/templates/${custom}`, { method: 'DELETE' })).status).toBe(200);
   });
 
@@ -280,51 +283,57 @@ describe('templates through the admin API', () => {
   });
 });
 
-describe('campaign settings through the admin API', () => {
-  it('lists the campaigns with their settings, and refuses a negative delay without storing it', async () => {
-    const list = await admin('/admin/campaigns');
-    expect((list.body.campaigns as { id: string }[]).map((campaign) => campaign.id)).toHaveLength(7);
-    const refused = await admin('/admin/campaigns/win-back', {
+describe('journeys and stage rules through the admin API', () => {
+  it('lists the journeys, and refuses a broken definition naming the field, without storing it', async () => {
+    const list = await admin('/admin/journeys');
+    const ids = (list.body.journeys as { id: string }[]).map((journey) => journey.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['welcome-kit', 'welcome-series', 'win-back', 'abandoned-checkout']),
+    );
+    const before = await admin('/admin/journeys/win-back');
+    const refused = await changeJourney('win-back', (journey) => ({
+      ...journey,
+      steps: [{ wait: { days: -3 } }, ...journey.steps],
+    }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.problems).toEqual([
+      { field: 'steps[0].wait.days', message: 'must be a whole number of days from 1 to 365' },
+    ]);
+    const missing = await changeJourney('win-back', (journey) => ({
+      ...journey,
+      steps: [{ send: { template: 'no-such-template' } }],
+    }));
+    expect(missing.body.problems).toEqual([
+      { field: 'steps[0].send.template', message: 'no published template named no-such-template' },
+    ]);
+    expect((await admin('/admin/journeys/win-back')).body.latest).toBe(before.body.latest);
+    expect((await admin('/admin/journeys/no-such-journey')).status).toBe(404);
+    const rules = await admin('/admin/lifecycle', {
       method: 'PUT',
-      body: JSON.stringify({ afterDays: -3 }),
+      body: JSON.stringify({ atRisk: { afterDays: -3 } }),
     });
-    expect(refused).toEqual({
+    expect(rules).toMatchObject({
       status: 400,
-      body: {
-        success: false,
-        error: 'afterDays: must be at least 1 day',
-        problems: [{ field: 'afterDays', message: 'must be at least 1 day' }],
-      },
+      body: { problems: [{ field: 'atRisk.afterDays', message: 'must be at least 1 day' }] },
     });
-    expect((await admin('/admin/campaigns/win-back')).body.afterDays).toBe(90);
-    expect((await admin('/admin/campaigns/no-such-campaign')).status).toBe(404);
+    expect((await admin('/admin/lifecycle')).body).toMatchObject({
+      atRisk: { afterDays: 90 },
+      ended: { afterDays: 30 },
+    });
   });
 
-  it('applies a change to the next decision: a disabled welcome kit is not sent, and the ledger says so', async () => {
-    expect(
-      (
-        await admin('/admin/campaigns/welcome-kit', {
-          method: 'PUT',
-          body: JSON.stringify({ enabled: false }),
-        })
-      ).status,
-    ).toBe(200);
+  it('applies a switch to the next decision: with the welcome kit off, an order starts nobody on it', async () => {
+    expect((await admin('/admin/journeys/welcome-kit/disable', { method: 'POST' })).status).toBe(200);
     try {
       const { userId, email } = await customerWithOrder('Dee');
       const view = await eventually(
         () => admin(`/admin/customers/${userId}`),
-        (found) => (found.body?.messages as unknown[])?.length === 1,
+        (found) => found.body?.stage === 'buildup',
       );
-      expect(view.body.messages).toEqual([
-        expect.objectContaining({
-          campaignId: 'welcome-kit',
-          status: 'skipped',
-          reason: 'campaign disabled',
-        }),
-      ]);
+      expect(view.body.messages).toEqual([]);
       expect(await emailsTo(email)).toEqual([]);
     } finally {
-      await admin('/admin/campaigns/welcome-kit', { method: 'PUT', body: JSON.stringify({ enabled: true }) });
+      await restoreJourney('welcome-kit');
     }
   });
 });

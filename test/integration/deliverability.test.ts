@@ -9,9 +9,9 @@ import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-sto
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
+import { defaultTemplate } from '../../shared/domain/defaults/templates.ts';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { emailsTo, freshTable, stack, uniqueId } from '../support/stack.ts';
 

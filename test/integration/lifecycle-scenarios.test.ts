@@ -3,7 +3,7 @@
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { lifecycleScenarios } from '../support/lifecycle-scenarios.ts';
 import { contactPolicyScenarios } from '../support/policy-scenarios.ts';
 import { predictiveScenarios } from '../support/predictive-scenarios.ts';

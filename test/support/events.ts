@@ -51,5 +51,7 @@ export function queuedWelcomeKit(customerId: string, decidedAt = '2026-03-01T10:
     triggeredBy: 'm1',
     triggeredAt: decidedAt,
     decidedAt,
+    templateName: 'welcome-kit',
+    category: 'marketing',
   });
 }

@@ -226,11 +226,8 @@ export function lifecycleScenarios(newScenario: () => Promise<Scenario> | Scenar
       ]);
       expect(await world.profile(c.id)).toMatchObject({ stage: 'deterioration', stageChangedAt: day(90) });
       await world.sweep(day(125));
-      expect((await world.ledger(c.id)).at(-1)).toMatchObject({
-        campaignId: 'farewell',
-        status: 'skipped',
-        reason: 'no win-back was sent before it',
-      });
+      // The farewell's audience asks for a win-back that was sent: nothing is decided for it.
+      expect((await world.ledger(c.id)).map((entry) => entry.campaignId)).not.toContain('farewell');
       expect((await world.profile(c.id)).stage).toBe('termination');
     });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { holdoutBucket } from '../../shared/domain/contact-policy.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { event, identify, order, visit } from './events.ts';
+import { withJourney } from './journeys.ts';
 import { day, type Scenario } from './scenario.ts';
 
 function customer(traits: Record<string, unknown> = {}, id = `cust-${randomUUID().slice(0, 8)}`) {
@@ -50,10 +51,10 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
   describe('contact policy scenarios', () => {
     it('frequency cap: a second marketing email the same day waits 24 hours, then goes', async () => {
       const world = await newScenario();
-      world.settings.campaigns['loyalty-reward'] = {
-        ...world.settings.campaigns['loyalty-reward'],
-        orderCount: 2,
-      };
+      world.settings = withJourney(world.settings, 'loyalty-reward', (journey) => ({
+        ...journey,
+        audience: { measure: 'orderCount', op: 'equals', value: 2 },
+      }));
       const c = customer();
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       await world.events(c.id, [c.order('o2', day(0, 2))]);
@@ -70,10 +71,10 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
 
     it('committed customers get twice the caps', async () => {
       const world = await newScenario();
-      world.settings.campaigns['loyalty-reward'] = {
-        ...world.settings.campaigns['loyalty-reward'],
-        orderCount: 2,
-      };
+      world.settings = withJourney(world.settings, 'loyalty-reward', (journey) => ({
+        ...journey,
+        audience: { measure: 'orderCount', op: 'equals', value: 2 },
+      }));
       const c = customer({ relationship: 'committed' });
       await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       await world.events(c.id, [c.order('o2', day(0, 2))]);
@@ -160,22 +161,22 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
         'second-purchase-nudge:skipped',
       ]);
       expect((await statusOf(world, c.id, 'second-purchase-nudge'))[0]?.reason).toBe(
-        'relationship "fling": only the welcome kit and service emails',
+        'relationship "fling": only the journeys meant for flings (the welcome kit) and service emails',
       );
     });
 
     it('holdout: a stable share of customers is recorded as held out, not sent, and their conversions still count', async () => {
       const world = await newScenario();
-      world.settings.campaigns['welcome-kit'] = {
-        ...world.settings.campaigns['welcome-kit'],
+      world.settings = withJourney(world.settings, 'welcome-kit', (journey) => ({
+        ...journey,
         holdoutPercent: 50,
-      };
+      }));
       const held = customer({}, customerInBucket('welcome-kit', 50, true));
       const treated = customer({}, customerInBucket('welcome-kit', 50, false));
       for (const c of [held, treated]) await world.events(c.id, [c.identify(day(0)), c.order('o1', day(0))]);
       expect(await world.emails(held.id)).toEqual(['welcome-kit:held-out']);
       expect((await statusOf(world, held.id, 'welcome-kit'))[0]?.reason).toBe(
-        'holdout: 50% of customers do not receive this campaign',
+        'holdout: 50% of customers do not receive this journey',
       );
       expect(await world.emails(treated.id)).toEqual(['welcome-kit:sent']);
       expect(world.mailer.sent.map((email) => email.to)).toEqual([treated.email]);

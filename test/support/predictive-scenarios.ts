@@ -4,11 +4,12 @@
  * nudge the shop's; without one, the fixed rules stay in charge. Runs on both stores.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { FittedModel } from '../../shared/domain/models/fitted.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { timersOf } from '../../shared/domain/timers.ts';
+import { withJourney } from './journeys.ts';
 import { customer } from './lifecycle-scenarios.ts';
 import { day, type Scenario } from './scenario.ts';
 
@@ -24,14 +25,17 @@ export const CDNOW_MODEL: FittedModel = {
 
 export function predictiveSettings(model: FittedModel | undefined = CDNOW_MODEL): EngineSettings {
   const settings = defaultSettings();
+  // At risk by the customer's own rhythm; the nudge waits the shop's typical time between purchases.
+  const predictive = withJourney(settings, 'second-purchase-nudge', (journey) => ({
+    ...journey,
+    steps: journey.steps.map((step) =>
+      'wait' in step ? { wait: { ...step.wait, predicted: 'timeBetweenPurchases' } } : step,
+    ),
+  }));
   return {
-    ...settings,
+    ...predictive,
     model,
-    campaigns: {
-      ...settings.campaigns,
-      'win-back': { ...settings.campaigns['win-back'], mode: 'predictive' },
-      'second-purchase-nudge': { ...settings.campaigns['second-purchase-nudge'], mode: 'predictive' },
-    },
+    lifecycle: { ...settings.lifecycle, atRisk: { ...settings.lifecycle.atRisk, mode: 'predictive' } },
   };
 }
 
@@ -50,7 +54,7 @@ const YEARLY = [-667, -302, 63];
 
 /** When the customer's win-back timer falls due (segments keep due times of their own). */
 export function winBackDue(profile: Profile, settings: EngineSettings): string {
-  return timersOf(profile, settings).find((timer) => timer.kind === 'win-back')?.dueAt ?? '';
+  return timersOf(profile, settings).find((timer) => timer.kind === 'at-risk')?.dueAt ?? '';
 }
 
 export function predictiveScenarios(newScenario: (settings: EngineSettings) => Promise<Scenario> | Scenario) {

@@ -7,9 +7,9 @@
 import { applyCustomerEvents, applyTimers } from '../../functions/apply-event/apply.ts';
 import { sendMessage } from '../../functions/send-message/send.ts';
 import { sweep } from '../../functions/sweep/sweep.ts';
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import type { TemplateDefinition } from '../../shared/domain/templates.ts';

@@ -57,6 +57,31 @@ export async function admin(path: string, init: RequestInit = {}) {
   };
 }
 
+type Definition = Record<string, unknown> & { steps: Record<string, unknown>[] };
+
+/**
+ * Publishes a new version of a journey made by `change` from its latest one, as a marketer would
+ * through the admin API (save, then publish); answers the publish (or the refused save).
+ */
+export async function changeJourney(id: string, change: (definition: Definition) => Definition) {
+  const current = await admin(`/admin/journeys/${id}`);
+  const definition = change(structuredClone(current.body.definition as Definition));
+  const saved = await admin(`/admin/journeys/${id}`, {
+    method: 'PUT',
+    body: JSON.stringify({ ...definition, version: current.body.latest }),
+  });
+  if (saved.status >= 300) return saved;
+  return admin(`/admin/journeys/${id}/publish`, {
+    method: 'POST',
+    body: JSON.stringify({ version: saved.body.version }),
+  });
+}
+
+/** Puts a built-in journey back as it ships (its version 0, on or off as it says). */
+export async function restoreJourney(id: string) {
+  return admin(`/admin/journeys/${id}/publish`, { method: 'POST', body: JSON.stringify({ version: 0 }) });
+}
+
 export interface StoredEmail {
   messageId: string;
   from: string;

@@ -11,7 +11,7 @@ import { newProfile, type Profile } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { timersOf } from '../../shared/domain/timers.ts';
 import { makeUnsubscribeToken, readUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
-import { queuedWelcomeKit } from '../support/events.ts';
+import { order, queuedWelcomeKit } from '../support/events.ts';
 import { MemoryStore, MemorySuppressions } from '../support/fakes.ts';
 
 const settings = defaultSettings();
@@ -37,11 +37,10 @@ describe('unsubscribe tokens', () => {
 });
 
 describe('consent in the engine', () => {
-  const base = (): Profile => ({
-    ...newProfile('u1', '2026-01-01T00:00:00.000Z'),
-    stage: 'buildup',
-    orders: [{ orderId: 'o1', at: '2026-01-01T00:00:00.000Z', revenue: 10 }],
-  });
+  // A first-time buyer, as the engine left them: in buildup, on the nudge's 60-day wait.
+  const base = (): Profile =>
+    decide(undefined, 'u1', { kind: 'event', event: order('o1', '2026-01-01T00:00:00.000Z') }, settings)
+      .profile;
   const apply = (profile: Profile, input: EngineInput) => decide(profile, 'u1', input, settings);
 
   it('leaving all marketing ends the relationship gracefully, and marketing is skipped with the reason', () => {
@@ -115,15 +114,15 @@ describe('consent in the engine', () => {
     expect(profile.lastComplaintAt).toBe('2026-01-10T00:00:00.000Z');
   });
 
-  it('a click in an email is activity: it moves the win-back timer', () => {
-    const before = timersOf(base(), settings).find((timer) => timer.kind === 'win-back')?.dueAt;
+  it('a click in an email is activity: it moves the at-risk timer', () => {
+    const before = timersOf(base(), settings).find((timer) => timer.kind === 'at-risk')?.dueAt;
     const { profile } = apply(base(), {
       kind: 'engagement',
       messageId: 'e',
       at: '2026-02-01T00:00:00.000Z',
       action: 'click',
     });
-    const after = timersOf(profile, settings).find((timer) => timer.kind === 'win-back')?.dueAt;
+    const after = timersOf(profile, settings).find((timer) => timer.kind === 'at-risk')?.dueAt;
     expect(before).toBe('2026-04-01T00:00:00.000Z');
     expect(after).toBe('2026-05-02T00:00:00.000Z');
   });
@@ -178,7 +177,7 @@ describe('the unsubscribe page', () => {
     expect(applied).toEqual([
       expect.objectContaining({
         marketing: true,
-        optedOut: ['second-purchase-nudge', 're-engagement', 'win-back', 'farewell'],
+        optedOut: ['farewell', 're-engagement', 'second-purchase-nudge', 'welcome-series', 'win-back'],
         service: true,
       }),
     ]);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/domain/campaigns.ts';
 import {
   cooldownEndOf,
   earliestSendTime,
   endOfQuietHours,
   holdoutBucket,
-  relationshipAllows,
   relationshipOf,
 } from '../../shared/domain/contact-policy.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import { defaultPolicy } from '../../shared/domain/rules.ts';
 
 const policy = defaultPolicy();
 const profile = (partial: Partial<Profile> = {}): Profile => ({
@@ -100,10 +99,6 @@ describe('cool-down, relationship and holdout', () => {
     expect(relationshipOf(profile())).toBe('friend');
     expect(relationshipOf(profile({ traits: { relationship: 'fling' } }))).toBe('fling');
     expect(relationshipOf(profile({ traits: { relationship: 'soulmate' } }))).toBe('friend');
-    expect(relationshipAllows('fling', 'welcome-kit', 'marketing')).toBe(true);
-    expect(relationshipAllows('fling', 'feedback-request', 'service')).toBe(true);
-    expect(relationshipAllows('fling', 'win-back', 'marketing')).toBe(false);
-    expect(relationshipAllows('friend', 'loyalty-reward', 'marketing')).toBe(true);
   });
 
   it('puts a stable, even share of customers in each holdout bucket', () => {

@@ -4,6 +4,7 @@ import { newProfile, type Profile, summarize } from '../../shared/domain/profile
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { identify, order, visit } from '../support/events.ts';
+import { withJourney } from '../support/journeys.ts';
 
 const settings = defaultSettings();
 
@@ -133,19 +134,16 @@ describe('lifecycle engine: the welcome kit', () => {
     ]);
   });
 
-  it('sends nothing for a campaign that is switched off, and says so', () => {
-    const off = defaultSettings();
-    off.campaigns['welcome-kit'].enabled = false;
-    const { effects } = decide(
+  it('starts nobody on a journey that is switched off: no email, no entry', () => {
+    const off = withJourney(defaultSettings(), 'welcome-kit', (journey) => ({ ...journey, enabled: false }));
+    const { profile, effects } = decide(
       undefined,
       'u1',
       { kind: 'event', event: order('o1', '2026-03-01T10:00:00.000Z') },
       off,
     );
-    expect(effects.find((e) => e.type === 'message')).toMatchObject({
-      status: 'skipped',
-      reason: 'campaign disabled',
-    });
+    expect(effects.filter((e) => e.type === 'message')).toEqual([]);
+    expect(profile.journeys?.['welcome-kit']).toBeUndefined();
   });
 
   it('sends nothing to a customer who matches no rule', () => {

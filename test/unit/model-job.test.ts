@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { reevaluate } from '../../functions/apply-event/apply.ts';
 import { fitOnHistory, lastWholeDay, nightlyModel, reevaluateBase } from '../../functions/model/model.ts';
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
 import type { FittedModel } from '../../shared/domain/models/fitted.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import type { ModelStore } from '../../shared/ports.ts';
 import { identify, order } from '../support/events.ts';

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyCustomerEvents, applyTimers, reevaluate } from '../../functions/apply-event/apply.ts';
-import type { EngineSettings } from '../../shared/domain/campaigns.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { compileSegments, parseSegment, type SegmentDefinition } from '../../shared/domain/segments.ts';
 import { defaultSettings, segmentsOf } from '../../shared/domain/settings.ts';

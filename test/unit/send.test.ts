@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RetryLaterError, type SendDeps, sendMessage } from '../../functions/send-message/send.ts';
+import { defaultTemplate } from '../../shared/domain/defaults/templates.ts';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import { defaultTemplate } from '../../shared/domain/templates/default-pack.ts';
 import { queuedWelcomeKit } from '../support/events.ts';
 import { MemoryStore, MemorySuppressions, RecordingMailer } from '../support/fakes.ts';
 

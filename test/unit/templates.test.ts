@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CAMPAIGN_IDS } from '../../shared/domain/campaigns.ts';
+import { DEFAULT_TEMPLATES } from '../../shared/domain/defaults/templates.ts';
 import { offerCodeMaker, sameCode } from '../../shared/domain/offers.ts';
-import { defaultSettings, updatedCampaign, updatedPolicy } from '../../shared/domain/settings.ts';
-import { DEFAULT_TEMPLATES } from '../../shared/domain/templates/default-pack.ts';
+import { defaultSettings, updatedLifecycle, updatedPolicy } from '../../shared/domain/settings.ts';
 import { chooseVariant, contentOf, validateTemplate } from '../../shared/domain/templates.ts';
 
 describe('template validation', () => {
   it('accepts the default pack', () => {
-    for (const id of CAMPAIGN_IDS)
-      expect({ id, problems: validateTemplate(DEFAULT_TEMPLATES[id]) }).toEqual({ id, problems: [] });
+    expect(Object.keys(DEFAULT_TEMPLATES).length).toBeGreaterThanOrEqual(12);
+    for (const [id, template] of Object.entries(DEFAULT_TEMPLATES))
+      expect({ id, problems: validateTemplate(template) }).toEqual({ id, problems: [] });
   });
 
   it('names a variable the product does not provide', () => {
@@ -110,26 +110,29 @@ describe('offer codes', () => {
 });
 
 describe('settings validation', () => {
-  const campaigns = defaultSettings().campaigns;
+  const lifecycle = defaultSettings().lifecycle;
 
   it('refuses a negative delay, naming the field', () => {
-    const result = updatedCampaign('win-back', campaigns['win-back'], { afterDays: -5 });
+    const result = updatedLifecycle(lifecycle, { atRisk: { afterDays: -5 } });
     expect(result).toEqual({
       ok: false,
-      problems: [{ field: 'afterDays', message: 'must be at least 1 day' }],
+      problems: [{ field: 'atRisk.afterDays', message: 'must be at least 1 day' }],
     });
   });
 
-  it('refuses a field that does not apply to the campaign', () => {
-    const result = updatedCampaign('farewell', campaigns.farewell, { orderCount: 3 });
+  it('refuses a field that does not apply to the stage rules', () => {
+    const result = updatedLifecycle(lifecycle, { orderCount: 3 });
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems[0]).toEqual({ field: 'body', message: 'does not apply here: orderCount' });
   });
 
   it('keeps what is not changed', () => {
-    const result = updatedCampaign('win-back', campaigns['win-back'], { holdoutPercent: 10 });
-    expect(result).toEqual({ ok: true, value: { ...campaigns['win-back'], holdoutPercent: 10 } });
+    const result = updatedLifecycle(lifecycle, { atRisk: { mode: 'predictive' } });
+    expect(result).toEqual({
+      ok: true,
+      value: { ...lifecycle, atRisk: { ...lifecycle.atRisk, mode: 'predictive' } },
+    });
   });
 
   it('validates the contact policy, time zone included', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { millisecondsUntil } from '../../infra/local/scheduler.ts';
 import { DUE_INDEX, dueIndexKeys, dueUpTo, shardOf } from '../../shared/adapters/dynamodb/table.ts';
+import { evaluate, medianGap } from '../../shared/domain/conditions.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import { dueBucket, medianGap, timersOf } from '../../shared/domain/timers.ts';
+import { dueBucket, timersOf } from '../../shared/domain/timers.ts';
 
 const settings = defaultSettings();
 const profile = (partial: Partial<Profile>): Profile => ({
@@ -19,38 +20,50 @@ describe('timers', () => {
     expect(medianGap([1, 2, 3, 10])).toBe(1);
   });
 
-  it('sets the re-engagement quiet period to max(7 days, 3 x the median gap)', () => {
+  it('a lapsed condition holds once the visitor is quiet max(7 days, 3 x their median gap), and says when', () => {
+    const lapsed = { lapsed: { visitDays: 3, quietDays: 7, gapMultiplier: 3 } } as const;
+    const at = (visitor: Profile, now: string) =>
+      evaluate(lapsed, { profile: visitor, now, definitionId: 't', segment: () => ({ value: false }) });
     const weekly = profile({ visitDays: [0, 7, 14], lastVisitAt: '1970-01-15T12:00:00.000Z' });
-    expect(timersOf(weekly, settings)).toEqual([
-      { kind: 're-engagement', dueAt: '1970-02-05T12:00:00.000Z' },
-    ]);
+    expect(at(weekly, '1970-01-20T00:00:00.000Z')).toEqual({
+      value: false,
+      changesAt: '1970-02-05T12:00:00.000Z',
+    });
+    expect(at(weekly, '1970-02-05T12:00:00.000Z').value).toBe(true);
     const daily = profile({ visitDays: [0, 1, 2], lastVisitAt: '1970-01-03T12:00:00.000Z' });
-    expect(timersOf(daily, settings)).toEqual([{ kind: 're-engagement', dueAt: '1970-01-10T12:00:00.000Z' }]);
+    expect(at(daily, '1970-01-04T00:00:00.000Z')).toEqual({
+      value: false,
+      changesAt: '1970-01-10T12:00:00.000Z',
+    });
   });
 
   it('has no timer for a customer with nothing to wait for', () => {
     expect(timersOf(profile({}), settings)).toEqual([]);
   });
 
-  it('lists a single buyer’s nudge and win-back, earliest first', () => {
+  it('puts a single buyer at risk after 90 quiet days (and not before the typical second order plus a grace)', () => {
     const buyer = profile({
       stage: 'buildup',
       orders: [{ orderId: 'o', at: '2026-01-01T00:00:00.000Z', revenue: 1 }],
     });
     expect(timersOf(buyer, settings).map((timer) => [timer.kind, timer.dueAt])).toEqual([
-      ['second-purchase-nudge', '2026-03-02T00:00:00.000Z'],
-      ['win-back', '2026-04-01T00:00:00.000Z'],
+      ['at-risk', '2026-04-01T00:00:00.000Z'],
     ]);
+    const patient = {
+      ...settings,
+      lifecycle: { ...settings.lifecycle, atRisk: { ...settings.lifecycle.atRisk, afterDays: 30 } },
+    };
+    // 60 days typical + 14 grace after the first order.
+    expect(timersOf(buyer, patient).map((timer) => timer.dueAt)).toEqual(['2026-03-16T00:00:00.000Z']);
   });
 
-  it('waits for the farewell only in deterioration', () => {
+  it('ends the relationship only from deterioration, 30 days after it began', () => {
     const quiet = profile({
       stage: 'deterioration',
       stageChangedAt: '2026-04-01T00:00:00.000Z',
       orders: [{ orderId: 'o', at: '2026-01-01T00:00:00.000Z', revenue: 1 }],
-      campaigns: { 'second-purchase-nudge': { count: 1 } },
     });
-    expect(timersOf(quiet, settings)).toEqual([{ kind: 'farewell', dueAt: '2026-05-01T00:00:00.000Z' }]);
+    expect(timersOf(quiet, settings)).toEqual([{ kind: 'ended', dueAt: '2026-05-01T00:00:00.000Z' }]);
   });
 });
 

@@ -1,6 +1,6 @@
 /** The lifecycle table as a page: each campaign's switch, numbers, holdout and mode, saved one by one. */
 import { useEffect, useState } from 'preact/hooks';
-import type { CampaignId, CampaignSettings } from '../../../shared/domain/campaigns.ts';
+import type { CampaignId, CampaignSettings } from '../../../shared/domain/rules.ts';
 import { ApiError, api, type Problem, problemFor } from '../api.ts';
 import { Checkbox, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
 import { label } from '../format.ts';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isCampaignId } from '../../domain/campaigns.ts';
+import { DEFINITION_ID } from '../../domain/conditions.ts';
 import type { DueCustomer, DueIndex, LedgerKey } from '../../ports.ts';
 import { DUE_INDEX, dueUpTo, sendUpTo, TABLE_KEYS } from './table.ts';
 
@@ -35,7 +35,7 @@ export class DynamoDueIndex implements DueIndex {
         const occurrence = Number(parts.pop());
         const campaignId = parts.pop() ?? '';
         const customerId = parts.slice(1).join('#');
-        return isCampaignId(campaignId) ? [{ customerId, campaignId, occurrence }] : [];
+        return DEFINITION_ID.test(campaignId) ? [{ customerId, campaignId, occurrence }] : [];
       });
       yield { messages, itemsRead: page.itemsRead };
     }

@@ -1,16 +1,18 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CampaignId, CampaignsSettings, ContactPolicy } from '../../domain/campaigns.ts';
+import type { StoredJourney } from '../../domain/journey-set.ts';
 import type { FittedModel } from '../../domain/models/fitted.ts';
+import type { ContactPolicy, LifecycleRules } from '../../domain/rules.ts';
 import type { StoredSegment, StoredSettings } from '../../domain/settings.ts';
 import type { SettingsStore } from '../../ports.ts';
 import { settingsSource } from '../../settings-source.ts';
 import { secretValue } from '../secrets.ts';
+import { packDefinitions, unpackDefinitions } from './journey-store.ts';
 import { TABLE_KEYS } from './table.ts';
 
 export const SETTINGS_KEY = { [TABLE_KEYS.partition]: 'SETTINGS', [TABLE_KEYS.sort]: 'CURRENT' };
@@ -31,7 +33,14 @@ export class DynamoSettingsStore implements SettingsStore {
     );
     if (!item) return {};
     const stored: StoredSettings = {};
-    if (item.campaigns) stored.campaigns = item.campaigns as Partial<CampaignsSettings>;
+    if (item.lifecycle) stored.lifecycle = item.lifecycle as LifecycleRules;
+    if (item.journeys) {
+      stored.journeys = Object.fromEntries(
+        Object.entries(item.journeys as Record<string, StoredJourney & { versions: unknown }>).map(
+          ([id, record]) => [id, { ...record, versions: unpackDefinitions(record.versions) }],
+        ),
+      );
+    }
     if (item.policy) stored.policy = item.policy as ContactPolicy;
     if (item.model) stored.model = item.model as FittedModel;
     if (item.segments) stored.segments = item.segments as Record<string, StoredSegment>;
@@ -105,22 +114,54 @@ export class DynamoSettingsStore implements SettingsStore {
     );
   }
 
-  async saveCampaign<K extends CampaignId>(
-    campaignId: K,
-    settings: CampaignsSettings[K],
-    at: string,
-  ): Promise<void> {
-    // The map is created on the first write; later writes replace one campaign's entry only.
-    await this.ensureMap('campaigns', at);
+  async saveLifecycle(rules: LifecycleRules, at: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: SETTINGS_KEY,
-        UpdateExpression: 'SET campaigns.#id = :settings, updatedAt = :at',
-        ExpressionAttributeNames: { '#id': campaignId },
-        ExpressionAttributeValues: { ':settings': settings, ':at': at },
+        UpdateExpression: 'SET lifecycle = :rules, updatedAt = :at',
+        ExpressionAttributeValues: { ':rules': rules, ':at': at },
       }),
     );
+  }
+
+  /**
+   * A journey's published versions, in the settings item every decision reads, conditional on the
+   * published version the marketer started from: two publishes from the same one do not both win.
+   */
+  async saveJourney(
+    record: StoredJourney,
+    previousPublished: number | undefined,
+    at: string,
+  ): Promise<'saved' | 'conflict'> {
+    await this.ensureMap('journeys', at);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: SETTINGS_KEY,
+          UpdateExpression: 'SET #journeys.#id = :record, updatedAt = :at',
+          ConditionExpression:
+            previousPublished === undefined
+              ? 'attribute_not_exists(#journeys.#id)'
+              : '#journeys.#id.#published = :previous',
+          ExpressionAttributeNames: {
+            '#journeys': 'journeys',
+            '#id': record.id,
+            ...(previousPublished === undefined ? {} : { '#published': 'published' }),
+          },
+          ExpressionAttributeValues: {
+            ':record': { ...record, versions: packDefinitions(record.versions) },
+            ':at': at,
+            ...(previousPublished === undefined ? {} : { ':previous': previousPublished }),
+          },
+        }),
+      );
+      return 'saved';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'conflict';
+      throw error;
+    }
   }
 
   async savePolicy(policy: ContactPolicy, at: string): Promise<void> {

@@ -2,7 +2,6 @@
  * The single table's shape, in one place: the CDK stack and the local stack both create the
  * table from these names, and the adapters build keys with these helpers. No SDK imports here.
  */
-import type { CampaignId } from '../../domain/campaigns.ts';
 
 export const TABLE_KEYS = { partition: 'PK', sort: 'SK' } as const;
 
@@ -16,7 +15,7 @@ export const keys = {
   profile: 'PROFILE',
   event: (messageId: string) => `EVENT#${messageId}`,
   eventPrefix: 'EVENT#',
-  message: (campaignId: CampaignId, occurrence: number) =>
+  message: (campaignId: string, occurrence: number) =>
     `MESSAGE#${campaignId}#${String(occurrence).padStart(4, '0')}`,
   messagePrefix: 'MESSAGE#',
   /** A sealed page of a customer's event log. */
@@ -54,12 +53,7 @@ export function shardOf(customerId: string): number {
 }
 
 /** Index keys of a deferred message: the dispatcher reads them when their send time has come. */
-export function sendIndexKeys(
-  customerId: string,
-  campaignId: CampaignId,
-  occurrence: number,
-  sendAt: string,
-) {
+export function sendIndexKeys(customerId: string, campaignId: string, occurrence: number, sendAt: string) {
   return {
     [DUE_INDEX.partition]: `SEND#${String(shardOf(customerId)).padStart(2, '0')}`,
     [DUE_INDEX.sort]: `${sendAt}#${customerId}#${campaignId}#${occurrence}`,

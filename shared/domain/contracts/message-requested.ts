@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CAMPAIGN_IDS } from '../campaigns.ts';
+import { DEFINITION_ID } from '../conditions.ts';
 import { defineContract } from './contract.ts';
 
 /** Published by apply-event after it has queued a message in the ledger; send-message sends it. */
@@ -10,7 +10,8 @@ export const MessageRequested = defineContract({
   schema: z.object({
     version: z.literal(1),
     customerId: z.string().min(1),
-    campaignId: z.enum(CAMPAIGN_IDS),
+    /** The journey (or broadcast) the email belongs to. */
+    campaignId: z.string().regex(DEFINITION_ID),
     occurrence: z.number().int().positive(),
   }),
 });

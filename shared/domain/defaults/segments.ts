@@ -6,6 +6,7 @@
 import atRisk from './segments/at-risk.json' with { type: 'json' };
 import bestCustomers from './segments/best-customers.json' with { type: 'json' };
 import lapsedVips from './segments/lapsed-vips.json' with { type: 'json' };
+import lapsedVisitors from './segments/lapsed-visitors.json' with { type: 'json' };
 import likelyToReturn from './segments/likely-to-return.json' with { type: 'json' };
 import oneTimeBuyers from './segments/one-time-buyers.json' with { type: 'json' };
 import subscribersNeverBought from './segments/subscribers-never-bought.json' with { type: 'json' };
@@ -14,6 +15,7 @@ import subscribersNeverBought from './segments/subscribers-never-bought.json' wi
 export const DEFAULT_SEGMENTS: Record<string, unknown> = {
   'at-risk': atRisk,
   'best-customers': bestCustomers,
+  'lapsed-visitors': lapsedVisitors,
   'lapsed-vips': lapsedVips,
   'likely-to-return': likelyToReturn,
   'one-time-buyers': oneTimeBuyers,

@@ -1,10 +1,9 @@
 /**
- * The default template pack: one template per campaign, named after the campaign id, each
- * saying what its moment in the relationship asks for. Marketers replace them through the
- * admin API; every template is wrapped in the shared layout (header, footer with the postal
- * address and, for marketing, the unsubscribe link).
+ * The default template pack, as data: one template for each built-in journey's email (named as
+ * the journey names it), each saying what its moment in the relationship asks for. Marketers
+ * replace them through the admin API; every template is wrapped in the shared layout (header,
+ * footer with the postal address and, for marketing, the unsubscribe link).
  */
-import type { CampaignId } from '../campaigns.ts';
 import type { TemplateContent } from '../render.ts';
 
 const greeting = '{{#if firstName}}, {{firstName}}{{/if}}';
@@ -17,7 +16,7 @@ ${lead} {{offer.code}}
 {{#if offer.description}}{{offer.description}}
 {{/if}}{{/if}}`;
 
-export const DEFAULT_TEMPLATES: Record<CampaignId, TemplateContent> = {
+export const DEFAULT_TEMPLATES: Record<string, TemplateContent> = {
   'welcome-kit': {
     subject: `Thank you for your first order${greeting}`,
     html: `<h1>Thank you${greeting}.</h1>
@@ -117,6 +116,75 @@ or anyone else, again.
 Thank you,
 The team`,
   },
+  'abandoned-checkout': {
+    subject: `You left something in your cart${greeting}`,
+    html: `<h1>Still thinking it over${greeting}?</h1>
+<p>You started a checkout and did not finish. Your cart is kept for you:</p>
+{{#if event.properties.products}}<ul>{{#each event.properties.products}}<li>{{#if name}}{{name}}{{else}}{{product_id}}{{/if}}{{#if quantity}} × {{quantity}}{{/if}}</li>{{/each}}</ul>{{/if}}
+{{#if event.properties.checkout_url}}<p><a href="{{event.properties.checkout_url}}">Pick up where you left off</a></p>{{/if}}
+<p>If something stopped you (a question about sizes, shipping, payment), reply to this email: a
+real person will answer.</p>
+<p>The team</p>`,
+  },
+  'browse-abandonment': {
+    subject: `Still curious${greeting}?`,
+    html: `<h1>Still curious${greeting}?</h1>
+<p>You were looking at {{#if event.properties.name}}{{event.properties.name}}{{else}}something of ours{{/if}}
+the other day. If you have a question about it, reply to this email: we are happy to help.</p>
+<p>The team</p>`,
+  },
+  'review-request': {
+    subject: `How is your order${greeting}?`,
+    html: `<h1>How is it going${greeting}?</h1>
+<p>Your order arrived a couple of weeks ago. A few honest words about it help other customers
+choose, and help us do better. Reply to this email with what you think: good or bad.</p>
+<p>Thank you,<br>The team</p>`,
+  },
+  birthday: {
+    subject: `Happy birthday${greeting}!`,
+    html: `<h1>Happy birthday${greeting}!</h1>
+<p>From all of us: we hope it is a good one.</p>
+${offerBlock('A small present, if you would like one:')}
+<p>The team</p>`,
+  },
+  'welcome-series-1': {
+    subject: `Welcome${greeting}: here is who we are`,
+    html: `<h1>Welcome${greeting}.</h1>
+<p>Thank you for signing up. We are a small team, and we make and choose everything we sell with
+care: fewer things, made to last, sent with a note from a real person.</p>
+<p>Over the next week we will send you two more short emails: how we work, and what our customers
+love most. Nothing more unless you want it, and every email has a link to stop them.</p>
+<p>If you have a question, reply to this email: it reaches us, not a robot.</p>
+<p>The team</p>`,
+  },
+  'welcome-series-2': {
+    subject: `How we work${greeting}`,
+    html: `<h1>How we work</h1>
+<p>Every order is packed by hand and leaves within two working days. If something is not right,
+tell us and we will make it right: a swap, a refund, or an honest answer.</p>
+<p>We would rather you buy one thing you love than three you do not. If you are unsure about
+sizes, materials or anything else, reply and ask.</p>
+<p>The team</p>`,
+  },
+  'welcome-series-3': {
+    subject: `Something to start with${greeting}`,
+    html: `<h1>When you are ready${greeting}</h1>
+<p>Our customers' favourites are a good place to start, and if you would like a nudge, here is a
+small welcome from us.</p>
+${offerBlock('For your first order:')}
+<p>This is the last email of our welcome. From here on, we will only write when we have
+something worth your time.</p>
+<p>The team</p>`,
+  },
+  apology: {
+    subject: `Your order is late, and we are sorry${greeting}`,
+    html: `<h1>We are sorry${greeting}.</h1>
+<p>We promised your order would be on its way by now, and it is not. That is on us. We are
+looking into it, and you will hear from us as soon as it ships. We will not send you offers in the
+meantime.</p>
+<p>If you would rather cancel, reply to this email and we will take care of it.</p>
+<p>The team</p>`,
+  },
   'loyalty-reward': {
     subject: `Five orders in: thank you${greeting}`,
     html: `<h1>Five orders. Thank you${greeting}.</h1>
@@ -135,5 +203,5 @@ The team`,
 };
 
 export function defaultTemplate(name: string): TemplateContent | undefined {
-  return (DEFAULT_TEMPLATES as Record<string, TemplateContent>)[name];
+  return Object.hasOwn(DEFAULT_TEMPLATES, name) ? DEFAULT_TEMPLATES[name] : undefined;
 }

@@ -1,0 +1,218 @@
+/**
+ * A journey tried on a made-up customer, through the real engine (`decide`) and nothing else:
+ * the events given, and the timers they lead to, in time order, with the journey's entries,
+ * waits, emails and exits as a timeline. Nothing is stored. The admin API's test, the console's
+ * editor and `npm run definitions -- test` all run journeys here.
+ */
+import * as z from 'zod';
+import type { Problem } from './conditions.ts';
+import { nameOf } from './journey-runner.ts';
+import { conditionsOf, durationMs, durationSchema, type JourneyDefinition } from './journeys.ts';
+import { decide, type Effect, type EngineInput } from './lifecycle.ts';
+import { DAY_MS, type Profile } from './profile.ts';
+import type { EngineSettings } from './rules.ts';
+import { type CustomerEvent, parseEvent } from './segment.ts';
+import { compileSegments, type SegmentDefinition } from './segments.ts';
+
+export const TEST_CUSTOMER = 'test-customer';
+const START = '2026-01-05T09:00:00.000Z';
+/** How long after the last event the simulation follows the customer (the journey's longest waits). */
+const DEFAULT_HORIZON_DAYS = 400;
+/** The most inputs one simulation applies (events and timers): a guard, never reached by a sane journey. */
+const MAX_INPUTS = 2_000;
+
+const simulatedEvent = z.looseObject({
+  type: z.enum(['track', 'page', 'screen', 'identify']).default('track'),
+  event: z.string().min(1).max(512).optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  traits: z.record(z.string(), z.unknown()).optional(),
+  /** When it happened; else `after` the event before it (or the start). */
+  timestamp: z.iso.datetime({ offset: true }).optional(),
+  after: durationSchema.optional(),
+});
+
+export const simulationSchema = z.strictObject({
+  /** The made-up customer's traits (an email address is made up when none is given). */
+  traits: z.record(z.string(), z.unknown()).optional(),
+  events: z.array(simulatedEvent).min(1, 'needs at least one event').max(200),
+  /** Follow the customer until then (default: 400 days after the last event). */
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+export type SimulationRequest = z.input<typeof simulationSchema>;
+
+export type TimelineEntry =
+  | { at: string; kind: 'event'; name: string }
+  | { at: string; kind: 'entered'; version: number }
+  | { at: string; kind: 'waiting'; step: string; until: string }
+  | {
+      at: string;
+      kind: 'email';
+      step?: string;
+      template: string;
+      status: string;
+      reason?: string;
+      sendAt?: string;
+      offerCode?: string;
+    }
+  | { at: string; kind: 'converted'; by: string }
+  | { at: string; kind: 'left'; because: string }
+  | { at: string; kind: 'stage'; stage: string };
+
+export interface Simulation {
+  timeline: TimelineEntry[];
+  /** The customer as the engine left them (their traits, stage, journeys). */
+  profile: Pick<Profile, 'stage' | 'traits' | 'journeys' | 'segments'>;
+}
+
+/** The engine's settings with `journey` the only journey, on, for the simulated customer. */
+export function settingsWith(
+  journey: JourneyDefinition,
+  segments: readonly SegmentDefinition[],
+  base: EngineSettings,
+): EngineSettings {
+  const on = { ...journey, enabled: true };
+  return {
+    ...base,
+    journeys: { published: [on], versions: new Map([[`${on.id}@${on.version}`, on]]) },
+    segments: compileSegments(segments, conditionsOf(on)),
+  };
+}
+
+/** Parses a simulation request, naming the field of each problem. */
+export function parseSimulation(
+  input: unknown,
+):
+  | { ok: true; events: CustomerEvent[]; request: z.infer<typeof simulationSchema> }
+  | { ok: false; problems: Problem[] } {
+  const parsed = simulationSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({
+        field:
+          issue.path
+            .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+            .join('')
+            .replace(/^\./, '') || 'body',
+        message: issue.message,
+      })),
+    };
+  }
+  const problems: Problem[] = [];
+  const events: CustomerEvent[] = [];
+  let previous = Date.parse(START);
+  parsed.data.events.forEach((raw, index) => {
+    const { after, timestamp, ...event } = raw;
+    if (event.type === 'track' && !event.event) {
+      problems.push({ field: `events[${index}].event`, message: 'a track event needs its name' });
+      return;
+    }
+    const at = timestamp ? Date.parse(timestamp) : previous + (after ? durationMs(after) : 0);
+    previous = at;
+    const time = new Date(at);
+    const result = parseEvent(
+      { messageId: `test-${index}`, ...event, userId: TEST_CUSTOMER, timestamp: time.toISOString() },
+      { index, where: `events[${index}]`, receivedAt: time },
+    );
+    if (result.ok) events.push(result.event);
+    else problems.push({ field: `events[${index}]`, message: result.rejection.error });
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, events, request: parsed.data };
+}
+
+/** Runs the events (sorted by time) and the timers between and after them through `decide`. */
+export function simulate(
+  journey: JourneyDefinition,
+  events: readonly CustomerEvent[],
+  options: { traits?: Record<string, unknown>; until?: string },
+  settings: EngineSettings,
+): Simulation {
+  const ordered = [...events].sort((a, b) =>
+    a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0,
+  );
+  const first = ordered[0]?.timestamp ?? START;
+  const last = ordered.at(-1)?.timestamp ?? START;
+  const end = options.until ?? new Date(Date.parse(last) + DEFAULT_HORIZON_DAYS * DAY_MS).toISOString();
+  const timeline: TimelineEntry[] = [];
+  // The made-up customer is known (an address, consent as a new subscriber has it) before the first event.
+  const identify: CustomerEvent = {
+    type: 'identify',
+    messageId: 'test-identify',
+    userId: TEST_CUSTOMER,
+    timestamp: new Date(Date.parse(first) - 1).toISOString(),
+    receivedAt: new Date(Date.parse(first) - 1).toISOString(),
+    traits: { email: 'test-customer@example.com', ...options.traits },
+  };
+  let profile: Profile | undefined;
+  let inputs = 0;
+  const apply = (input: EngineInput) => {
+    const before = profile?.journeys?.[journey.id];
+    const decision = decide(profile, TEST_CUSTOMER, input, settings);
+    profile = decision.profile;
+    record(timeline, decision.effects, journey.id, journey.version);
+    const after = profile.journeys?.[journey.id];
+    if (
+      after?.path &&
+      after.until &&
+      (after.until !== before?.until || after.path.join('.') !== before?.path?.join('.'))
+    ) {
+      timeline.push({
+        at: after.since ?? after.until,
+        kind: 'waiting',
+        step: after.path.join('.'),
+        until: after.until,
+      });
+    }
+    inputs++;
+  };
+  const fireUntil = (limit: string) => {
+    while (profile?.nextDueAt && profile.nextDueAt <= limit && inputs < MAX_INPUTS) {
+      apply({ kind: 'timers', messageId: `test-timers-${inputs}`, now: profile.nextDueAt });
+    }
+  };
+  apply({ kind: 'event', event: identify });
+  for (const event of ordered) {
+    fireUntil(event.timestamp);
+    if (inputs >= MAX_INPUTS) break;
+    timeline.push({ at: event.timestamp, kind: 'event', name: nameOf(event) });
+    apply({ kind: 'event', event });
+  }
+  fireUntil(end);
+  const final = profile as Profile;
+  return {
+    timeline: timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)),
+    profile: {
+      stage: final.stage,
+      traits: final.traits,
+      ...(final.journeys ? { journeys: final.journeys } : {}),
+      ...(final.segments ? { segments: final.segments } : {}),
+    },
+  };
+}
+
+function record(timeline: TimelineEntry[], effects: readonly Effect[], journeyId: string, version: number) {
+  for (const effect of effects) {
+    if (effect.type === 'journey' && effect.journey === journeyId) {
+      timeline.push(
+        effect.change === 'entered'
+          ? { at: effect.at, kind: 'entered', version }
+          : { at: effect.at, kind: 'left', because: effect.because ?? 'finished' },
+      );
+    } else if (effect.type === 'message' && effect.campaignId === journeyId) {
+      timeline.push({
+        at: effect.decidedAt,
+        kind: 'email',
+        ...(effect.step ? { step: effect.step } : {}),
+        template: effect.templateName,
+        status: effect.status,
+        ...(effect.reason ? { reason: effect.reason } : {}),
+        ...(effect.sendAt ? { sendAt: effect.sendAt } : {}),
+        ...(effect.offerCode ? { offerCode: effect.offerCode } : {}),
+      });
+    } else if (effect.type === 'conversion' && effect.campaignId === journeyId) {
+      timeline.push({ at: effect.at, kind: 'converted', by: effect.by });
+    } else if (effect.type === 'stage-changed') {
+      timeline.push({ at: effect.at, kind: 'stage', stage: effect.to });
+    }
+  }
+}
