@@ -347,7 +347,9 @@ export async function testJourney(id: string, body: unknown, deps: JourneyDeps):
   if (missing.length > 0) return invalid(missing);
   const parsed = parseSimulation(simulation);
   if (!parsed.ok) return invalid(parsed.problems);
-  const settings = settingsWith(definition, segmentsOf(stored), await deps.settings());
+  const settings = settingsWith(definition, segmentsOf(stored), await deps.settings(), {
+    holdout: parsed.request.holdout,
+  });
   const result = simulate(
     definition,
     parsed.events,

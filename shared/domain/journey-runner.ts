@@ -91,6 +91,12 @@ export interface Happening {
   reevaluation: boolean;
   /** The event repeats an order already known: it starts nobody. */
   repeatedOrder?: boolean;
+  /**
+   * The input is the clock's (a sweep or a re-evaluation): only then do waits that have ended move
+   * on. An event that finds a wait already over (a backfill of old history) leaves it for the sweep
+   * a minute later, by when the rest of the history has arrived.
+   */
+  byClock: boolean;
 }
 
 /** The most steps one decision walks in one journey (a guard against a loop of instant steps). */
@@ -266,9 +272,12 @@ function entryTrigger(
     const change = happening.segmentsEntered.find((candidate) => candidate.segment === entry.segmentEntered);
     return change ? { at: change.at, kind: change.byTimer ? 'timer' : 'event' } : undefined;
   }
-  // A yearly date: this year's occurrence, once it has come, if this run has not had it yet.
+  // A yearly date: this year's occurrence, once it has come, if this run has not had it yet and
+  // the date was known by then (a birthday told in June is not celebrated for last March).
   const occurrence = lastDateEntry(profile, entry, happening.now);
   if (!occurrence || (state?.enteredAt && state.enteredAt >= occurrence)) return undefined;
+  const knownSince = (profile.traitTimes[entry.date.trait] ?? profile.firstSeenAt).slice(0, 10);
+  if (occurrence.slice(0, 10) < knownSince) return undefined;
   return { at: occurrence, kind: 'timer' };
 }
 
@@ -301,7 +310,7 @@ function walk(
     };
     if ('wait' in step) {
       const until = state.until ?? waitEnd(step.wait, since, next, settings);
-      if (until > now) return withState(next, journey.id, { ...state, until });
+      if (until > now || !happening.byClock) return withState(next, journey.id, { ...state, until });
       done(nextPath(journey.steps, path), until, 'timer');
     } else if ('waitFor' in step) {
       const until =
@@ -319,7 +328,7 @@ function walk(
           awaited.timestamp,
           'event',
         );
-      } else if (until <= now) {
+      } else if (until <= now && happening.byClock) {
         done(
           step.waitFor.timedOut?.length ? [...path, 'timedOut', 0] : nextPath(journey.steps, path),
           until,

@@ -37,6 +37,8 @@ export const simulationSchema = z.strictObject({
   events: z.array(simulatedEvent).min(1, 'needs at least one event').max(200),
   /** Follow the customer until then (default: 400 days after the last event). */
   until: z.iso.datetime({ offset: true }).optional(),
+  /** Let the made-up customer fall in the journey's holdout as a real one may (default: never held out). */
+  holdout: z.boolean().optional(),
 });
 export type SimulationRequest = z.input<typeof simulationSchema>;
 
@@ -69,8 +71,10 @@ export function settingsWith(
   journey: JourneyDefinition,
   segments: readonly SegmentDefinition[],
   base: EngineSettings,
+  options: { holdout?: boolean | undefined } = {},
 ): EngineSettings {
-  const on = { ...journey, enabled: true };
+  // A test is about what the journey does: its holdout only when asked for.
+  const on = { ...journey, enabled: true, ...(options.holdout ? {} : { holdoutPercent: 0 }) };
   return {
     ...base,
     journeys: { published: [on], versions: new Map([[`${on.id}@${on.version}`, on]]) },
@@ -215,4 +219,61 @@ function record(timeline: TimelineEntry[], effects: readonly Effect[], journeyId
       timeline.push({ at: effect.at, kind: 'stage', stage: effect.to });
     }
   }
+}
+
+/** What a scenario expects (`definitions/journeys/<id>.test.yaml`): the emails, and how the run ends. */
+export const expectationSchema = z.strictObject({
+  emails: z
+    .array(
+      z.strictObject({
+        template: z.string().min(1),
+        /** Default: it goes (queued, or deferred to a later time). */
+        status: z.enum(['sent', 'queued', 'deferred', 'held-out', 'skipped']).optional(),
+        /** When it is decided, after the first event (checked to the minute). */
+        after: durationSchema.optional(),
+      }),
+    )
+    .optional(),
+  left: z.enum(['finished', 'exit', 'exitWhen', 'disabled']).optional(),
+});
+export type Expectation = z.infer<typeof expectationSchema>;
+
+/** Where a simulation differs from what a scenario expects: one line each, empty when it matches. */
+export function differences(simulation: Simulation, expected: Expectation, start: string): string[] {
+  const found: string[] = [];
+  const emails = simulation.timeline.filter((entry) => entry.kind === 'email');
+  const describe = (entry: (typeof emails)[number]) =>
+    `${entry.template} (${entry.status}, +${Math.round((Date.parse(entry.at) - Date.parse(start)) / 60_000)} min)`;
+  if (expected.emails) {
+    if (emails.length !== expected.emails.length) {
+      found.push(
+        `expected ${expected.emails.length} email(s), got ${emails.length}: ${emails.map(describe).join(', ') || 'none'}`,
+      );
+    }
+    expected.emails.forEach((want, index) => {
+      const got = emails[index];
+      if (!got) return;
+      const goes = got.status === 'queued' || got.status === 'deferred';
+      const statusOk =
+        want.status === undefined ? goes : want.status === 'sent' ? goes : got.status === want.status;
+      if (got.template !== want.template || !statusOk) {
+        found.push(
+          `email ${index + 1}: expected ${want.template} (${want.status ?? 'sent'}), got ${describe(got)}`,
+        );
+      } else if (want.after) {
+        const minutes = Math.round((Date.parse(got.at) - Date.parse(start)) / 60_000);
+        const wanted = Math.round(durationMs(want.after) / 60_000);
+        if (minutes !== wanted)
+          found.push(`email ${index + 1}: expected at +${wanted} min, got ${describe(got)}`);
+      }
+    });
+  }
+  if (expected.left) {
+    const left = simulation.timeline.filter((entry) => entry.kind === 'left').at(-1);
+    if (left?.because !== expected.left)
+      found.push(
+        `expected the run to end by ${expected.left}, ${left ? `it ended by ${left.because}` : 'it did not end'}`,
+      );
+  }
+  return found;
 }

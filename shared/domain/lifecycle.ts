@@ -195,6 +195,7 @@ export function decide(
     ),
     reevaluation: input.kind === 'evaluate',
     repeatedOrder,
+    byClock: input.kind === 'timers' || input.kind === 'evaluate',
   };
   profile = runJourneys(profile, happening, settings, effects);
   return { profile: withNextDue(profile, settings, now), effects };

@@ -146,7 +146,12 @@ describe('unsubscribe', () => {
     });
     expect(saved.status).toBe(200);
     expect((await admin(`/admin/customers/${userId}/export`)).body.profile).toMatchObject({
-      consent: { marketing: true, optedOut: ['win-back'], service: true, source: 'preferences' },
+      consent: {
+        marketing: true,
+        optedOut: ['welcome-series', 'win-back'],
+        service: true,
+        source: 'preferences',
+      },
     });
   });
 });
