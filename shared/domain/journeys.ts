@@ -112,7 +112,6 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
         event: eventName,
         where: z.array(propertyFilterSchema).max(20).optional(),
         timeout: durationSchema,
-        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema).optional(),
         timedOut: z.array(stepSchema).optional(),
       }),
@@ -120,7 +119,6 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     z.strictObject({
       branch: z.strictObject({
         if: conditionSchema,
-        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema),
         else: z.array(stepSchema).optional(),
       }),
@@ -128,7 +126,6 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     z.strictObject({
       split: z.strictObject({
         percent: z.number().int().min(1).max(99),
-        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         then: z.array(stepSchema),
         else: z.array(stepSchema).optional(),
       }),
@@ -338,7 +335,6 @@ function parseStep(input: unknown, at: string, depth: number, problems: Problem[
         return undefined;
       }
       return {
-        // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
         branch: { if: parsed.value, then: nested.then ?? [], ...(nested.else ? { else: nested.else } : {}) },
       };
     }

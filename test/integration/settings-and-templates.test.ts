@@ -95,7 +95,6 @@ describe('journey store', () => {
         {
           branch: {
             if: { any: [{ all: [{ not: { measure: 'orderCount', op: 'gte', value: depth } }] }] },
-            // biome-ignore lint/suspicious/noThenProperty: "then" is a word of the journey format (DESIGN.md)
             then: steps,
           },
         },
