@@ -117,7 +117,16 @@ export type JobReason =
   | { kind: 'segment-deleted'; segment: string; version: number }
   | { kind: 'model-fitted'; asOf: string }
   | { kind: 'rules-changed'; at: string }
-  | { kind: 'journey-changed'; journey: string; at: string };
+  | { kind: 'journey-changed'; journey: string; at: string }
+  /** What a journey's version would have done over a window of the stored history (nothing is written). */
+  | {
+      kind: 'journey-backtest';
+      journey: string;
+      version: number;
+      from: string;
+      to: string;
+      requestedAt: string;
+    };
 
 export interface JobState {
   id: string;
@@ -130,6 +139,8 @@ export interface JobState {
   evaluated: number;
   changed: number;
   partsDone: number;
+  /** What a job that computes rather than writes found, added up over the chunks (a backtest's counts). */
+  results?: Record<string, number>;
   /** Each part's cursor, whether it is done, and when it last moved (a stalled part is resumed). */
   cursors: { cursor?: string; done: boolean; movedAt: string }[];
 }
@@ -142,7 +153,14 @@ export interface JobStore {
   advance(
     id: string,
     part: number,
-    move: { from?: string; to?: string; evaluated: number; changed: number; at: string },
+    move: {
+      from?: string;
+      to?: string;
+      evaluated: number;
+      changed: number;
+      at: string;
+      results?: Record<string, number>;
+    },
   ): Promise<'advanced' | 'stale'>;
   /** Jobs still running, for resuming stalled parts. */
   running(): Promise<JobState[]>;

@@ -55,6 +55,7 @@ const routes = adminRoutes({
     settings,
     counters,
     startJob: start,
+    jobs,
     now,
   },
   insights: {

@@ -23,14 +23,17 @@ import {
   type JourneyDefinition,
   parseJourney,
   referencesOf,
+  type Step,
+  type StepPath,
   walkSteps,
 } from '../../shared/domain/journeys.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
-import { type Problem, type StoredSettings, segmentsOf } from '../../shared/domain/settings.ts';
+import { type Problem, problemsOf, type StoredSettings, segmentsOf } from '../../shared/domain/settings.ts';
 import type {
   CounterStore,
   JobReason,
   JobState,
+  JobStore,
   JourneyStore,
   SettingsStore,
   TemplateStore,
@@ -44,6 +47,7 @@ export interface JourneyDeps {
   settings: () => Promise<EngineSettings>;
   counters: CounterStore;
   startJob: (reason: JobReason) => Promise<JobState>;
+  jobs: Pick<JobStore, 'get'>;
   now: () => Date;
 }
 
@@ -207,7 +211,8 @@ async function missingReferences(
   const problems: Problem[] = [];
   const paths = new Map<string, string>();
   for (const { step, path } of walkSteps(journey.steps)) {
-    if ('send' in step && !paths.has(step.send.template)) paths.set(step.send.template, fieldOf(path));
+    if ('send' in step && !paths.has(step.send.template))
+      paths.set(step.send.template, fieldOf(journey.steps, path));
   }
   for (const template of templates) {
     if (defaultTemplate(template) || (await deps.templates.summary(template))?.published !== undefined)
@@ -229,12 +234,22 @@ async function missingReferences(
   return problems;
 }
 
-/** `[2, 'then', 0]` as the field path an editor shows: `steps[2].then[0]`. */
-function fieldOf(path: (number | string)[]): string {
-  return path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : `${text}.${part}`),
-    'steps',
-  );
+/** `[2, 'then', 0]` as the field path an editor shows: `steps[2].branch.then[0]`. */
+function fieldOf(steps: readonly Step[], path: StepPath): string {
+  let text = 'steps';
+  let list: readonly Step[] = steps;
+  let step: Step | undefined;
+  for (const part of path) {
+    if (typeof part === 'number') {
+      text += `[${part}]`;
+      step = list[part];
+    } else if (step) {
+      const kind = Object.keys(step)[0] as string;
+      text += `.${kind}.${part}`;
+      list = ((step as Record<string, Record<string, Step[] | undefined>>)[kind]?.[part] ?? []) as Step[];
+    }
+  }
+  return text;
 }
 
 const publishBody = z.strictObject({ version: z.number().int().min(0).optional() }).optional();
@@ -360,6 +375,61 @@ export async function testJourney(id: string, body: unknown, deps: JourneyDeps):
     settings,
   );
   return { status: 200, body: { journey: id, version: definition.version, ...result } };
+}
+
+const backtestBody = z.strictObject({
+  from: z.iso.date('must be a day, YYYY-MM-DD'),
+  to: z.iso.date('must be a day, YYYY-MM-DD'),
+  /** Default: the latest saved version. */
+  version: z.number().int().min(0).optional(),
+});
+
+/** The longest window a backtest covers (the event log keeps 400 days). */
+const MAX_BACKTEST_DAYS = 400;
+
+/**
+ * Starts a backtest: every customer's stored history over the window, replayed through the
+ * journey's version with nothing written, as a resumable whole-base job. Answers at once (202);
+ * `GET /admin/jobs/{id}` shows its progress and counts.
+ */
+export async function backtestJourney(id: string, body: unknown, deps: JourneyDeps): Promise<Answer> {
+  const request = backtestBody.safeParse(body ?? {});
+  if (!request.success) return invalid(problemsOf(request.error));
+  const { from, to } = request.data;
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  if (days < 0) return invalid([{ field: 'to', message: 'must not be before from' }]);
+  if (days > MAX_BACKTEST_DAYS)
+    return invalid([{ field: 'to', message: `must be at most ${MAX_BACKTEST_DAYS} days after from` }]);
+  const stored = await deps.store.load();
+  const version =
+    request.data.version ??
+    Math.max((await deps.journeys.versions(id)).at(-1)?.version ?? 0, publishedOf(id, stored)?.version ?? 0);
+  const definition = version === 0 ? builtInJourney(id) : await deps.journeys.get(id, version);
+  if (!definition) return notFound(id);
+  const job = await deps.startJob({
+    kind: 'journey-backtest',
+    journey: id,
+    version,
+    from: `${from}T00:00:00.000Z`,
+    to: `${to}T23:59:59.999Z`,
+    requestedAt: deps.now().toISOString(),
+  });
+  return { status: 202, body: { job: job.id, journey: id, version, from, to, status: job.status } };
+}
+
+/** A whole-base job's progress, and what a backtest found so far. */
+export async function getJob(jobId: string, deps: Pick<JourneyDeps, 'jobs' | 'counters'>): Promise<Answer> {
+  const job = await deps.jobs.get(jobId);
+  if (!job) return { status: 404, body: { success: false, error: `no job ${jobId}` } };
+  const customers = (await deps.counters.gauges()).customers ?? 0;
+  const { cursors: _cursors, ...view } = job;
+  return {
+    status: 200,
+    body: {
+      ...view,
+      progress: job.status === 'done' ? 1 : customers > 0 ? Math.min(0.99, job.evaluated / customers) : 0,
+    },
+  };
 }
 
 function notFound(id: string): Answer {

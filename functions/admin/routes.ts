@@ -19,7 +19,9 @@ import {
 import { answer, body, invalid, param, type Route } from './http.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
 import {
+  backtestJourney,
   deleteJourney,
+  getJob,
   getJourney,
   type JourneyDeps,
   listJourneys,
@@ -131,6 +133,9 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
       answer(switchJourney(param(event, 'id'), false, deps.journeys)),
     'POST /admin/journeys/{id}/test': (event) =>
       answer(testJourney(param(event, 'id'), body(event), deps.journeys)),
+    'POST /admin/journeys/{id}/backtest': (event) =>
+      answer(backtestJourney(param(event, 'id'), body(event), deps.journeys)),
+    'GET /admin/jobs/{id}': (event) => answer(getJob(param(event, 'id'), deps.journeys)),
     'GET /admin/lifecycle': () => answer(getLifecycle(deps.rules)),
     'PUT /admin/lifecycle': (event) => answer(updateLifecycle(body(event), deps.rules)),
     'GET /admin/contact-policy': () => answer(getPolicy(deps.rules)),

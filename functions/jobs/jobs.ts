@@ -1,7 +1,8 @@
 /**
  * Whole-base jobs (DESIGN.md, "Whole-base work"): evaluating every customer again after a segment
  * is saved or deleted, a model is fitted, the stage rules change or a journey is published,
- * turned on or off. A job is a parallel scan in `parts` slices; each
+ * turned on or off; and a journey's backtest, which reads every customer's history and writes
+ * nothing but its counts. A job is a parallel scan in `parts` slices; each
  * slice is read in chunks, one bus request per chunk, so no invocation runs long at any size.
  *
  * A chunk is safe to run twice: evaluating a customer again changes nothing the second time, and
@@ -25,6 +26,11 @@ export interface JobDeps {
   publisher: EventPublisher;
   /** Evaluates one customer again at `now` (apply-event's use case); `written` when something moved. */
   reevaluate: (customerId: string, now: string) => Promise<{ written: boolean }>;
+  /** What a backtest found for one customer (nothing is written), as counts to add up. */
+  backtest: (
+    customerId: string,
+    reason: Extract<JobReason, { kind: 'journey-backtest' }>,
+  ) => Promise<Record<string, number>>;
   now: () => Date;
 }
 
@@ -46,6 +52,8 @@ export function jobIdOf(reason: JobReason): string {
       return `rules-${reason.at}`;
     case 'journey-changed':
       return `journey-${reason.journey}-${reason.at}`;
+    case 'journey-backtest':
+      return `backtest-${reason.journey}-v${reason.version}-${reason.from}-${reason.to}-${reason.requestedAt}`;
   }
 }
 
@@ -66,6 +74,7 @@ export async function startJob(
     changed: 0,
     partsDone: 0,
     cursors: Array.from({ length: parts }, () => ({ done: false, movedAt: at })),
+    ...(reason.kind === 'journey-backtest' ? { results: {} } : {}),
   };
   if ((await deps.jobs.start(job)) === 'exists') return (await deps.jobs.get(job.id)) ?? job;
   await deps.publisher.publish(Array.from({ length: parts }, (_, part) => chunkRequest(job.id, part)));
@@ -90,10 +99,15 @@ export async function runChunk(
   });
   const now = deps.now().toISOString();
   let changed = 0;
+  const results: Record<string, number> = {};
   const queue = [...chunk.customerIds];
+  const { reason } = job;
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      if ((await deps.reevaluate(id, now)).written) changed++;
+      if (reason.kind === 'journey-backtest') {
+        for (const [name, value] of Object.entries(await deps.backtest(id, reason)))
+          results[name] = (results[name] ?? 0) + value;
+      } else if ((await deps.reevaluate(id, now)).written) changed++;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -104,6 +118,7 @@ export async function runChunk(
     evaluated,
     changed,
     at: deps.now().toISOString(),
+    ...(reason.kind === 'journey-backtest' ? { results } : {}),
   });
   if (moved === 'stale') return { evaluated, changed, outcome: 'stale' };
   if (!chunk.cursor) return { evaluated, changed, outcome: 'finished' };

@@ -277,3 +277,57 @@ export function differences(simulation: Simulation, expected: Expectation, start
   }
   return found;
 }
+
+/** How long after the window a backtest follows the runs that began in it (their waits and emails). */
+export const BACKTEST_FOLLOW_DAYS = 30;
+
+/**
+ * What a journey would have done for one real customer over `from`..`to`: their logged events
+ * (the event log keeps EVENT_RETENTION_DAYS) replayed through the engine with the journey alone,
+ * as a made-up customer with their traits. Counts runs begun in the window, their emails (per
+ * step) and conversions; names the counts so that a job adds them up over the base.
+ */
+export function backtestCustomer(
+  journey: JourneyDefinition,
+  history: readonly { name: string; at: string; properties?: Record<string, unknown> }[],
+  traits: Record<string, unknown>,
+  window: { from: string; to: string },
+  settings: EngineSettings,
+): Record<string, number> {
+  const events: CustomerEvent[] = history
+    .filter((event) => event.at <= window.to)
+    .map((event, index) => ({
+      type: 'track',
+      event: event.name,
+      messageId: `backtest-${index}`,
+      userId: TEST_CUSTOMER,
+      timestamp: event.at,
+      receivedAt: event.at,
+      ...(event.properties ? { properties: event.properties } : {}),
+    }));
+  if (!events.some((event) => event.timestamp >= window.from)) return {};
+  const until = new Date(Date.parse(window.to) + BACKTEST_FOLLOW_DAYS * DAY_MS).toISOString();
+  const { timeline } = simulate(journey, events, { traits, until }, settings);
+  const counts: Record<string, number> = {};
+  const add = (name: string) => {
+    counts[name] = (counts[name] ?? 0) + 1;
+  };
+  let inWindow = false;
+  for (const entry of timeline) {
+    if (entry.kind === 'entered') {
+      inWindow = entry.at >= window.from && entry.at <= window.to;
+      if (inWindow) add('entered');
+      continue;
+    }
+    // What a run begun before the window did is not this backtest's.
+    if (!inWindow) continue;
+    if (entry.kind === 'email') {
+      const goes = entry.status === 'queued' || entry.status === 'deferred';
+      add(goes ? 'emails' : `emails:${entry.status}`);
+      if (goes && entry.step !== undefined) add(`step:${entry.step}`);
+    } else if (entry.kind === 'converted') add('converted');
+    else if (entry.kind === 'left' && entry.because === 'exitWhen') add('exitedByExitWhen');
+  }
+  if (counts.entered) counts.customers = 1;
+  return counts;
+}

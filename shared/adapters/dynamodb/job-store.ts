@@ -70,10 +70,22 @@ export class DynamoJobStore implements JobStore {
   async advance(
     id: string,
     part: number,
-    move: { from?: string; to?: string; evaluated: number; changed: number; at: string },
+    move: {
+      from?: string;
+      to?: string;
+      evaluated: number;
+      changed: number;
+      at: string;
+      results?: Record<string, number>;
+    },
   ): Promise<'advanced' | 'stale'> {
     const path = `cursors[${part}]`;
     const done = move.to === undefined;
+    // Results are added in the same conditional write that moves the cursor: a chunk run twice adds once.
+    const results = Object.entries(move.results ?? {});
+    const resultNames = Object.fromEntries(results.map(([name], index) => [`#r${index}`, name]));
+    const resultValues = Object.fromEntries(results.map(([, value], index) => [`:r${index}`, value]));
+    const addResults = results.map((_, index) => `, results.#r${index} :r${index}`).join('');
     try {
       const { Attributes: after } = await this.db.send(
         new UpdateCommand({
@@ -81,14 +93,15 @@ export class DynamoJobStore implements JobStore {
           Key: stateKey(id),
           UpdateExpression: [
             `SET ${path}.done = :done, ${path}.movedAt = :at${done ? '' : `, ${path}.#cursor = :to`}`,
-            `ADD evaluated :evaluated, changed :changed${done ? ', partsDone :one' : ''}`,
+            `ADD evaluated :evaluated, changed :changed${done ? ', partsDone :one' : ''}${addResults}`,
             done ? `REMOVE ${path}.#cursor` : '',
           ].join(' '),
           ConditionExpression: `${path}.done = :false AND ${
             move.from === undefined ? `attribute_not_exists(${path}.#cursor)` : `${path}.#cursor = :from`
           }`,
-          ExpressionAttributeNames: { '#cursor': 'cursor' },
+          ExpressionAttributeNames: { '#cursor': 'cursor', ...resultNames },
           ExpressionAttributeValues: {
+            ...resultValues,
             ':done': done,
             ':false': false,
             ':at': move.at,
