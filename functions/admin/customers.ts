@@ -41,6 +41,17 @@ export interface CustomerView {
   prediction: (CustomerPrediction & { horizonWeeks: number; modelAsOf: string }) | null;
   /** The segments the customer is in, and since when. */
   segments: { id: string; name: string; enteredAt: string }[];
+  /** The journeys the customer entered: where they are (the step, until when) or why they left. */
+  journeys: {
+    id: string;
+    version: number;
+    entries: number;
+    enteredAt?: string;
+    step?: string;
+    waitingUntil?: string;
+    leftAt?: string;
+    leftBecause?: string;
+  }[];
 }
 
 /** What the ledger says about one message, without the sender's bookkeeping (claims, tokens). */
@@ -204,6 +215,18 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     segments: Object.entries(profile.segments ?? {})
       .filter(([id]) => names.has(id))
       .map(([id, enteredAt]) => ({ id, name: names.get(id) ?? id, enteredAt })),
+    journeys: Object.entries(profile.journeys ?? {})
+      .map(([id, state]) => ({
+        id,
+        version: state.version,
+        entries: state.entries,
+        ...(state.enteredAt ? { enteredAt: state.enteredAt } : {}),
+        ...(state.path ? { step: state.path.join('.') } : {}),
+        ...(state.until ? { waitingUntil: state.until } : {}),
+        ...(state.leftAt ? { leftAt: state.leftAt } : {}),
+        ...(state.leftBecause ? { leftBecause: state.leftBecause } : {}),
+      }))
+      .sort((a, b) => ((a.enteredAt ?? '') < (b.enteredAt ?? '') ? 1 : -1)),
   };
 }
 

@@ -113,6 +113,10 @@ describe('journeys over events from a real Segment client', () => {
     expect(email?.body.html).toContain('Linen shirt');
     expect(email?.body.html).toContain('Canvas &lt;tote&gt; × 2');
     expect(email?.body.html).toContain('href="https://shop.example/cart/9"');
+    const customer = await admin(`/admin/customers/${left}`);
+    expect(customer.body.journeys).toContainEqual(
+      expect.objectContaining({ id: journey, version: 1, entries: 1, leftBecause: 'finished' }),
+    );
     // The one who bought got only the welcome kit of their first order, not the reminder.
     const theirs = await emailsTo(`${bought}@example.com`);
     expect(theirs.map((found) => found.subject)).not.toContain('You left something in your cart, Cal');
