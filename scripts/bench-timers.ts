@@ -203,6 +203,8 @@ async function main() {
 
     const db = localDocumentClient(stack.urls.dynamodb);
     const lateness: number[] = [];
+    /** The worst lateness of each wait length, in seconds. */
+    const worst: Record<string, number> = {};
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await db.send(
@@ -215,7 +217,10 @@ async function main() {
       );
       for (const item of page.Items ?? []) {
         if (!String(item.customerId).startsWith(`bench-${run}-wait-`)) continue;
-        lateness.push((Date.parse(String(item.decidedAt)) - Date.parse(String(item.triggeredAt))) / 1000);
+        const late = (Date.parse(String(item.decidedAt)) - Date.parse(String(item.triggeredAt))) / 1000;
+        lateness.push(late);
+        const wait = String(item.campaignId).replace('bench-wait-', '');
+        worst[wait] = Math.max(worst[wait] ?? 0, late);
       }
       cursor = page.LastEvaluatedKey;
     } while (cursor);

@@ -11,19 +11,21 @@ import {
   storedToken,
 } from './auth.ts';
 import { messageOf, Status, TextField } from './components.tsx';
-import { Campaigns } from './pages/campaigns.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
+import { JourneyEditor, Journeys } from './pages/journeys.tsx';
+import { Lifecycle } from './pages/lifecycle.tsx';
 import { SegmentEditor, Segments } from './pages/segments.tsx';
 import { TemplateEditor, Templates } from './pages/templates.tsx';
 import { href, useRoute } from './router.ts';
 
 const PAGES = [
   { path: '', title: 'Dashboard' },
-  { path: 'campaigns', title: 'Campaigns' },
+  { path: 'journeys', title: 'Journeys' },
   { path: 'templates', title: 'Templates' },
   { path: 'segments', title: 'Segments' },
   { path: 'customers', title: 'Customers' },
+  { path: 'lifecycle', title: 'Lifecycle rules' },
 ] as const;
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -71,7 +73,7 @@ function SignIn({
   const submit = async (event: Event) => {
     event.preventDefault();
     try {
-      await api('/admin/campaigns', { token: value.trim() });
+      await api('/admin/lifecycle', { token: value.trim() });
       saveToken(value.trim());
       onSignedIn(value.trim());
     } catch (failure) {
@@ -162,8 +164,10 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
   switch (section) {
     case '':
       return <Dashboard />;
-    case 'campaigns':
-      return <Campaigns />;
+    case 'journeys':
+      return item ? <JourneyEditor key={item} id={item} /> : <Journeys />;
+    case 'lifecycle':
+      return <Lifecycle />;
     case 'templates':
       return item ? <TemplateEditor key={item} name={item} /> : <Templates />;
     case 'segments':

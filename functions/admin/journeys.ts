@@ -70,6 +70,9 @@ function publishedOf(id: string, stored: StoredSettings): JourneyDefinition | un
   return builtInJourney(id);
 }
 
+/** The counters kept per step (journey-wide ones, such as `left:<why>`, are not steps). */
+const STEP_COUNTERS = new Set(['at', 'passed', 'sent', 'heldOut', 'skipped', 'converted']);
+
 /** The journey's numbers since each version was published: per version, and per step of the current one. */
 function numbersOf(id: string, version: number | undefined, gauges: Record<string, number>) {
   const prefix = `journey:${id}:v`;
@@ -92,7 +95,7 @@ function numbersOf(id: string, version: number | undefined, gauges: Record<strin
     if (!name.startsWith(key)) continue;
     const [kind, ...rest] = name.slice(key.length).split(':');
     const step = rest.join(':');
-    if (!kind || !step) continue;
+    if (!kind || !step || !STEP_COUNTERS.has(kind)) continue;
     const field = kind === 'at' ? 'waiting' : kind;
     steps[step] = { ...steps[step], [field]: value };
   }
@@ -102,8 +105,9 @@ function numbersOf(id: string, version: number | undefined, gauges: Record<strin
 function viewOf(
   definition: JourneyBody & { id: string; version: number; updatedAt: string; builtIn?: boolean },
 ) {
-  const { id, version, updatedAt, builtIn, ...body } = definition;
-  return { id, version, updatedAt, builtIn: builtIn ?? false, definition: body };
+  const { id, version, updatedAt, builtIn: _builtIn, ...body } = definition;
+  // Built in is a property of the journey (it ships with the product), not of one of its versions.
+  return { id, version, updatedAt, builtIn: !!builtInJourney(id), definition: body };
 }
 
 export async function listJourneys(deps: JourneyDeps): Promise<Answer> {
@@ -359,7 +363,12 @@ export async function testJourney(id: string, body: unknown, deps: JourneyDeps):
     if (!definition) return notFound(id);
   }
   const missing = await missingReferences(definition, stored, deps);
-  if (missing.length > 0) return invalid(missing);
+  if (missing.length > 0)
+    return invalid(
+      unsaved === undefined
+        ? missing
+        : missing.map((problem) => ({ ...problem, field: `journey.${problem.field}` })),
+    );
   const parsed = parseSimulation(simulation);
   if (!parsed.ok) return invalid(parsed.problems);
   const settings = settingsWith(definition, segmentsOf(stored), await deps.settings(), {

@@ -368,6 +368,20 @@ function parseStep(input: unknown, at: string, depth: number, problems: Problem[
     }
     return { [kind]: { ...result.data, ...nested } } as Step;
   }
+  if (kind === 'wait') {
+    // Name the field at fault, not "one of the shapes": the shape is told by its keys.
+    const wait = record.wait;
+    const shape =
+      wait && typeof wait === 'object' && 'untilLocalTime' in wait
+        ? z.strictObject({ wait: z.strictObject({ untilLocalTime: localTime }) })
+        : z.strictObject({ wait: waitSchema.shape.wait.options[0] });
+    const result = shape.safeParse(input);
+    if (!result.success) {
+      problems.push(...issuesAt(at, result.error.issues));
+      return undefined;
+    }
+    return result.data as Step;
+  }
   const schema = {
     wait: waitSchema,
     send: sendSchema,

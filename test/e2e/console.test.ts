@@ -1,14 +1,15 @@
 /**
  * The web console in a real browser (Debian's Chromium, driven headless by playwright-core)
  * against the local stack: sign in, edit a template and watch the preview, publish, point a
- * campaign at it, place an order as a website would and find the email and the customer's
- * timeline, and an unauthenticated visit that sees nothing. Screenshots of every page are written
- * to test-results/screenshots/ for a person to look at.
+ * journey at it, place an order as a website would and find the email and the customer's
+ * timeline, build a journey with the flow editor and try it on a made-up customer, and an
+ * unauthenticated visit that sees nothing. Screenshots of every page are written to
+ * test-results/screenshots/ for a person to look at.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, emailsTo, eventually, post, stack, uniqueId } from '../support/stack.ts';
+import { admin, emailsTo, eventually, post, restoreJourney, stack, uniqueId } from '../support/stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/screenshots';
@@ -16,6 +17,7 @@ const template = uniqueId('console-kit');
 const shopper = uniqueId('shopper');
 const shopperEmail = `${shopper}@example.com`;
 const segment = uniqueId('console-pro');
+const journey = uniqueId('console-cart');
 
 let browser: Browser;
 let page: Page;
@@ -25,7 +27,11 @@ const shows = (locator: Locator, text: string) =>
   locator.filter({ hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
 
 const consoleUrl = () => `${stack().api}/console/`;
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+const shot = async (name: string) => {
+  // From the top, as a person opens the page: sticky bars sit where they belong.
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+};
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -53,10 +59,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Put the shared stack back as the other tests expect it.
-  await admin('/admin/campaigns/welcome-kit', {
-    method: 'PUT',
-    body: JSON.stringify({ template: 'welcome-kit', holdoutPercent: 0 }),
-  });
+  await restoreJourney('welcome-kit');
+  await admin(`/admin/journeys/${journey}`, { method: 'DELETE' });
   await admin(`/admin/templates/${template}`, { method: 'DELETE' });
   await admin(`/admin/segments/${segment}`, { method: 'DELETE' });
   await browser?.close();
@@ -67,7 +71,7 @@ describe('the console in Chromium', () => {
     await page.goto(`${consoleUrl()}#/customers/anyone`);
     await page.getByLabel('Admin token').waitFor();
     expect(await page.getByRole('navigation').count()).toBe(0);
-    expect(await page.locator('main').innerText()).not.toMatch(/Customers per stage|Timeline|Campaigns/);
+    expect(await page.locator('main').innerText()).not.toMatch(/Customers per stage|Timeline|Journeys/);
     // The API behind it answers nothing without the token either.
     const status = await page.evaluate(async () => (await fetch('/admin/metrics')).status);
     expect(status).toBe(401);
@@ -130,21 +134,46 @@ describe('the console in Chromium', () => {
     expect(stored.body).toMatchObject({ published: 1, subject: 'Thank you, {{firstName}}! (console)' });
   });
 
-  it('changes a campaign: a bad value is refused next to its field, a good one is saved', async () => {
-    await page.getByRole('link', { name: 'Campaigns' }).click();
-    const card = page.locator('form.campaign', { has: page.getByRole('heading', { name: 'Welcome kit' }) });
-    await card.getByLabel('Holdout (% of customers)').fill('80');
-    await card.getByRole('button', { name: 'Save Welcome kit' }).click();
-    await card.locator('#welcome-kit-holdoutPercent-error').getByText('must be between 0 and 50').waitFor();
-    expect(await card.getByLabel('Holdout (% of customers)').getAttribute('aria-invalid')).toBe('true');
+  it('changes a journey: a bad value is refused next to its field, a good one is saved and published', async () => {
+    await page.getByRole('link', { name: 'Journeys', exact: true }).click();
+    await page.getByRole('heading', { name: 'Journeys', exact: true }).waitFor();
+    await page
+      .getByRole('row', { name: /Welcome kit/ })
+      .getByText('On', { exact: true })
+      .waitFor();
+    await shot('4-journeys');
+    await page.getByRole('link', { name: 'Welcome kit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Welcome kit', level: 1 }).waitFor();
+    const holdout = page.getByLabel('Holdout (% of customers)');
+    await holdout.fill('80');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('#holdoutPercent-error').getByText('must be between 0 and 50').waitFor();
+    expect(await holdout.getAttribute('aria-invalid')).toBe('true');
+    expect(await holdout.getAttribute('aria-describedby')).toContain('holdoutPercent-error');
 
-    await card.getByLabel('Holdout (% of customers)').fill('0');
-    await card.getByLabel('Template').selectOption(template);
-    await card.getByRole('button', { name: 'Save Welcome kit' }).click();
-    await card.getByText('Welcome kit saved.').waitFor();
-    expect(await card.getByLabel('Holdout (% of customers)').getAttribute('aria-invalid')).toBeNull();
-    await shot('4-campaigns');
-    expect((await admin('/admin/campaigns/welcome-kit')).body).toMatchObject({ template, holdoutPercent: 0 });
+    await holdout.fill('0');
+    await page.locator('#steps-0-send-template').selectOption(template);
+    await page.getByRole('heading', { name: `Send ${template} with an offer code` }).waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const saved = page.getByText(/^Saved as version \d+\. Publish it to make it live\.$/);
+    await saved.waitFor();
+    const version = Number((await saved.innerText()).match(/version (\d+)/)?.[1]);
+    expect(await holdout.getAttribute('aria-invalid')).toBeNull();
+    await page.getByRole('button', { name: `Publish version ${version}` }).click();
+    await page
+      .getByText(
+        `Published version ${version}: new entrants go through it; customers inside finish on the version they entered.`,
+      )
+      .waitFor();
+    await page.getByRole('button', { name: `Publish version ${version}` }).waitFor({ state: 'detached' });
+    await page.getByText(`live: version ${version}`).waitFor();
+    await shot('4-journey-editor');
+    const stored = await admin('/admin/journeys/welcome-kit');
+    expect(stored.body).toMatchObject({
+      published: version,
+      enabled: true,
+      definition: { holdoutPercent: 0, steps: [{ send: { template } }] },
+    });
   });
 
   it('an order sends the new welcome kit, and the customer’s page shows the email and the timeline', async () => {
@@ -242,6 +271,102 @@ describe('the console in Chromium', () => {
     expect((await admin(`/admin/segments/${segment}`)).body).toMatchObject({ name: 'Pro buyers', count: 1 });
   });
 
+  it('shows the live numbers on each step of a journey', async () => {
+    // The order above went through the welcome kit version published in the console.
+    await page.goto(`${consoleUrl()}#/journeys/welcome-kit`);
+    const numbers = page.locator('#steps-0-numbers');
+    await eventually(
+      async () => {
+        await page.reload();
+        await page.getByRole('heading', { name: 'Welcome kit', level: 1 }).waitFor();
+        return numbers.innerText();
+      },
+      (text) => /\b\d+ sent\b/.test(text),
+      15_000,
+    );
+    expect(await numbers.innerText()).toMatch(/\d+ passed · \d+ sent|\d+ sent/);
+    expect(await page.locator('.journey-totals').innerText()).toMatch(/Emails sent\s+[1-9]/);
+    await shot('11-journey-numbers');
+  });
+
+  it('builds an abandoned-checkout journey with the flow editor, without JSON, and tests it', async () => {
+    await page.getByRole('link', { name: 'Journeys', exact: true }).click();
+    await page.getByLabel('New journey id').fill(journey);
+    await page.getByRole('button', { name: 'New journey' }).click();
+    await page.getByLabel('Starts when', { exact: true }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Console abandoned checkout');
+    await page.getByLabel('Event', { exact: true }).fill('Checkout Started');
+
+    // Before the blank journey's send: wait up to an hour for the order.
+    await page.getByRole('button', { name: 'Add a step at the start of the journey' }).click();
+    await page.getByRole('button', { name: 'Wait for an event' }).click();
+    await page.locator('#steps-0-waitFor-event').fill('Order Completed');
+    await page.locator('#steps-0-waitFor-timeout-unit').selectOption('hours');
+    await page.locator('#steps-0-waitFor-timeout-hours').fill('1');
+    await page.getByRole('heading', { name: 'Wait up to 1 hour for Order Completed' }).waitFor();
+    // If it does not come: the reminder, in the right-hand column.
+    const timedOut = page.getByRole('region', { name: 'If not within 1 hour' });
+    await timedOut.getByRole('button', { name: /^Add a step at the start of/ }).click();
+    await timedOut.getByRole('button', { name: 'Send an email' }).click();
+    await page.locator('#steps-0-waitFor-timedOut-0-send-template').selectOption('abandoned-checkout');
+    await timedOut.getByRole('heading', { name: 'Send abandoned-checkout' }).waitFor();
+    // The blank's own send, now after the wait, goes.
+    await page.getByRole('button', { name: 'Remove: Send (no template chosen)' }).click();
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved as version 1. Publish it to make it live.').waitFor();
+    await page.getByRole('button', { name: 'Publish version 1' }).waitFor();
+    await shot('12-journey-flow');
+    expect((await admin(`/admin/journeys/${journey}`)).body).toMatchObject({
+      published: null,
+      latest: 1,
+      definition: {
+        name: 'Console abandoned checkout',
+        entry: { event: 'Checkout Started' },
+        steps: [
+          {
+            waitFor: {
+              event: 'Order Completed',
+              timeout: { hours: 1 },
+              timedOut: [{ send: { template: 'abandoned-checkout' } }],
+            },
+          },
+        ],
+      },
+    });
+
+    // The test panel: JSON that does not parse is named; a checkout with no order gets the reminder.
+    const events = page.getByLabel('Events (JSON)');
+    await events.fill('[{"event": "Checkout Started",');
+    await page.getByRole('button', { name: 'Run test' }).click();
+    await page
+      .locator('#test-events-error')
+      .getByText(/^Not JSON/)
+      .waitFor();
+    expect(await events.getAttribute('aria-invalid')).toBe('true');
+    await events.fill(
+      JSON.stringify([{ event: 'Checkout Started', properties: { checkout_id: 'c-1', value: 42 } }]),
+    );
+    await page.getByRole('button', { name: 'Run test' }).click();
+    const timeline = page.locator('table.test-timeline');
+    await timeline.getByRole('cell', { name: 'Email abandoned-checkout' }).waitFor();
+    await timeline.getByRole('cell', { name: 'Event Checkout Started' }).waitFor();
+    await timeline.getByRole('cell', { name: 'Entered the journey' }).waitFor();
+    expect(await events.getAttribute('aria-invalid')).toBeNull();
+    await shot('13-journey-test');
+  });
+
+  it('refuses a bad lifecycle rule next to its field', async () => {
+    await page.getByRole('link', { name: 'Lifecycle rules' }).click();
+    await page.getByRole('heading', { name: 'Lifecycle rules', exact: true }).waitFor();
+    const afterDays = page.getByLabel('At risk after (quiet days)');
+    await afterDays.fill('0');
+    await page.getByRole('button', { name: 'Save stage rules' }).click();
+    await page.locator('#atRisk-afterDays-error').getByText('must be at least 1 day').waitFor();
+    expect(await afterDays.getAttribute('aria-invalid')).toBe('true');
+    await shot('14-lifecycle');
+  });
+
   it('is usable by keyboard and at tablet width, with every field labelled', async () => {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.goto(consoleUrl());
@@ -251,7 +376,10 @@ describe('the console in Chromium', () => {
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     for (const route of [
       '#/',
-      '#/campaigns',
+      '#/journeys',
+      '#/journeys/welcome-kit',
+      `#/journeys/${journey}`,
+      '#/lifecycle',
       `#/templates/${template}`,
       '#/segments',
       '#/segments/new',
@@ -271,6 +399,9 @@ describe('the console in Chromium', () => {
       const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect({ route, overflow }).toEqual({ route, overflow: 0 });
     }
+    await page.goto(`${consoleUrl()}#/journeys/${journey}`);
+    await page.getByRole('region', { name: 'If not within 1 hour' }).waitFor();
+    await shot('15-journey-tablet');
     await page.goto(consoleUrl());
     await page.getByRole('heading', { name: 'Customers per stage' }).waitFor();
     await shot('7-dashboard-tablet');

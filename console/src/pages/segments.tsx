@@ -9,7 +9,7 @@ import { Loading, messageOf, Select, Status, TextField, useLoad } from '../compo
 import { count, percent, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 
-type Condition = Record<string, unknown>;
+export type Condition = Record<string, unknown>;
 
 interface SegmentView {
   id: string;
@@ -34,7 +34,7 @@ interface Preview {
   sample: string[];
 }
 
-const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'];
+export const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'];
 const OPERATORS = [
   'equals',
   'notEquals',
@@ -84,7 +84,7 @@ function kindOf(condition: Condition): string {
 }
 
 /** An HTML id for a field path (`condition.all[0].op` -> `condition-all-0-op`). */
-const idOf = (path: string) => path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
+export const idOf = (path: string) => path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
 
 export function Segments() {
   const list = useLoad(() => api<{ segments: SegmentView[]; customers: number }>('/admin/segments'), []);
@@ -380,8 +380,8 @@ function JsonEditor({
   );
 }
 
-/** One condition, drawn by its kind, with an editor for each of its fields. */
-function ConditionEditor({
+/** One condition, drawn by its kind, with an editor for each of its fields (segments, journeys). */
+export function ConditionEditor({
   path,
   condition,
   onChange,
@@ -754,33 +754,53 @@ function EventFields({
           />
         </>
       )}
-      <fieldset class="where">
-        <legend>Where its properties</legend>
-        {where.map((filter, index) => (
-          <div class="condition-row" key={index}>
-            <TextField
-              id={idOf(`${path}.where[${index}].property`)}
-              label="Property"
-              value={String(filter.property ?? '')}
-              onInput={(v) => setWhere(where.map((f, i) => (i === index ? { ...f, property: v } : f)))}
-              error={errorAt(`${path}.where[${index}].property`)}
-            />
-            <ValueTest
-              path={`${path}.where[${index}]`}
-              test={filter}
-              onChange={(next) => setWhere(where.map((f, i) => (i === index ? next : f)))}
-              errorAt={errorAt}
-            />
-            <button type="button" class="link" onClick={() => setWhere(where.filter((_, i) => i !== index))}>
-              Remove
-            </button>
-          </div>
-        ))}
-        <button type="button" onClick={() => setWhere([...where, { property: '', op: 'equals', value: '' }])}>
-          Add a property filter
-        </button>
-      </fieldset>
+      <PropertyFilters path={path} where={where} onChange={setWhere} errorAt={errorAt} />
     </>
+  );
+}
+
+/** An event's property filters (`where`): a property, an operator and a value each. */
+export function PropertyFilters({
+  path,
+  where,
+  onChange,
+  errorAt,
+  legend = 'Where its properties',
+}: {
+  path: string;
+  where: Condition[];
+  onChange: (where: Condition[]) => void;
+  errorAt: (path: string) => string | undefined;
+  legend?: string;
+}) {
+  const setWhere = onChange;
+  return (
+    <fieldset class="where">
+      <legend>{legend}</legend>
+      {where.map((filter, index) => (
+        <div class="condition-row" key={index}>
+          <TextField
+            id={idOf(`${path}.where[${index}].property`)}
+            label="Property"
+            value={String(filter.property ?? '')}
+            onInput={(v) => setWhere(where.map((f, i) => (i === index ? { ...f, property: v } : f)))}
+            error={errorAt(`${path}.where[${index}].property`)}
+          />
+          <ValueTest
+            path={`${path}.where[${index}]`}
+            test={filter}
+            onChange={(next) => setWhere(where.map((f, i) => (i === index ? next : f)))}
+            errorAt={errorAt}
+          />
+          <button type="button" class="link" onClick={() => setWhere(where.filter((_, i) => i !== index))}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => setWhere([...where, { property: '', op: 'equals', value: '' }])}>
+        Add a property filter
+      </button>
+    </fieldset>
   );
 }
 
