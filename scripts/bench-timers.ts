@@ -237,6 +237,7 @@ async function main() {
           p99: percentile(lateness, 99),
           max: lateness.at(-1) ?? null,
         },
+        worstLatenessByWaitMinutes: worst,
         sweepWallSeconds: { p50: percentile(sweepSeconds, 50), p99: percentile(sweepSeconds, 99) },
         ingestEvents: mix.length,
         customers: args.customers,
