@@ -58,3 +58,13 @@ export function problemFor(problems: Problem[], field: string): string | undefin
   return problems.find((problem) => problem.field === field || problem.field.startsWith(`${field}.`))
     ?.message;
 }
+
+/** The messages of the problems for exactly this field, joined (undefined when there are none). */
+export function messagesAt(problems: Problem[], field: string): string | undefined {
+  return (
+    problems
+      .filter((problem) => problem.field === field)
+      .map((problem) => problem.message)
+      .join('; ') || undefined
+  );
+}

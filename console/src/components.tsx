@@ -1,7 +1,37 @@
-/** Small building blocks: labelled fields with their error, status messages, a loading guard. */
+/**
+ * Small building blocks: labelled fields with their error (also fields named by the path the API
+ * gives problems for), status messages, a loading guard, key figures, a list's name cell.
+ */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+
+/** An HTML id for a field path (`condition.all[0].op` -> `condition-all-0-op`). */
+export const idOf = (path: string) => path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
+
+/** The API's error for a field path, if any. */
+export type ErrorAt = (path: string) => string | undefined;
+
+/**
+ * The id and error of the field for a path of what the API takes: its id is the path's (where a
+ * problem's link puts the focus), its error the first the API gave for the path or, failing that,
+ * for one of the `also` paths (the whole it belongs to). Spread it on a field: `{...at('caps.perDay')}`.
+ */
+export const fieldAt =
+  (errorAt: ErrorAt) =>
+  (path: string, ...also: string[]) => ({
+    id: idOf(path),
+    error: [path, ...also].map(errorAt).find((message) => message !== undefined),
+  });
+
+/** A number, or what the marketer is typing (`''` for an empty box; the API says what is wrong). */
+export type Num = number | string;
+
+/** `''` for an empty box, else the number typed. */
+export const numberOf = (text: string): Num => (text.trim() === '' ? '' : Number(text));
+
+/** An emptied number box: the field left out (an optional number). */
+export const absentIfEmpty = (value: Num): Num | undefined => (value === '' ? undefined : value);
 
 export function FieldError({ id, message }: { id: string; message: string | undefined }) {
   return message ? (
@@ -66,24 +96,102 @@ function Field({
   );
 }
 
-export function TextField({ id, label, value, onInput, error, help, type = 'text', ...rest }: InputProps) {
+/** A labelled text box: one line (`input`), or a `textarea` when it has `rows`. */
+function TextBox({
+  id,
+  label,
+  value,
+  onInput,
+  error,
+  help,
+  rows,
+  ...rest
+}: Omit<InputProps, 'type'> & { type?: InputProps['type']; rows?: number; spellcheck?: boolean }) {
   return (
     <Field
       id={id}
       label={label}
       help={help}
       error={error}
-      control={(aria) => (
-        <input
-          id={id}
-          type={type}
-          value={value}
-          {...aria}
-          onInput={(event) => onInput(event.currentTarget.value)}
-          {...rest}
-        />
-      )}
+      control={(aria) => {
+        const control = {
+          id,
+          value,
+          ...aria,
+          onInput: (event: { currentTarget: { value: string } }) => onInput(event.currentTarget.value),
+          ...rest,
+        };
+        return rows === undefined ? <input {...control} /> : <textarea rows={rows} {...control} />;
+      }}
     />
+  );
+}
+
+export function TextField({ type = 'text', ...props }: InputProps) {
+  return <TextBox type={type} {...props} />;
+}
+
+/** A number in a text box: shows the number (or what is typed) and hands back a number, or `''` when empty. */
+export function NumberField({
+  value,
+  onInput,
+  ...rest
+}: Omit<InputProps, 'type' | 'value' | 'onInput'> & {
+  value: Num | undefined;
+  onInput: (value: Num) => void;
+}) {
+  return (
+    <TextField
+      type="number"
+      value={String(value ?? '')}
+      onInput={(text) => onInput(numberOf(text))}
+      {...rest}
+    />
+  );
+}
+
+export function TextArea({
+  spellcheck = false,
+  ...props
+}: {
+  id: string;
+  label: string;
+  value: string;
+  rows: number;
+  onInput: (value: string) => void;
+  error?: string | undefined;
+  help?: string;
+  spellcheck?: boolean;
+}) {
+  return <TextBox spellcheck={spellcheck} {...props} />;
+}
+
+/** From and To days (`YYYY-MM-DD`), each with its error. Ids: `${idPrefix}from`, `${idPrefix}to`. */
+export function DayRange({
+  idPrefix = '',
+  value,
+  onChange,
+  errors = {},
+}: {
+  idPrefix?: string;
+  value: { from: string; to: string };
+  onChange: (value: { from: string; to: string }) => void;
+  errors?: { from?: string | undefined; to?: string | undefined };
+}) {
+  return (
+    <>
+      {(['from', 'to'] as const).map((end) => (
+        <TextField
+          key={end}
+          id={`${idPrefix}${end}`}
+          label={end === 'from' ? 'From' : 'To'}
+          type="date"
+          value={value[end]}
+          onInput={(day) => onChange({ ...value, [end]: day })}
+          error={errors[end]}
+        />
+      ))}
+    </>
   );
 }
 
@@ -120,12 +228,16 @@ export function Select(props: {
   id: string;
   label: string;
   value: string;
-  options: { value: string; label: string }[];
+  /** A plain string is its own label. */
+  options: readonly (string | { value: string; label: string })[];
   onChange: (value: string) => void;
   error?: string | undefined;
   help?: string;
 }) {
-  const { id, value, options, onChange } = props;
+  const { id, value, onChange } = props;
+  const options = props.options.map((option) =>
+    typeof option === 'string' ? { value: option, label: option } : option,
+  );
   return (
     <Field
       {...props}
@@ -149,6 +261,11 @@ export function Status({ message, tone = 'info' }: { message: string | undefined
       {message ?? ''}
     </p>
   );
+}
+
+/** An error of a whole row or group of fields, which has no field of its own to sit under. */
+export function RowError({ message }: { message: string | undefined }) {
+  return message ? <p class="field-error row-error">{message}</p> : null;
 }
 
 export function messageOf(error: unknown): string {
@@ -183,6 +300,49 @@ export function Loading<T>({
   if (state.error) return <Status tone="error" message={state.error} />;
   if (state.data === undefined) return <p aria-busy="true">Loading…</p>;
   return <>{children(state.data)}</>;
+}
+
+/** Key figures, each a label over its value. */
+export function Figures({
+  figures,
+  label,
+  class: extra,
+}: {
+  figures: readonly (readonly [string, ComponentChildren])[];
+  label?: string;
+  class?: string;
+}) {
+  return (
+    <dl class={extra ? `kpis ${extra}` : 'kpis'} aria-label={label}>
+      {figures.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A list's row header: the item's name linked to its page, a badge when it is built in, and what goes below. */
+export function NameCell({
+  href,
+  name,
+  builtIn = false,
+  children,
+}: {
+  href: string;
+  name: string;
+  builtIn?: boolean;
+  children?: ComponentChildren;
+}) {
+  return (
+    <th scope="row">
+      <a href={href}>{name}</a>
+      {builtIn ? <span class="badge">built-in</span> : null}
+      {children}
+    </th>
+  );
 }
 
 /** A confirmation that must be typed: for what cannot be undone. */

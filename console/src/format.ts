@@ -28,3 +28,7 @@ export function daysAgo(days: number, from = new Date()): string {
 export function label(id: string): string {
   return id.replace(/-/g, ' ').replace(/^\w/, (first) => first.toUpperCase());
 }
+
+/** `1 email`, `3 emails`: a count and its noun. */
+export const counted = (value: number, one: string, many = `${one}s`) =>
+  `${count(value)} ${value === 1 ? one : many}`;

@@ -344,8 +344,8 @@ describe('segments as code', () => {
     expect((await admin(`/admin/segments/${id}`)).body.version).toBe(before);
 
     writeFileSync(file, readFileSync(file, 'utf8').replace('value: 3', 'value: 4'));
-    expect(run('diff').stdout).toContain(`change  ${id}`);
-    expect(run('push').stdout).toContain(`saved ${id} version ${Number(before) + 1}`);
+    expect(run('diff').stdout).toContain(`change  segments/${id}`);
+    expect(run('push').stdout).toContain(`saved segments/${id} version ${Number(before) + 1}`);
     expect((await admin(`/admin/segments/${id}`)).body.condition).toEqual({
       measure: 'orderCount',
       op: 'gte',

@@ -5,6 +5,7 @@ import { ApiError, api } from '../api.ts';
 import { ConfirmDialog, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
 import { amount, count, label, percent, when } from '../format.ts';
 import { href } from '../router.ts';
+import { STAGES, segmentOptions } from './segments.tsx';
 
 type Customer = CustomerView;
 
@@ -17,8 +18,6 @@ interface Card {
   lastSeenAt: string;
   segments: string[];
 }
-
-const STAGES = ['acquaintance', 'buildup', 'continuation', 'deterioration', 'termination'];
 
 /**
  * Customers: everyone, a page at a time, narrowed by stage and segment; or found by the start of
@@ -84,17 +83,14 @@ export function CustomerSearch() {
             id="customer-stage"
             label="Stage"
             value={stage}
-            options={[{ value: '', label: 'any stage' }, ...STAGES.map((value) => ({ value, label: value }))]}
+            options={[{ value: '', label: 'any stage' }, ...STAGES]}
             onChange={setStage}
           />
           <Select
             id="customer-segment"
             label="Segment"
             value={segment}
-            options={[
-              { value: '', label: 'any segment' },
-              ...(segments.data?.segments ?? []).map((item) => ({ value: item.id, label: item.name })),
-            ]}
+            options={[{ value: '', label: 'any segment' }, ...segmentOptions(segments.data?.segments ?? [])]}
             onChange={setSegment}
           />
           <button type="submit">Search</button>

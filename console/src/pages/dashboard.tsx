@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import type { Metrics } from '../../../shared/domain/metrics.ts';
 import { api } from '../api.ts';
 import { CampaignTable, StageChanges, StageFunnel, UpliftChart } from '../charts.tsx';
-import { Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
+import { DayRange, Figures, Loading, messageOf, Status, useLoad } from '../components.tsx';
 import { amount, count, daysAgo, percent, when } from '../format.ts';
 
 interface ModelReport {
@@ -37,20 +37,7 @@ export function Dashboard() {
           setWindow(draft);
         }}
       >
-        <TextField
-          id="from"
-          label="From"
-          type="date"
-          value={draft.from}
-          onInput={(from) => setDraft({ ...draft, from })}
-        />
-        <TextField
-          id="to"
-          label="To"
-          type="date"
-          value={draft.to}
-          onInput={(to) => setDraft({ ...draft, to })}
-        />
+        <DayRange value={draft} onChange={setDraft} />
         <button type="submit">Show</button>
       </form>
       <Loading state={metrics}>
@@ -60,32 +47,19 @@ export function Dashboard() {
               <h2 id="kpi-title" class="visually-hidden">
                 Key figures
               </h2>
-              <dl class="kpis">
-                <div>
-                  <dt>Customers</dt>
-                  <dd>{count(data.customers.total)}</dd>
-                </div>
-                <div>
-                  <dt>Buyers</dt>
-                  <dd>{count(data.customers.buyers)}</dd>
-                </div>
-                <div>
-                  <dt>Repeat-purchase rate</dt>
-                  <dd>{percent(data.repeatPurchase.rate)}</dd>
-                </div>
-                <div>
-                  <dt>Retention in the window</dt>
-                  <dd>{percent(data.retention.rate)}</dd>
-                </div>
-                <div>
-                  <dt>Value per buyer so far</dt>
-                  <dd>{amount(data.value.historic.perBuyer)}</dd>
-                </div>
-                <div>
-                  <dt>Predicted value per buyer, next 52 weeks</dt>
-                  <dd>{data.value.predicted ? amount(data.value.predicted.perBuyer) : 'no model yet'}</dd>
-                </div>
-              </dl>
+              <Figures
+                figures={[
+                  ['Customers', count(data.customers.total)],
+                  ['Buyers', count(data.customers.buyers)],
+                  ['Repeat-purchase rate', percent(data.repeatPurchase.rate)],
+                  ['Retention in the window', percent(data.retention.rate)],
+                  ['Value per buyer so far', amount(data.value.historic.perBuyer)],
+                  [
+                    'Predicted value per buyer, next 52 weeks',
+                    data.value.predicted ? amount(data.value.predicted.perBuyer) : 'no model yet',
+                  ],
+                ]}
+              />
             </section>
             <div class="grid-2">
               <section class="card" aria-labelledby="funnel-title">

@@ -7,13 +7,22 @@
  */
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { Checkbox, Select, TextField } from '../components.tsx';
-import { count } from '../format.ts';
+import {
+  absentIfEmpty,
+  Checkbox,
+  fieldAt,
+  idOf,
+  type Num,
+  NumberField,
+  numberOf,
+  RowError,
+  Select,
+  TextField,
+} from '../components.tsx';
+import { count, counted } from '../format.ts';
 import { href } from '../router.ts';
-import { type Condition, ConditionEditor, idOf, PropertyFilters, STAGES } from './segments.tsx';
+import { type Condition, ConditionEditor, PropertyFilters, STAGES, segmentOptions } from './segments.tsx';
 
-/** A number, or what the marketer is typing (the API says what is wrong with it). */
-export type Num = number | string;
 export interface Duration {
   minutes?: Num;
   hours?: Num;
@@ -130,9 +139,6 @@ export function durationWords(duration: Duration): string {
   if (amount === undefined || amount === '') return `… ${unit}`;
   return `${amount} ${Number(amount) === 1 ? unit.slice(0, -1) : unit}`;
 }
-
-/** `''` for an empty box, else the number typed. */
-export const numberOf = (text: string): Num => (text.trim() === '' ? '' : Number(text));
 
 /** An object without `name` when `value` is undefined, else with it. */
 export function withField<T extends object>(object: T, name: string, value: unknown): T {
@@ -339,6 +345,8 @@ export interface FlowContextValue {
   segments: { id: string; name: string }[];
   /** The live numbers of a step of the draft (they follow the step when it moves). */
   numbersOf: (step: Step) => StepCounts | undefined;
+  /** The emails a send step would have sent in the last backtest of this version, if there is one. */
+  backtestOf: (step: Step) => number | undefined;
   /** A stable key for a step object (for lists that move). */
   keyOf: (step: Step) => number;
   /** `to` replaces `from`: it keeps its key and numbers. Answers `to`. */
@@ -347,18 +355,32 @@ export interface FlowContextValue {
 
 export const FlowContext = createContext<FlowContextValue | null>(null);
 
-function useFlow(): FlowContextValue {
+function useFlow(): FlowContextValue & { at: ReturnType<typeof fieldAt> } {
   const flow = useContext(FlowContext);
   if (!flow) throw new Error('FlowContext is missing');
-  return flow;
+  return { ...flow, at: fieldAt(flow.errorAt) };
 }
 
-function RowError({ id, message }: { id?: string; message: string | undefined }) {
-  return message ? (
-    <p class="field-error row-error" id={id}>
-      {message}
-    </p>
-  ) : null;
+/** The property filters of an event (entry, wait for, conversion); `where` is left out when there are none. */
+export function WhereFilters<T extends { where?: Condition[] }>({
+  path,
+  of,
+  onChange,
+}: {
+  path: string;
+  of: T;
+  onChange: (next: T) => void;
+}) {
+  const { errorAt } = useFlow();
+  return (
+    <PropertyFilters
+      path={path}
+      where={of.where ?? []}
+      onChange={(where) => onChange(withField(of, 'where', where.length > 0 ? where : undefined))}
+      errorAt={errorAt}
+      legend="Only when its properties match (optional)"
+    />
+  );
 }
 
 /** Event names typed as one text: "Signed Up, Newsletter Subscribed" (one name, or several). */
@@ -405,7 +427,7 @@ export function EventNamesField({
 
 /** The entry: what starts a customer on the journey. */
 export function EntryCard({ entry, onChange }: { entry: Entry; onChange: (entry: Entry) => void }) {
-  const { errorAt, segments } = useFlow();
+  const { errorAt, at, segments } = useFlow();
   const kind =
     'event' in entry
       ? 'event'
@@ -450,74 +472,56 @@ export function EntryCard({ entry, onChange }: { entry: Entry; onChange: (entry:
         />
         {'event' in entry ? (
           <EventNamesField
-            id="entry-event"
+            {...at('entry.event')}
             label="Event"
             value={entry.event}
             onChange={(event) => onChange({ ...entry, event })}
-            error={errorAt('entry.event')}
             help="e.g. Checkout Started; several: separate with commas"
           />
         ) : null}
         {'segmentEntered' in entry ? (
           <Select
-            id="entry-segmentEntered"
+            {...at('entry.segmentEntered')}
             label="Segment"
             value={entry.segmentEntered}
             options={[
               ...(segments.some((segment) => segment.id === entry.segmentEntered)
                 ? []
                 : [{ value: entry.segmentEntered, label: entry.segmentEntered || 'Choose a segment' }]),
-              ...segments.map((segment) => ({ value: segment.id, label: segment.name })),
+              ...segmentOptions(segments),
             ]}
             onChange={(segmentEntered) => onChange({ segmentEntered })}
-            error={errorAt('entry.segmentEntered')}
           />
         ) : null}
         {'stageEntered' in entry ? (
           <Select
-            id="entry-stageEntered"
+            {...at('entry.stageEntered')}
             label="Stage"
             value={entry.stageEntered}
-            options={STAGES.map((stage) => ({ value: stage, label: stage }))}
+            options={STAGES}
             onChange={(stageEntered) => onChange({ stageEntered })}
-            error={errorAt('entry.stageEntered')}
           />
         ) : null}
         {'date' in entry ? (
           <>
             <TextField
-              id="entry-date-trait"
+              {...at('entry.date.trait')}
               label="Date trait"
               value={entry.date.trait}
               onInput={(trait) => onChange({ date: { ...entry.date, trait } })}
-              error={errorAt('entry.date.trait')}
               help="a trait that holds a date, e.g. birthday"
             />
-            <TextField
-              id="entry-date-daysBefore"
+            <NumberField
+              {...at('entry.date.daysBefore')}
               label="Days before it"
-              type="number"
-              value={String(entry.date.daysBefore ?? '')}
-              onInput={(text) =>
-                onChange({
-                  date: withField(entry.date, 'daysBefore', text === '' ? undefined : numberOf(text)),
-                })
-              }
-              error={errorAt('entry.date.daysBefore')}
+              value={entry.date.daysBefore}
+              onInput={(days) => onChange({ date: withField(entry.date, 'daysBefore', absentIfEmpty(days)) })}
               help="0 or empty: on the day"
             />
           </>
         ) : null}
       </div>
-      {'event' in entry ? (
-        <PropertyFilters
-          path="entry"
-          where={entry.where ?? []}
-          onChange={(where) => onChange(withField(entry, 'where', where.length > 0 ? where : undefined))}
-          errorAt={errorAt}
-          legend="Only when its properties match (optional)"
-        />
-      ) : null}
+      {'event' in entry ? <WhereFilters path="entry" of={entry} onChange={onChange} /> : null}
     </article>
   );
 }
@@ -673,6 +677,7 @@ function StepCard({
   const title = stepTitle(step);
   const id = idOf(path);
   const lists = listsOf(step);
+  const backtest = flow.backtestOf(step);
   return (
     <>
       <article class={`step-card step-${kind}`} aria-labelledby={`${id}-title`}>
@@ -683,6 +688,11 @@ function StepCard({
             <p class="step-numbers" id={`${id}-numbers`}>
               {numbersText(flow.numbersOf(step))}
             </p>
+            {backtest === undefined ? null : (
+              <p class="step-backtest" id={`${id}-backtest`}>
+                backtest: {counted(backtest, 'email')}
+              </p>
+            )}
           </div>
           <div class="step-tools">
             <button
@@ -743,7 +753,7 @@ function StepCard({
 }
 
 function StepFields({ path, step, onChange }: { path: string; step: Step; onChange: (step: Step) => void }) {
-  const { errorAt, templates } = useFlow();
+  const { errorAt, at, templates } = useFlow();
   if ('wait' in step)
     return <WaitFields path={`${path}.wait`} wait={step.wait} onChange={(wait) => onChange({ wait })} />;
   if ('waitFor' in step) {
@@ -753,11 +763,10 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
       <>
         <div class="fields">
           <TextField
-            id={idOf(`${p}.event`)}
+            {...at(`${p}.event`)}
             label="Event to wait for"
             value={body.event}
             onInput={(event) => onChange({ waitFor: { ...body, event } })}
-            error={errorAt(`${p}.event`)}
           />
           <DurationFields
             path={`${p}.timeout`}
@@ -766,15 +775,7 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
             onChange={(timeout) => onChange({ waitFor: { ...body, timeout } })}
           />
         </div>
-        <PropertyFilters
-          path={p}
-          where={body.where ?? []}
-          onChange={(where) =>
-            onChange({ waitFor: withField(body, 'where', where.length > 0 ? where : undefined) })
-          }
-          errorAt={errorAt}
-          legend="Only when its properties match (optional)"
-        />
+        <WhereFilters path={p} of={body} onChange={(waitFor) => onChange({ waitFor })} />
       </>
     );
   }
@@ -787,15 +788,11 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
       <>
         <div class="fields">
           <Select
-            id={idOf(`${p}.template`)}
+            {...at(`${p}.template`)}
             label="Template"
             value={body.template}
-            options={[
-              ...(body.template ? [] : [{ value: '', label: 'Choose a template' }]),
-              ...choices.map((name) => ({ value: name, label: name })),
-            ]}
+            options={[...(body.template ? [] : [{ value: '', label: 'Choose a template' }]), ...choices]}
             onChange={(template) => onChange({ send: { ...body, template } })}
-            error={errorAt(`${p}.template`)}
           />
         </div>
         {body.template ? (
@@ -804,7 +801,7 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
           </p>
         ) : null}
         <Checkbox
-          id={idOf(`${p}.offer.enabled`)}
+          {...at(`${p}.offer.enabled`, `${p}.offer`)}
           label="With an offer code"
           checked={offer?.enabled === true}
           onChange={(checked) =>
@@ -816,24 +813,21 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
               ),
             })
           }
-          error={errorAt(`${p}.offer.enabled`) ?? errorAt(`${p}.offer`)}
         />
         {offer?.enabled ? (
           <div class="fields">
             <TextField
-              id={idOf(`${p}.offer.description`)}
+              {...at(`${p}.offer.description`)}
               label="Offer"
               value={offer.description}
               onInput={(description) => onChange({ send: { ...body, offer: { ...offer, description } } })}
-              error={errorAt(`${p}.offer.description`)}
               help="shown next to the code, e.g. 10% off your next order"
             />
             <TextField
-              id={idOf(`${p}.offer.prefix`)}
+              {...at(`${p}.offer.prefix`)}
               label="Code prefix"
               value={offer.prefix}
               onInput={(prefix) => onChange({ send: { ...body, offer: { ...offer, prefix } } })}
-              error={errorAt(`${p}.offer.prefix`)}
               help="2 to 12 capital letters or digits: codes look like THANKS-7K3F9Q2M"
             />
           </div>
@@ -855,22 +849,18 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
       </fieldset>
     );
   }
-  if ('split' in step) {
-    const p = `${path}.split`;
+  if ('split' in step)
     return (
       <div class="fields">
-        <TextField
-          id={idOf(`${p}.percent`)}
+        <NumberField
+          {...at(`${path}.split.percent`)}
           label="Percent on the first path"
-          type="number"
-          value={String(step.split.percent)}
-          onInput={(text) => onChange({ split: { ...step.split, percent: numberOf(text) } })}
-          error={errorAt(`${p}.percent`)}
+          value={step.split.percent}
+          onInput={(percent) => onChange({ split: { ...step.split, percent } })}
           help="1 to 99; each customer always falls on the same side"
         />
       </div>
     );
-  }
   if ('setTrait' in step) {
     const p = `${path}.setTrait`;
     const body = step.setTrait;
@@ -885,11 +875,10 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
     return (
       <div class="fields">
         <TextField
-          id={idOf(`${p}.name`)}
+          {...at(`${p}.name`)}
           label="Trait"
           value={body.name}
           onInput={(name) => onChange({ setTrait: { ...body, name } })}
-          error={errorAt(`${p}.name`)}
         />
         <Select
           id={idOf(`${p}.type`)}
@@ -920,35 +909,30 @@ function StepFields({ path, step, onChange }: { path: string; step: Step; onChan
         />
         {type === 'text' || type === 'number' ? (
           <TextField
-            id={idOf(`${p}.value`)}
+            {...at(`${p}.value`)}
             label="Value"
             type={type === 'number' ? 'number' : 'text'}
             value={String(body.value ?? '')}
             onInput={(text) =>
               onChange({ setTrait: { ...body, value: type === 'number' ? numberOf(text) : text } })
             }
-            error={errorAt(`${p}.value`)}
           />
         ) : null}
       </div>
     );
   }
-  if ('pauseMarketing' in step) {
-    const p = `${path}.pauseMarketing`;
+  if ('pauseMarketing' in step)
     return (
       <div class="fields">
-        <TextField
-          id={idOf(`${p}.days`)}
+        <NumberField
+          {...at(`${path}.pauseMarketing.days`)}
           label="Pause marketing for (days)"
-          type="number"
-          value={String(step.pauseMarketing.days)}
-          onInput={(text) => onChange({ pauseMarketing: { days: numberOf(text) } })}
-          error={errorAt(`${p}.days`)}
+          value={step.pauseMarketing.days}
+          onInput={(days) => onChange({ pauseMarketing: { days } })}
           help="service emails still go out"
         />
       </div>
     );
-  }
   return <p class="help">The customer leaves the journey here.</p>;
 }
 
@@ -961,7 +945,7 @@ function WaitFields({
   wait: WaitBody;
   onChange: (wait: WaitBody) => void;
 }) {
-  const { errorAt } = useFlow();
+  const { at } = useFlow();
   const mode = 'untilLocalTime' in wait ? 'time' : wait.predicted ? 'predicted' : 'duration';
   const duration = (): Duration => {
     if ('untilLocalTime' in wait) return { hours: 1 };
@@ -992,11 +976,10 @@ function WaitFields({
       />
       {'untilLocalTime' in wait ? (
         <TextField
-          id={idOf(`${path}.untilLocalTime`)}
+          {...at(`${path}.untilLocalTime`, path)}
           label="Until (HH:MM, their time)"
           value={wait.untilLocalTime}
           onInput={(untilLocalTime) => onChange({ untilLocalTime })}
-          error={errorAt(`${path}.untilLocalTime`) ?? errorAt(path)}
           help="the next time it is this time where they are"
         />
       ) : (
@@ -1025,25 +1008,23 @@ function DurationFields({
   duration: Duration;
   onChange: (duration: Duration) => void;
 }) {
-  const { errorAt } = useFlow();
+  const { at } = useFlow();
   const unit = unitOf(duration);
   const amount = duration[unit];
   return (
     <>
-      <TextField
-        id={idOf(`${path}.${unit}`)}
+      <NumberField
+        {...at(`${path}.${unit}`, path)}
         label={label}
-        type="number"
         min={1}
-        value={amount === undefined ? '' : String(amount)}
-        onInput={(text) => onChange({ [unit]: numberOf(text) })}
-        error={errorAt(`${path}.${unit}`) ?? errorAt(path)}
+        value={amount}
+        onInput={(value) => onChange({ [unit]: value })}
       />
       <Select
         id={idOf(`${path}.unit`)}
         label="Unit"
         value={unit}
-        options={UNITS.map((value) => ({ value, label: value }))}
+        options={UNITS}
         onChange={(next) => onChange({ [next]: amount ?? 1 })}
       />
     </>

@@ -1,23 +1,32 @@
 /**
  * Journeys: the list with what starts each one and its live numbers; the editor, which draws a
  * journey as a flow of step cards (journey-flow.tsx) with its settings, puts each error the API
- * names next to its field, saves versions, publishes one, turns the journey on or off; and a test
- * panel that runs the unsaved draft on a made-up customer and shows the timeline.
+ * names next to its field, saves versions, publishes one, turns the journey on or off; a test
+ * panel that runs the unsaved draft on a made-up customer and shows the timeline; and a backtest
+ * of the saved version over the stored history (journey-backtest.tsx).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, type Problem } from '../api.ts';
+import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
+  absentIfEmpty,
   Checkbox,
   ConfirmDialog,
+  Figures,
+  fieldAt,
+  idOf,
   Loading,
   messageOf,
+  NameCell,
+  NumberField,
   Select,
   Status,
+  TextArea,
   TextField,
   useLoad,
 } from '../components.tsx';
 import { count, label as labelOf, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
+import { type Backtested, BacktestPanel } from './journey-backtest.tsx';
 import {
   cleanSteps,
   type Entry,
@@ -28,16 +37,16 @@ import {
   type FlowContextValue,
   type Journey,
   kindOfStep,
-  numberOf,
   type Step,
   type StepCounts,
   StepList,
   stepAtKey,
   stepKeys,
   stepTitle,
+  WhereFilters,
   withField,
 } from './journey-flow.tsx';
-import { type Condition, ConditionEditor, idOf, PropertyFilters } from './segments.tsx';
+import { type Condition, ConditionEditor } from './segments.tsx';
 
 interface Numbers {
   inside: number;
@@ -141,13 +150,15 @@ export function Journeys() {
               <tbody>
                 {data.journeys.map((journey) => (
                   <tr key={journey.id}>
-                    <th scope="row">
-                      <a href={href('journeys', journey.id)}>{journey.name}</a>
-                      {journey.builtIn ? <span class="badge">built-in</span> : null}
+                    <NameCell
+                      href={href('journeys', journey.id)}
+                      name={journey.name}
+                      builtIn={journey.builtIn}
+                    >
                       <div class="help">
                         {journey.id} · {journey.category}
                       </div>
-                    </th>
+                    </NameCell>
                     <td>{journey.entry ? entryWords(journey.entry) : 'not published yet'}</td>
                     <td>
                       <span class={`state state-${statusOf(journey).replace(' ', '-').toLowerCase()}`}>
@@ -270,6 +281,7 @@ function JourneyForm({
   const [status, setStatus] = useState<{ message?: string; tone: 'info' | 'error' }>({ tone: 'info' });
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [backtest, setBacktest] = useState<Backtested>();
   // Each step object of the draft: a key for lists, and the step key of its numbers in the loaded version.
   const identity = useRef(new WeakMap<object, { key: number; origin?: string }>());
   const nextKey = useRef(1);
@@ -301,17 +313,21 @@ function JourneyForm({
       }
   }
 
+  const originOf = (step: Step) => identity.current.get(step)?.origin;
   const flow: FlowContextValue = {
-    errorAt: (path) =>
-      problems
-        .filter((problem) => problem.field === path)
-        .map((problem) => problem.message)
-        .join('; ') || undefined,
+    errorAt: (path) => messagesAt(problems, path),
     templates,
     segments,
     numbersOf: (step) => {
-      const origin = identity.current.get(step)?.origin;
+      const origin = originOf(step);
       return origin === undefined ? undefined : numbers[origin];
+    },
+    // The backtest's emails follow their step like the live numbers, while they are of the version loaded.
+    backtestOf: (step) => {
+      const origin = originOf(step);
+      if (!backtest || backtest.version !== view?.version || origin === undefined || !('send' in step))
+        return undefined;
+      return backtest.results[`step:${origin}`] ?? 0;
     },
     keyOf: (step) => {
       const known = identity.current.get(step);
@@ -327,6 +343,7 @@ function JourneyForm({
     },
   };
   const errorAt = flow.errorAt;
+  const at = fieldAt(errorAt);
   const set = <K extends keyof Journey>(field: K, value: Journey[K] | undefined) =>
     setDraft((current) => withField(current, field, value));
 
@@ -408,32 +425,18 @@ function JourneyForm({
             : '· a new journey: nothing is saved yet'}
         </p>
         {view ? (
-          <dl class="kpis journey-totals" aria-label="Since it was published">
-            <div>
-              <dt>Inside now</dt>
-              <dd>{count(view.numbers.inside)}</dd>
-            </div>
-            <div>
-              <dt>Entered</dt>
-              <dd>{count(view.numbers.entered)}</dd>
-            </div>
-            <div>
-              <dt>Emails sent</dt>
-              <dd>{count(view.numbers.sent)}</dd>
-            </div>
-            <div>
-              <dt>Held out</dt>
-              <dd>{count(view.numbers.heldOut)}</dd>
-            </div>
-            <div>
-              <dt>Converted</dt>
-              <dd>{count(view.numbers.converted)}</dd>
-            </div>
-            <div>
-              <dt>Left by the exit rule</dt>
-              <dd>{count(view.numbers.exitedByExitWhen)}</dd>
-            </div>
-          </dl>
+          <Figures
+            class="journey-totals"
+            label="Since it was published"
+            figures={[
+              ['Inside now', count(view.numbers.inside)],
+              ['Entered', count(view.numbers.entered)],
+              ['Emails sent', count(view.numbers.sent)],
+              ['Held out', count(view.numbers.heldOut)],
+              ['Converted', count(view.numbers.converted)],
+              ['Left by the exit rule', count(view.numbers.exitedByExitWhen)],
+            ]}
+          />
         ) : null}
         <div class="card journey-actions">
           <div class="actions">
@@ -481,29 +484,26 @@ function JourneyForm({
           <h2 id="settings-title">Settings</h2>
           <div class="fields">
             <TextField
-              id="name"
+              {...at('name')}
               label="Name"
               value={draft.name}
               onInput={(name) => set('name', name)}
-              error={errorAt('name')}
             />
             <TextField
-              id="description"
+              {...at('description')}
               label="Description"
               value={draft.description ?? ''}
               onInput={(value) => set('description', value)}
-              error={errorAt('description')}
             />
             <TextField
-              id="preferenceLabel"
+              {...at('preferenceLabel')}
               label="Preference label"
               value={draft.preferenceLabel ?? ''}
               onInput={(value) => set('preferenceLabel', value)}
-              error={errorAt('preferenceLabel')}
               help="how the preference page names it to customers"
             />
             <Select
-              id="category"
+              {...at('category')}
               label="Kind of email"
               value={draft.category}
               options={[
@@ -511,20 +511,17 @@ function JourneyForm({
                 { value: 'service', label: 'Service' },
               ]}
               onChange={(value) => set('category', value as Journey['category'])}
-              error={errorAt('category')}
               help={
                 draft.category === 'service'
                   ? 'always sent, also to customers who opted out of marketing'
                   : 'within the caps and quiet hours, only to subscribers'
               }
             />
-            <TextField
-              id="holdoutPercent"
+            <NumberField
+              {...at('holdoutPercent')}
               label="Holdout (% of customers)"
-              type="number"
-              value={String(draft.holdoutPercent ?? '')}
-              onInput={(text) => set('holdoutPercent', text === '' ? undefined : numberOf(text))}
-              error={errorAt('holdoutPercent')}
+              value={draft.holdoutPercent}
+              onInput={(value) => set('holdoutPercent', absentIfEmpty(value))}
               help="this share is not sent the emails, so their effect can be measured (0 to 50)"
             />
             <Select
@@ -543,17 +540,15 @@ function JourneyForm({
               error={typeof reentry === 'object' ? undefined : errorAt('reentry')}
             />
             {typeof reentry === 'object' ? (
-              <TextField
-                id="reentry-afterDays"
+              <NumberField
+                {...at('reentry.afterDays', 'reentry')}
                 label="Again after (days)"
-                type="number"
-                value={String(reentry.afterDays)}
-                onInput={(text) => set('reentry', { afterDays: numberOf(text) })}
-                error={errorAt('reentry.afterDays') ?? errorAt('reentry')}
+                value={reentry.afterDays}
+                onInput={(afterDays) => set('reentry', { afterDays })}
               />
             ) : null}
             <Select
-              id="onDisable"
+              {...at('onDisable')}
               label="When it is turned off, customers inside"
               value={draft.onDisable ?? 'finish'}
               options={[
@@ -561,23 +556,20 @@ function JourneyForm({
                 { value: 'exit', label: 'leave at once' },
               ]}
               onChange={(value) => set('onDisable', value as 'finish' | 'exit')}
-              error={errorAt('onDisable')}
             />
           </div>
           <div class="checks">
             <Checkbox
-              id="enabled"
+              {...at('enabled')}
               label="On when this version is published"
               checked={draft.enabled}
               onChange={(value) => set('enabled', value)}
-              error={errorAt('enabled')}
             />
             <Checkbox
-              id="forFlings"
+              {...at('forFlings')}
               label="Also for customers who asked for few emails (a fling)"
               checked={draft.forFlings === true}
               onChange={(value) => set('forFlings', value || undefined)}
-              error={errorAt('forFlings')}
             />
           </div>
           <fieldset>
@@ -595,43 +587,29 @@ function JourneyForm({
               <>
                 <div class="fields">
                   <EventNamesField
-                    id="conversion-event"
+                    {...at('conversion.event')}
                     label="Conversion event"
                     value={draft.conversion.event}
                     onChange={(event) =>
                       draft.conversion && set('conversion', { ...draft.conversion, event })
                     }
-                    error={errorAt('conversion.event')}
                     help="several: separate with commas"
                   />
-                  <TextField
-                    id="conversion-withinDays"
+                  <NumberField
+                    {...at('conversion.withinDays')}
                     label="Within (days after an email)"
-                    type="number"
-                    value={String(draft.conversion.withinDays ?? '')}
-                    onInput={(text) =>
+                    value={draft.conversion.withinDays}
+                    onInput={(days) =>
                       draft.conversion &&
-                      set(
-                        'conversion',
-                        withField(draft.conversion, 'withinDays', text === '' ? undefined : numberOf(text)),
-                      )
+                      set('conversion', withField(draft.conversion, 'withinDays', absentIfEmpty(days)))
                     }
-                    error={errorAt('conversion.withinDays')}
                     help="empty: as long as the stage lasts"
                   />
                 </div>
-                <PropertyFilters
+                <WhereFilters
                   path="conversion"
-                  where={draft.conversion.where ?? []}
-                  onChange={(where) =>
-                    draft.conversion &&
-                    set(
-                      'conversion',
-                      withField(draft.conversion, 'where', where.length > 0 ? where : undefined),
-                    )
-                  }
-                  errorAt={errorAt}
-                  legend="Only when its properties match (optional)"
+                  of={draft.conversion}
+                  onChange={(conversion) => set('conversion', conversion)}
                 />
               </>
             ) : null}
@@ -688,6 +666,13 @@ function JourneyForm({
               tone: 'error',
             });
           }}
+        />
+        <BacktestPanel
+          id={id}
+          version={view?.version}
+          dirty={dirty}
+          steps={saved?.steps ?? []}
+          onDone={setBacktest}
         />
         <ConfirmDialog
           open={confirming}
@@ -922,7 +907,7 @@ function TestPanel({
         stored or sent. <code>after</code> places an event that long after the one before it.
       </p>
       <div class="grid-2">
-        <JsonArea
+        <TextArea
           id="test-events"
           label="Events (JSON)"
           value={events}
@@ -933,7 +918,7 @@ function TestPanel({
             setEvents(value);
           }}
         />
-        <JsonArea
+        <TextArea
           id="test-traits"
           label="Traits (JSON, optional)"
           value={traits}
@@ -1030,40 +1015,4 @@ function details(entry: TimelineEntry, start: number): string {
   if (entry.by) parts.push(`by ${entry.by}`);
   if (entry.because) parts.push(entry.because);
   return parts.join(' · ') || '—';
-}
-
-function JsonArea({
-  id,
-  label,
-  value,
-  rows,
-  error,
-  onInput,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  rows: number;
-  error: string | undefined;
-  onInput: (value: string) => void;
-}) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <textarea
-        id={id}
-        rows={rows}
-        spellcheck={false}
-        value={value}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onInput={(event) => onInput(event.currentTarget.value)}
-      />
-      {error ? (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
 }

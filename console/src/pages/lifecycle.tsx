@@ -4,35 +4,36 @@
  * its own; errors show next to their fields.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type Problem } from '../api.ts';
-import { Checkbox, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
-import { idOf } from './segments.tsx';
+import { ApiError, api, messagesAt, type Problem } from '../api.ts';
+import {
+  Checkbox,
+  fieldAt,
+  Loading,
+  messageOf,
+  type Num,
+  NumberField,
+  Select,
+  Status,
+  TextField,
+  useLoad,
+} from '../components.tsx';
 
 interface LifecycleRules {
   atRisk: {
     mode: 'fixed' | 'predictive';
-    afterDays: number | string;
-    aliveThreshold: number | string;
-    oneTimeBuyers: { afterDays: number | string; graceDays: number | string };
+    afterDays: Num;
+    aliveThreshold: Num;
+    oneTimeBuyers: { afterDays: Num; graceDays: Num };
   };
-  ended: { afterDays: number | string };
+  ended: { afterDays: Num };
 }
 
 interface ContactPolicy {
-  caps: { perDay: number | string; perWeek: number | string };
+  caps: { perDay: Num; perWeek: Num };
   quietHours: { enabled: boolean; start: string; end: string; defaultTimezone: string | null };
-  cooldownDays: number | string;
+  cooldownDays: Num;
   customTraits?: string[];
 }
-
-const numberOf = (text: string) => (text.trim() === '' ? '' : Number(text));
-
-/** The problem messages for exactly this field. */
-const messageAt = (problems: Problem[], field: string) =>
-  problems
-    .filter((problem) => problem.field === field)
-    .map((problem) => problem.message)
-    .join('; ') || undefined;
 
 export function Lifecycle() {
   const rules = useLoad(() => api<LifecycleRules>('/admin/lifecycle'), []);
@@ -52,6 +53,24 @@ export function Lifecycle() {
   );
 }
 
+/** The value at a dotted path of plain objects (`atRisk.oneTimeBuyers.afterDays`). */
+const valueAt = (object: unknown, path: string): unknown =>
+  path.split('.').reduce((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+
+/** A copy of plain objects with the value at a dotted path replaced. */
+function withValueAt<T>(object: T, path: string, value: unknown): T {
+  const [key = '', ...rest] = path.split('.');
+  const current = object as Record<string, unknown>;
+  return {
+    ...current,
+    [key]: rest.length === 0 ? value : withValueAt(current[key], rest.join('.'), value),
+  } as T;
+}
+
+/**
+ * A form over a settings object that is saved whole: each field is named by its path in the object,
+ * which is also the path the API names its problems by.
+ */
 function useForm<T>(loaded: T, path: string, saved: string) {
   const [draft, setDraft] = useState<T>(loaded);
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -74,36 +93,22 @@ function useForm<T>(loaded: T, path: string, saved: string) {
       });
     }
   };
-  const errorAt = (field: string) => messageAt(problems, field);
-  return { draft, setDraft, errorAt, status, save };
+  const at = fieldAt((field) => messagesAt(problems, field));
+  const set = (field: string, value: unknown) => setDraft((current) => withValueAt(current, field, value));
+  /** A text or number field's id, error, value and change, from its path. */
+  const field = (name: string) => ({
+    ...at(name),
+    value: valueAt(draft, name) as Num,
+    onInput: (value: Num) => set(name, value),
+  });
+  return { draft, at, set, field, status, save };
 }
 
 function StageRules({ loaded }: { loaded: LifecycleRules }) {
-  const { draft, setDraft, errorAt, status, save } = useForm(
+  const { draft, at, set, field, status, save } = useForm(
     loaded,
     '/admin/lifecycle',
     'Stage rules saved: customers move by them from the next nightly sweep (or the next event).',
-  );
-  const atRisk = (field: keyof LifecycleRules['atRisk'], value: unknown) =>
-    setDraft({ ...draft, atRisk: { ...draft.atRisk, [field]: value } });
-  const number = (
-    field: string,
-    label: string,
-    value: number | string,
-    onInput: (text: string) => void,
-    help?: string,
-    step = '1',
-  ) => (
-    <TextField
-      id={idOf(field)}
-      label={label}
-      type="number"
-      step={step}
-      value={String(value)}
-      onInput={onInput}
-      error={errorAt(field)}
-      {...(help ? { help } : {})}
-    />
   );
   return (
     <form class="card" aria-labelledby="stages-title" noValidate onSubmit={(event) => save(event, draft)}>
@@ -111,62 +116,51 @@ function StageRules({ loaded }: { loaded: LifecycleRules }) {
       <fieldset>
         <legend>At risk (deterioration)</legend>
         <Select
-          id="atRisk-mode"
+          {...at('atRisk.mode')}
           label="Decided by"
           value={draft.atRisk.mode}
           options={[
             { value: 'fixed', label: 'A fixed number of quiet days' },
             { value: 'predictive', label: 'The fitted model (P(alive)), for repeat buyers' },
           ]}
-          onChange={(value) => atRisk('mode', value)}
-          error={errorAt('atRisk.mode')}
+          onChange={(value) => set('atRisk.mode', value)}
           help="Predictive mode waits for a trusted model; until then the fixed delay applies."
         />
         <div class="fields">
-          {number(
-            'atRisk.afterDays',
-            'At risk after (quiet days)',
-            draft.atRisk.afterDays,
-            (text) => atRisk('afterDays', numberOf(text)),
-            'no order, visit or click for this long',
-          )}
-          {number(
-            'atRisk.aliveThreshold',
-            'At risk when P(alive) falls below',
-            draft.atRisk.aliveThreshold,
-            (text) => atRisk('aliveThreshold', numberOf(text)),
-            'between 0 and 1; predictive mode',
-            '0.05',
-          )}
+          <NumberField
+            {...field('atRisk.afterDays')}
+            label="At risk after (quiet days)"
+            step="1"
+            help="no order, visit or click for this long"
+          />
+          <NumberField
+            {...field('atRisk.aliveThreshold')}
+            label="At risk when P(alive) falls below"
+            step="0.05"
+            help="between 0 and 1; predictive mode"
+          />
         </div>
       </fieldset>
       <fieldset>
         <legend>One-time buyers</legend>
         <div class="fields">
-          {number(
-            'atRisk.oneTimeBuyers.afterDays',
-            'Typical days between purchases',
-            draft.atRisk.oneTimeBuyers.afterDays,
-            (text) => atRisk('oneTimeBuyers', { ...draft.atRisk.oneTimeBuyers, afterDays: numberOf(text) }),
-            'not at risk before this (or the model’s figure)',
-          )}
-          {number(
-            'atRisk.oneTimeBuyers.graceDays',
-            'Grace after it (days)',
-            draft.atRisk.oneTimeBuyers.graceDays,
-            (text) => atRisk('oneTimeBuyers', { ...draft.atRisk.oneTimeBuyers, graceDays: numberOf(text) }),
-          )}
+          <NumberField
+            {...field('atRisk.oneTimeBuyers.afterDays')}
+            label="Typical days between purchases"
+            step="1"
+            help="not at risk before this (or the model’s figure)"
+          />
+          <NumberField {...field('atRisk.oneTimeBuyers.graceDays')} label="Grace after it (days)" step="1" />
         </div>
       </fieldset>
       <fieldset>
         <legend>Ended (termination)</legend>
         <div class="fields">
-          {number(
-            'ended.afterDays',
-            'Ended after (days at risk without an order)',
-            draft.ended.afterDays,
-            (text) => setDraft({ ...draft, ended: { afterDays: numberOf(text) } }),
-          )}
+          <NumberField
+            {...field('ended.afterDays')}
+            label="Ended after (days at risk without an order)"
+            step="1"
+          />
         </div>
       </fieldset>
       <div class="actions">
@@ -178,15 +172,11 @@ function StageRules({ loaded }: { loaded: LifecycleRules }) {
 }
 
 function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
-  const { draft, setDraft, errorAt, status, save } = useForm(
+  const { draft, at, set, field, status, save } = useForm(
     loaded,
     '/admin/contact-policy',
     'Contact policy saved: it applies to the next email.',
   );
-  const caps = (field: 'perDay' | 'perWeek', text: string) =>
-    setDraft({ ...draft, caps: { ...draft.caps, [field]: numberOf(text) } });
-  const quiet = (field: keyof ContactPolicy['quietHours'], value: unknown) =>
-    setDraft({ ...draft, quietHours: { ...draft.quietHours, [field]: value } });
   const { customTraits: _kept, ...body } = draft;
   return (
     <form class="card" aria-labelledby="policy-title" noValidate onSubmit={(event) => save(event, body)}>
@@ -194,66 +184,34 @@ function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
       <fieldset>
         <legend>Marketing emails per customer, at most</legend>
         <div class="fields">
-          <TextField
-            id="caps-perDay"
-            label="Per day"
-            type="number"
-            value={String(draft.caps.perDay)}
-            onInput={(text) => caps('perDay', text)}
-            error={errorAt('caps.perDay')}
-          />
-          <TextField
-            id="caps-perWeek"
-            label="Per week"
-            type="number"
-            value={String(draft.caps.perWeek)}
-            onInput={(text) => caps('perWeek', text)}
-            error={errorAt('caps.perWeek')}
-          />
+          <NumberField {...field('caps.perDay')} label="Per day" />
+          <NumberField {...field('caps.perWeek')} label="Per week" />
         </div>
       </fieldset>
       <fieldset>
         <legend>Quiet hours</legend>
         <Checkbox
-          id="quietHours-enabled"
+          {...at('quietHours.enabled')}
           label="Hold marketing email during the night (the customer's time)"
           checked={draft.quietHours.enabled}
-          onChange={(value) => quiet('enabled', value)}
-          error={errorAt('quietHours.enabled')}
+          onChange={(value) => set('quietHours.enabled', value)}
         />
         <div class="fields">
+          <TextField {...field('quietHours.start')} label="From (HH:MM)" />
+          <TextField {...field('quietHours.end')} label="Until (HH:MM)" />
           <TextField
-            id="quietHours-start"
-            label="From (HH:MM)"
-            value={draft.quietHours.start}
-            onInput={(value) => quiet('start', value)}
-            error={errorAt('quietHours.start')}
-          />
-          <TextField
-            id="quietHours-end"
-            label="Until (HH:MM)"
-            value={draft.quietHours.end}
-            onInput={(value) => quiet('end', value)}
-            error={errorAt('quietHours.end')}
-          />
-          <TextField
-            id="quietHours-defaultTimezone"
+            {...at('quietHours.defaultTimezone')}
             label="Time zone when theirs is unknown"
             value={draft.quietHours.defaultTimezone ?? ''}
-            onInput={(value) => quiet('defaultTimezone', value.trim() === '' ? null : value)}
-            error={errorAt('quietHours.defaultTimezone')}
+            onInput={(value) => set('quietHours.defaultTimezone', value.trim() === '' ? null : value)}
             help="e.g. Europe/Berlin; empty: quiet hours only where the time zone is known"
           />
         </div>
       </fieldset>
       <div class="fields">
-        <TextField
-          id="cooldownDays"
+        <NumberField
+          {...field('cooldownDays')}
           label="Cool-down after a refund or complaint (days)"
-          type="number"
-          value={String(draft.cooldownDays)}
-          onInput={(text) => setDraft({ ...draft, cooldownDays: numberOf(text) })}
-          error={errorAt('cooldownDays')}
           help="no promotional email for this long; 0: none"
         />
       </div>

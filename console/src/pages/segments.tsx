@@ -4,8 +4,18 @@
  * puts each error next to its field; the members, each linked to the customer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, type Problem } from '../api.ts';
-import { Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
+import { ApiError, api, messagesAt, type Problem } from '../api.ts';
+import {
+  idOf,
+  Loading,
+  messageOf,
+  NameCell,
+  RowError,
+  Select,
+  Status,
+  TextField,
+  useLoad,
+} from '../components.tsx';
 import { count, percent, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 
@@ -83,8 +93,9 @@ function kindOf(condition: Condition): string {
   return KINDS.find((kind) => kind.value in condition)?.value ?? 'trait';
 }
 
-/** An HTML id for a field path (`condition.all[0].op` -> `condition-all-0-op`). */
-export const idOf = (path: string) => path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '');
+/** Segments as a select's options: shown by name, chosen by id. */
+export const segmentOptions = (segments: readonly { id: string; name: string }[]) =>
+  segments.map((segment) => ({ value: segment.id, label: segment.name }));
 
 export function Segments() {
   const list = useLoad(() => api<{ segments: SegmentView[]; customers: number }>('/admin/segments'), []);
@@ -126,11 +137,13 @@ export function Segments() {
               <tbody>
                 {data.segments.map((segment) => (
                   <tr key={segment.id}>
-                    <th scope="row">
-                      <a href={href('segments', segment.id)}>{segment.name}</a>
-                      {segment.builtIn ? <span class="badge">built-in</span> : null}
+                    <NameCell
+                      href={href('segments', segment.id)}
+                      name={segment.name}
+                      builtIn={segment.builtIn}
+                    >
                       <div class="help">{segment.id}</div>
-                    </th>
+                    </NameCell>
                     <td class="number">{count(segment.count)}</td>
                     <td>
                       <BuildStatus segment={segment} />
@@ -211,11 +224,7 @@ function SegmentForm({
     return () => clearTimeout(timer);
   }, [JSON.stringify(condition)]);
 
-  const errorAt = (path: string) =>
-    problems
-      .filter((problem) => problem.field === path)
-      .map((problem) => problem.message)
-      .join('; ') || undefined;
+  const errorAt = (path: string) => messagesAt(problems, path);
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -571,10 +580,6 @@ export function ConditionEditor({
       ) : null}
     </div>
   );
-}
-
-function RowError({ message }: { message: string | undefined }) {
-  return message ? <p class="field-error row-error">{message}</p> : null;
 }
 
 function withOptional(condition: Condition, name: string, value: number | undefined): Condition {

@@ -1,7 +1,7 @@
 /** Templates: the list, and an editor with a live preview rendered by the sender's own renderer. */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Problem, problemFor } from '../api.ts';
-import { FieldError, Loading, messageOf, Status, TextField, useLoad } from '../components.tsx';
+import { Loading, messageOf, NameCell, Status, TextArea, TextField, useLoad } from '../components.tsx';
 import { when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 
@@ -67,10 +67,9 @@ export function Templates() {
               <tbody>
                 {data.templates.map((template) => (
                   <tr key={template.name}>
-                    <th scope="row">
-                      <a href={href('templates', template.name)}>{template.name}</a>
+                    <NameCell href={href('templates', template.name)} name={template.name}>
                       {template.description ? <small class="block">{template.description}</small> : null}
-                    </th>
+                    </NameCell>
                     <td>
                       {template.published === null
                         ? 'not published'
@@ -289,32 +288,22 @@ export function TemplateEditor({ name }: { name: string }) {
               onInput={(subject) => setDraft({ ...draft, subject })}
               error={problemFor(problems, 'subject')}
             />
-            <div class="field">
-              <label for="html">HTML</label>
-              <textarea
-                id="html"
-                rows={16}
-                spellcheck={false}
-                value={draft.html}
-                aria-invalid={problemFor(problems, 'html') ? 'true' : undefined}
-                aria-describedby={problemFor(problems, 'html') ? 'html-error' : undefined}
-                onInput={(event) => setDraft({ ...draft, html: event.currentTarget.value })}
-              />
-              <FieldError id="html-error" message={problemFor(problems, 'html')} />
-            </div>
-            <div class="field">
-              <label for="text">Plain text (made from the HTML when empty)</label>
-              <textarea
-                id="text"
-                rows={8}
-                spellcheck={false}
-                value={draft.text}
-                aria-invalid={problemFor(problems, 'text') ? 'true' : undefined}
-                aria-describedby={problemFor(problems, 'text') ? 'text-error' : undefined}
-                onInput={(event) => setDraft({ ...draft, text: event.currentTarget.value })}
-              />
-              <FieldError id="text-error" message={problemFor(problems, 'text')} />
-            </div>
+            <TextArea
+              id="html"
+              label="HTML"
+              rows={16}
+              value={draft.html}
+              onInput={(html) => setDraft({ ...draft, html })}
+              error={problemFor(problems, 'html')}
+            />
+            <TextArea
+              id="text"
+              label="Plain text (made from the HTML when empty)"
+              rows={8}
+              value={draft.text}
+              onInput={(text) => setDraft({ ...draft, text })}
+              error={problemFor(problems, 'text')}
+            />
             <TextField
               id="description"
               label="Description (for marketers)"
