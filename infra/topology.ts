@@ -59,6 +59,8 @@ export interface FunctionSpec {
     scan?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
+    /** Reads the account's SES sending quota (GetAccount), to pace broadcasts. */
+    sendQuota?: boolean;
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
     /** Knows the sender: address, brand and postal address (for emails and pages). */
     sender?: boolean;
@@ -202,13 +204,19 @@ export const FUNCTIONS: FunctionSpec[] = [
     name: 'jobs',
     entry: 'functions/jobs/handler.ts',
     description:
-      'Whole-base jobs in resumable chunks: evaluates every customer again after a segment is saved or deleted',
+      'Whole-base jobs in resumable chunks: evaluations after a definition changes, backtests, broadcasts (started when due)',
     memoryMb: 512,
     timeoutSeconds: 300,
     routes: [],
     events: [on('JobChunks', JobChunkRequested)],
     schedules: [{ name: 'ResumeStalledJobs', everyMinutes: 1, input: { resume: true } }],
-    access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'] },
+    access: {
+      table: 'readWrite',
+      scan: true,
+      publishToBus: true,
+      sendQuota: true,
+      secrets: ['offerSecret'],
+    },
   },
   {
     name: 'admin',

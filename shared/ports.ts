@@ -2,6 +2,7 @@
  * The interfaces the use cases need. Adapters in shared/adapters implement them against AWS (or
  * the local stand-ins); unit tests implement them in memory.
  */
+import type { Broadcast, BroadcastStatus } from './domain/broadcasts.ts';
 import type { StoredJourney } from './domain/journey-set.ts';
 import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
@@ -118,6 +119,8 @@ export type JobReason =
   | { kind: 'model-fitted'; asOf: string }
   | { kind: 'rules-changed'; at: string }
   | { kind: 'journey-changed'; journey: string; at: string }
+  /** A broadcast's send: every customer once, their email decided by the engine, paced to the send rate. */
+  | { kind: 'broadcast'; broadcast: string; startedAt: string }
   /** What a journey's version would have done over a window of the stored history (nothing is written). */
   | {
       kind: 'journey-backtest';
@@ -143,6 +146,19 @@ export interface JobState {
   results?: Record<string, number>;
   /** Each part's cursor, whether it is done, and when it last moved (a stalled part is resumed). */
   cursors: { cursor?: string; done: boolean; movedAt: string }[];
+}
+
+/** Broadcasts: created once, their status moved on conditionally. */
+export interface BroadcastStore {
+  create(broadcast: Broadcast): Promise<'created' | 'exists'>;
+  get(id: string): Promise<Broadcast | undefined>;
+  /** Every broadcast, the newest first. */
+  list(): Promise<Broadcast[]>;
+  /** Moves the status on from one of `from`; undefined when it was elsewhere. */
+  transition(
+    id: string,
+    move: { from: BroadcastStatus[]; to: BroadcastStatus; set?: Partial<Broadcast> },
+  ): Promise<Broadcast | undefined>;
 }
 
 export interface JobStore {
@@ -181,8 +197,8 @@ export type CounterMoves = Map<string, number>;
  */
 export interface CounterStore {
   apply(token: string, moves: CounterMoves): Promise<void>;
-  /** The whole-base counters (customers, stages, segments, buyers, revenue). */
-  gauges(): Promise<Record<string, number>>;
+  /** The whole-base counters (customers, stages, segments, buyers, revenue), or another item's (a broadcast's). */
+  gauges(item?: string): Promise<Record<string, number>>;
   /** The dated counters of each day from `from` to `to` (YYYY-MM-DD, both included). */
   days(from: string, to: string): Promise<{ date: string; counts: Record<string, number> }[]>;
 }

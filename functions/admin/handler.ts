@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-store.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
@@ -13,9 +15,11 @@ import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
+import type { Broadcast } from '../../shared/domain/broadcasts.ts';
 import type { JobReason } from '../../shared/ports.ts';
 import { reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
+import { startBroadcast } from '../jobs/broadcasts.ts';
 import { startJob } from '../jobs/jobs.ts';
 import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
@@ -32,6 +36,8 @@ const now = () => clock.now();
 const jobs = new DynamoJobStore(db, config.TABLE_NAME);
 const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const directory = new DynamoDirectory(db, config.TABLE_NAME);
+const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
+const suppressions = new DynamoSuppressions(db, config.TABLE_NAME);
 const start = (reason: JobReason) => startJob(reason, { jobs, publisher: engine.publisher, now });
 const routes = adminRoutes({
   customers: {
@@ -44,7 +50,7 @@ const routes = adminRoutes({
   },
   customerData: {
     data: new DynamoCustomerData(db, config.TABLE_NAME),
-    suppressions: new DynamoSuppressions(db, config.TABLE_NAME),
+    suppressions,
     now,
   },
   rules: { settings, store: settingsStore, startJob: start, now },
@@ -75,6 +81,21 @@ const routes = adminRoutes({
     startJob: start,
     customers,
     directory,
+    now,
+  },
+  broadcasts: {
+    broadcasts,
+    store: settingsStore,
+    settings,
+    templates,
+    counters,
+    customers,
+    directory,
+    suppressions,
+    jobs,
+    start: (broadcast: Broadcast) =>
+      startBroadcast(broadcast, { broadcasts, jobs, publisher: engine.publisher, now }),
+    newId: () => randomBytes(4).toString('hex'),
     now,
   },
   sweep: {

@@ -8,6 +8,14 @@ import { problemsOf } from '../../shared/domain/settings.ts';
 import type { SweepDeps } from '../sweep/sweep.ts';
 import { sweep } from '../sweep/sweep.ts';
 import {
+  type BroadcastDeps,
+  cancelBroadcast,
+  createBroadcast,
+  getBroadcast,
+  listBroadcasts,
+  previewBroadcast,
+} from './broadcasts.ts';
+import {
   type CustomerDataDeps,
   type CustomerDeps,
   eraseCustomer,
@@ -49,6 +57,7 @@ export interface AdminDeps {
   sweep: SweepDeps;
   insights: InsightDeps;
   segments: SegmentDeps;
+  broadcasts: BroadcastDeps;
   now: () => Date;
 }
 
@@ -65,6 +74,12 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
       }
       return answer(listCustomers(query, { ...deps.customers, ...deps.segments }));
     },
+    'GET /admin/broadcasts': () => answer(listBroadcasts(deps.broadcasts)),
+    'POST /admin/broadcasts': (event) => answer(createBroadcast(body(event), deps.broadcasts)),
+    'POST /admin/broadcasts/preview': (event) => answer(previewBroadcast(body(event), deps.broadcasts)),
+    'GET /admin/broadcasts/{id}': (event) => answer(getBroadcast(param(event, 'id'), deps.broadcasts)),
+    'POST /admin/broadcasts/{id}/cancel': (event) =>
+      answer(cancelBroadcast(param(event, 'id'), deps.broadcasts)),
     'GET /admin/segments': () => answer(listSegments(deps.segments)),
     'POST /admin/segments/preview': (event) => answer(previewSegment(body(event), deps.segments)),
     'GET /admin/segments/{id}': (event) => answer(getSegment(param(event, 'id'), deps.segments)),

@@ -8,6 +8,7 @@
  * the dispatcher, which finds every ledger entry still unclaimed after a grace period.
  */
 
+import type { BroadcastSend } from '../../shared/domain/broadcasts.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
@@ -52,6 +53,8 @@ export interface ApplyOutcome {
   published: number;
   /** The profile was written (a re-evaluation that changes nothing writes nothing). */
   written: boolean;
+  /** Emails decided to go (now or later). */
+  emails: number;
 }
 
 /** Inputs applied per commit: a transaction holds at most 100 items (ledger entries, aliases). */
@@ -86,6 +89,25 @@ export function applyInput(
   return applyInputs(customerKey, [input], deps);
 }
 
+/** A broadcast's email for one customer, decided once (the input's id names the broadcast). */
+export function applyBroadcast(
+  customerId: string,
+  input: { send: BroadcastSend; now: string; notBefore: string },
+  deps: ApplyDeps,
+) {
+  return applyInput(
+    customerId,
+    {
+      kind: 'broadcast',
+      messageId: `broadcast#${input.send.id}`,
+      now: input.now,
+      broadcast: input.send,
+      notBefore: input.notBefore,
+    },
+    deps,
+  );
+}
+
 /**
  * Evaluates a customer again under the current definitions (a segment saved or deleted, a model
  * refitted): memberships, their due times and the timers. Writes only if something changed.
@@ -111,6 +133,7 @@ async function applyInputs(
     duplicates: inputs.length - unique.length,
     published: 0,
     written: false,
+    emails: 0,
   };
   for (let start = 0; start < ordered.length; start += INPUTS_PER_COMMIT) {
     const outcome = await applyWithRetry(
@@ -124,6 +147,7 @@ async function applyInputs(
     total.duplicates += outcome.duplicates;
     total.published += outcome.published;
     total.written ||= outcome.written;
+    total.emails += outcome.emails;
   }
   return total;
 }
@@ -146,6 +170,10 @@ async function applyWithRetry(
         duplicates: inputs.length - attemptResult.applied,
         published: entries.length,
         written: attemptResult.written,
+        emails: attemptResult.effects.filter(
+          (effect) =>
+            effect.type === 'message' && (effect.status === 'queued' || effect.status === 'deferred'),
+        ).length,
       };
     }
     await delay(Math.min(500, 10 * 2 ** attempt) * (0.5 + Math.random()));

@@ -1,8 +1,8 @@
 /**
  * Whole-base jobs (DESIGN.md, "Whole-base work"): evaluating every customer again after a segment
  * is saved or deleted, a model is fitted, the stage rules change or a journey is published,
- * turned on or off; and a journey's backtest, which reads every customer's history and writes
- * nothing but its counts. A job is a parallel scan in `parts` slices; each
+ * turned on or off; a journey's backtest, which reads every customer's history and writes
+ * nothing but its counts; and a broadcast's send, which decides every customer's email once. A job is a parallel scan in `parts` slices; each
  * slice is read in chunks, one bus request per chunk, so no invocation runs long at any size.
  *
  * A chunk is safe to run twice: evaluating a customer again changes nothing the second time, and
@@ -10,8 +10,10 @@
  * the run that moved the cursor, so a repeated request never forks the chain; a chain broken by
  * a crash between the move and the request is resumed by `resumeStalled`, every minute.
  */
+import { type BroadcastSend, sendOf } from '../../shared/domain/broadcasts.ts';
 import { JobChunkRequested } from '../../shared/domain/contracts/job-chunk.ts';
 import type {
+  BroadcastStore,
   BusEntry,
   ChunkedBase,
   EventPublisher,
@@ -31,7 +33,18 @@ export interface JobDeps {
     customerId: string,
     reason: Extract<JobReason, { kind: 'journey-backtest' }>,
   ) => Promise<Record<string, number>>;
+  /** A broadcast's email for one customer (apply-event's use case); `emails` counts one that will go. */
+  broadcast: (customerId: string, input: BroadcastChunkInput) => Promise<{ emails: number }>;
+  broadcasts: Pick<BroadcastStore, 'get'>;
+  /** Emails a second the broadcasts may take: a share of the account's SES rate, the rest left to journeys. */
+  broadcastRate: () => Promise<number>;
   now: () => Date;
+}
+
+export interface BroadcastChunkInput {
+  send: BroadcastSend;
+  now: string;
+  notBefore: string;
 }
 
 /** Items of the table read per chunk, and customers evaluated at once within it. */
@@ -54,6 +67,8 @@ export function jobIdOf(reason: JobReason): string {
       return `journey-${reason.journey}-${reason.at}`;
     case 'journey-backtest':
       return `backtest-${reason.journey}-v${reason.version}-${reason.from}-${reason.to}-${reason.requestedAt}`;
+    case 'broadcast':
+      return `${reason.broadcast}-send`;
   }
 }
 
@@ -74,7 +89,7 @@ export async function startJob(
     changed: 0,
     partsDone: 0,
     cursors: Array.from({ length: parts }, () => ({ done: false, movedAt: at })),
-    ...(reason.kind === 'journey-backtest' ? { results: {} } : {}),
+    ...(reason.kind === 'journey-backtest' || reason.kind === 'broadcast' ? { results: {} } : {}),
   };
   if ((await deps.jobs.start(job)) === 'exists') return (await deps.jobs.get(job.id)) ?? job;
   await deps.publisher.publish(Array.from({ length: parts }, (_, part) => chunkRequest(job.id, part)));
@@ -102,28 +117,63 @@ export async function runChunk(
   const results: Record<string, number> = {};
   const queue = [...chunk.customerIds];
   const { reason } = job;
+  const pace = reason.kind === 'broadcast' ? await broadcastPace(job, reason, request.part, deps) : undefined;
+  if (pace === 'cancelled') queue.length = 0;
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      if (reason.kind === 'journey-backtest') {
+      if (pace && pace !== 'cancelled') {
+        const { emails } = await deps.broadcast(id, { send: pace.send, now, notBefore: pace.slot() });
+        pace.taken += emails;
+        if (emails > 0) changed++;
+      } else if (reason.kind === 'journey-backtest') {
         for (const [name, value] of Object.entries(await deps.backtest(id, reason)))
           results[name] = (results[name] ?? 0) + value;
       } else if ((await deps.reevaluate(id, now)).written) changed++;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const evaluated = chunk.customerIds.length;
+  const evaluated = pace === 'cancelled' ? 0 : chunk.customerIds.length;
+  if (pace && pace !== 'cancelled') results[`emails:${request.part}`] = pace.taken;
+  // A cancelled broadcast's parts end here: what has not been decided is not sent.
+  const cursor = pace === 'cancelled' ? undefined : chunk.cursor;
   const moved = await deps.jobs.advance(job.id, request.part, {
     ...(request.cursor ? { from: request.cursor } : {}),
-    ...(chunk.cursor ? { to: chunk.cursor } : {}),
+    ...(cursor ? { to: cursor } : {}),
     evaluated,
     changed,
     at: deps.now().toISOString(),
-    ...(reason.kind === 'journey-backtest' ? { results } : {}),
+    ...(reason.kind === 'journey-backtest' || reason.kind === 'broadcast' ? { results } : {}),
   });
   if (moved === 'stale') return { evaluated, changed, outcome: 'stale' };
-  if (!chunk.cursor) return { evaluated, changed, outcome: 'finished' };
+  if (!cursor) return { evaluated, changed, outcome: 'finished' };
   await deps.publisher.publish([chunkRequest(job.id, request.part, chunk.cursor)]);
   return { evaluated, changed, outcome: 'advanced' };
+}
+
+/**
+ * A broadcast part's pace: its k-th email goes no earlier than the start plus k times the part's
+ * share of the interval between two emails, so the send queue never runs far ahead of the rate
+ * and journeys' emails are not stuck behind a large broadcast. The count k is kept with the
+ * part's cursor (added in the same conditional write), so a resumed part goes on where it was.
+ */
+async function broadcastPace(
+  job: JobState,
+  reason: Extract<JobReason, { kind: 'broadcast' }>,
+  part: number,
+  deps: JobDeps,
+) {
+  const broadcast = await deps.broadcasts.get(reason.broadcast);
+  if (!broadcast || broadcast.status === 'cancelled') return 'cancelled' as const;
+  const rate = Math.max(0.1, await deps.broadcastRate());
+  const spacingMs = (job.parts * 1000) / rate;
+  const before = job.results?.[`emails:${part}`] ?? 0;
+  const start = Date.parse(reason.startedAt);
+  const pace = {
+    send: { ...sendOf(broadcast), startedAt: reason.startedAt },
+    taken: 0,
+    slot: () => new Date(start + Math.floor((before + pace.taken) * spacingMs)).toISOString(),
+  };
+  return pace;
 }
 
 /** Requests again the chunk of every part that has not moved for STALL_MS (a crash broke its chain). */

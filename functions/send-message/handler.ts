@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-store.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
@@ -51,7 +52,21 @@ const deps = {
   },
   now: () => clock.now(),
   newToken: () => randomUUID(),
+  broadcastCancelledAt: cancelledAt(new DynamoBroadcastStore(db, config.TABLE_NAME)),
 };
+
+/** A broadcast's cancellation, read at most every 5 seconds per broadcast (not once per email). */
+function cancelledAt(broadcasts: DynamoBroadcastStore) {
+  const seen = new Map<string, { at: number; cancelledAt: string | undefined }>();
+  return async (id: string) => {
+    const cached = seen.get(id);
+    if (cached && Date.now() - cached.at < 5_000) return cached.cancelledAt;
+    const broadcast = await broadcasts.get(id);
+    const cancelled = broadcast?.status === 'cancelled' ? broadcast.cancelledAt : undefined;
+    seen.set(id, { at: Date.now(), cancelledAt: cancelled });
+    return cancelled;
+  };
+}
 
 export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
   const request = MessageRequested.schema.parse(event.detail);

@@ -9,6 +9,7 @@
  * the one case where exactly-once is impossible, and it errs on the side of never sending twice.
  */
 
+import { isBroadcast } from '../../shared/domain/broadcasts.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
@@ -41,6 +42,8 @@ export interface SendDeps {
   now: () => Date;
   newToken: () => string;
   leaseMs?: number;
+  /** When a broadcast was cancelled, if it was: what has not gone out by then does not go. */
+  broadcastCancelledAt?: (broadcastId: string) => Promise<string | undefined>;
 }
 
 export type SendOutcome = 'sent' | 'skipped' | 'failed' | 'unknown' | 'already-done' | 'missing';
@@ -112,6 +115,14 @@ export async function sendMessage(
       'skipped',
       `stale: ${Math.floor(lateDays)} days after it was due to go (limit ${settings.staleTimerDays})`,
     );
+    return 'skipped';
+  }
+
+  const cancelledAt = isBroadcast(key.campaignId)
+    ? await deps.broadcastCancelledAt?.(key.campaignId)
+    : undefined;
+  if (cancelledAt) {
+    await finish('skipped', `cancelled: the broadcast was cancelled at ${cancelledAt}`);
     return 'skipped';
   }
 

@@ -399,6 +399,8 @@ function grant(
         ],
       }),
     );
+  }
+  if (spec.access.sendEmail || spec.access.sendQuota) {
     // GetAccount reads the sending quota, to pace sends; it has no resource to name.
     fn.addToRolePolicy(
       new PolicyStatement({

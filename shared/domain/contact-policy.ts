@@ -221,6 +221,13 @@ function zonedToUtc(
   return guess;
 }
 
+/** The instant a date's wall-clock time (`YYYY-MM-DD`, `HH:MM`) comes in `timezone`. */
+export function zonedMoment(date: string, hhmm: string, timezone: string): number {
+  const [year = 0, month = 1, day = 1] = date.split('-').map(Number);
+  const minutes = minutesOf(hhmm);
+  return zonedToUtc(year, month, day, Math.floor(minutes / 60), minutes % 60, timezone);
+}
+
 /** The first moment at or after `time` when the clock shows `hhmm` in `timezone`. */
 export function nextLocalTime(time: number, hhmm: string, timezone: string): number {
   const local = localParts(time, timezone);

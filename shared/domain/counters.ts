@@ -12,6 +12,7 @@
  * Counter names are `<item>/<attribute>`: item `GAUGES` for the whole base, `DAY#<yyyy-mm-dd>`
  * for what is dated (orders by their day, messages by the day they were decided).
  */
+import { isBroadcast, skipKindOf } from './broadcasts.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { KEPT_STAGE_CHANGES, type Profile } from './profile.ts';
 
@@ -56,6 +57,7 @@ export function messageContributions(entry: LedgerEntry, counts: Counts = new Ma
     default:
       break;
   }
+  if (isBroadcast(entry.campaignId)) broadcastContributions(entry, counts);
   // Per step of the journey's version that sent it, since it was published.
   if (entry.step !== undefined && entry.journeyVersion !== undefined) {
     const step = (name: string) =>
@@ -70,6 +72,36 @@ export function messageContributions(entry: LedgerEntry, counts: Counts = new Ma
     if (entry.convertedAt) step('converted');
   }
   return counts;
+}
+
+/** A broadcast's own counters item: its recipients by what became of their email. */
+export const broadcastItem = (id: string) => `BROADCAST#${id}`;
+
+function broadcastContributions(entry: LedgerEntry, counts: Counts) {
+  const bucket = (name: string) => add(counts, broadcastItem(entry.campaignId), name);
+  bucket('recipients');
+  if (entry.status === 'skipped')
+    bucket(`skipped:${skipKindOf(entry.history.at(-1)?.reason ?? entry.reason)}`);
+  if (
+    entry.status === 'deferred' ||
+    entry.status === 'queued' ||
+    entry.status === 'claimed' ||
+    entry.status === 'sending'
+  )
+    bucket('waiting');
+  if (entry.status !== 'sent') {
+    if (entry.status === 'held-out') {
+      bucket('heldOut');
+      if (entry.convertedAt) bucket('heldOutConverted');
+    }
+    if (entry.status === 'failed' || entry.status === 'unknown') bucket('failed');
+    return;
+  }
+  bucket('sent');
+  if (entry.deliveredAt) bucket('delivered');
+  if (entry.openedAt) bucket('opened');
+  if (entry.clickedAt) bucket('clicked');
+  if (entry.convertedAt) bucket('converted');
 }
 
 /** The prefix of a journey version's counters. */

@@ -112,6 +112,10 @@ export function runJourneys(
   for (const journey of settings.journeys.published) {
     next = convert(next, journey, happening, effects);
   }
+  // A broadcast's email converts by the rule it carried.
+  for (const [id, history] of Object.entries(next.campaigns)) {
+    if (history.conversion) next = convert(next, { id, conversion: history.conversion }, happening, effects);
+  }
   const published = new Set<string>();
   for (const journey of settings.journeys.published) {
     published.add(journey.id);
@@ -421,7 +425,7 @@ function withState(profile: Profile, journeyId: string, state: JourneyState): Pr
  */
 function convert(
   profile: Profile,
-  journey: JourneyDefinition,
+  journey: Pick<JourneyDefinition, 'id' | 'conversion'>,
   happening: Happening,
   effects: Effect[],
 ): Profile {
@@ -454,7 +458,7 @@ function converts(conversion: Conversion, history: CampaignHistory, happening: H
   if (!matchesWhere(event.properties, conversion.where, event.timestamp)) return false;
   if (conversion.stage && !(happening.stageBefore && conversion.stage.includes(happening.stageBefore)))
     return false;
-  const sinceMs = Date.parse(event.timestamp) - Date.parse(history.lastAt);
+  const sinceMs = Date.parse(event.timestamp) - Date.parse(history.from ?? history.lastAt);
   if (sinceMs < 0) return false;
   return conversion.withinDays === undefined || sinceMs <= conversion.withinDays * DAY_MS;
 }

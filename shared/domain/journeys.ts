@@ -50,9 +50,11 @@ export function durationMs(duration: Duration): number {
   return ((duration.minutes ?? 0) + (duration.hours ?? 0) * 60 + (duration.days ?? 0) * 1440) * 60_000;
 }
 
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day, HH:MM');
+export const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day, HH:MM');
 const eventName = z.string().min(1, 'must name an event').max(512);
-const templateName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a template name (a-z, 0-9, -)');
+export const templateName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a template name (a-z, 0-9, -)');
 
 const waitSchema = z.strictObject({
   wait: z.union([
@@ -149,7 +151,7 @@ const entrySchema = z.union([
 ]);
 export type Entry = z.infer<typeof entrySchema>;
 
-const conversionSchema = z.strictObject({
+export const conversionSchema = z.strictObject({
   event: eventNames,
   where: z.array(propertyFilterSchema).max(20).optional(),
   /** How long after an email the event counts as its conversion (absent: as long as the stage lasts). */
@@ -397,7 +399,7 @@ function parseStep(input: unknown, at: string, depth: number, problems: Problem[
   return result.data as Step;
 }
 
-function issuesAt(at: string, issues: readonly z.core.$ZodIssue[]): Problem[] {
+export function issuesAt(at: string, issues: readonly z.core.$ZodIssue[]): Problem[] {
   return issues.map((issue) => {
     const field = issue.path.reduce<string>(
       (text, part) =>

@@ -12,6 +12,7 @@
  * it, or the sweep's "now"), never from the wall clock, so replaying history gives the same
  * answer. Stage changes made by timers are dated at the due time, so history reads true.
  */
+import { type BroadcastSend, decideBroadcast } from './broadcasts.ts';
 import { earliest } from './conditions.ts';
 import {
   type ConversionEffect,
@@ -57,7 +58,16 @@ export type EngineInput =
   /** The customer opened or clicked one of our emails (SES feedback). */
   | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click'; campaignId?: string }
   /** The definitions changed (a segment saved or deleted, a model fitted): evaluate the customer again at `now`. */
-  | { kind: 'evaluate'; messageId: string; now: string };
+  | { kind: 'evaluate'; messageId: string; now: string }
+  /** A broadcast's send reached the customer: their email of it, if they are a recipient. */
+  | {
+      kind: 'broadcast';
+      messageId: string;
+      now: string;
+      broadcast: BroadcastSend;
+      /** The broadcast's pace: this email's slot, not before which it goes. */
+      notBefore?: string;
+    };
 
 export interface ConsentInput {
   kind: 'consent';
@@ -123,7 +133,9 @@ export function inputId(input: EngineInput): string {
 
 export function inputTime(input: EngineInput): string {
   if (input.kind === 'event') return input.event.timestamp;
-  return input.kind === 'timers' || input.kind === 'evaluate' ? input.now : input.at;
+  return input.kind === 'timers' || input.kind === 'evaluate' || input.kind === 'broadcast'
+    ? input.now
+    : input.at;
 }
 
 /** The engine's "now" for an input: when ingest received an event, the sweep's time, ... */
@@ -198,6 +210,8 @@ export function decide(
     byClock: input.kind === 'timers' || input.kind === 'evaluate',
   };
   profile = runJourneys(profile, happening, settings, effects);
+  if (input.kind === 'broadcast')
+    profile = decideBroadcast(profile, input.broadcast, now, input.notBefore, settings, effects);
   return { profile: withNextDue(profile, settings, now), effects };
 }
 

@@ -23,7 +23,8 @@ export interface Trigger {
   at: string;
   /** The engine's "now". */
   now: string;
-  kind: 'event' | 'timer';
+  /** A broadcast's trigger is the moment its email is meant to go (`at`, which may be after `now`). */
+  kind: 'event' | 'timer' | 'broadcast';
 }
 
 /** A decision to send (or, with the reason, not to send) one email of a journey. */
@@ -51,6 +52,8 @@ export interface MessageEffect {
 }
 
 const HOUR_MS = 3_600_000;
+/** A broadcast's email that cannot go within a day of its moment (caps, a cool-down) is dropped. */
+export const BROADCAST_STALE_HOURS = 24;
 
 export interface Send {
   journey: Pick<JourneyDefinition, 'id' | 'category' | 'holdoutPercent' | 'forFlings'> & { version?: number };
@@ -66,10 +69,14 @@ export function decideMessage(
   trigger: Trigger,
   settings: EngineSettings,
   effects: { push(effect: MessageEffect): unknown },
+  /** A reason decided before the contact policy (a broadcast's drop-in guard): skipped with it. */
+  skip?: string,
 ): Profile {
   const { journey } = send;
   const occurrence = (profile.campaigns[journey.id]?.count ?? 0) + 1;
-  const verdict = judge(profile, send, trigger, settings);
+  const verdict: Verdict = skip
+    ? { status: 'skipped', reason: skip }
+    : judge(profile, send, trigger, settings);
   const offerCode =
     send.offer?.enabled && verdict.status !== 'skipped'
       ? settings.offerCodes(profile.id, journey.id, occurrence, send.offer.prefix)
@@ -117,12 +124,9 @@ export function decideMessage(
  * (marketing only) cool-down and pauses, caps and quiet hours, which defer the email, or drop it
  * with the reason when it would be stale by the time it may go.
  */
-function judge(
-  profile: Profile,
-  send: Send,
-  trigger: Trigger,
-  settings: EngineSettings,
-): { status: MessageStatus; reason?: string; sendAt?: string } {
+type Verdict = { status: MessageStatus; reason?: string; sendAt?: string };
+
+function judge(profile: Profile, send: Send, trigger: Trigger, settings: EngineSettings): Verdict {
   const { journey } = send;
   const refusal = consentRefusal(profile, journey.id, journey.category);
   if (refusal) return { status: 'skipped', reason: refusal };
@@ -139,12 +143,18 @@ function judge(
   if (holdoutBucket(profile.id, journey.id) < holdout) {
     return { status: 'held-out', reason: `holdout: ${holdout}% of customers do not receive this journey` };
   }
-  if (journey.category === 'service') return { status: 'queued' };
+  // A broadcast's email may be meant for later (a local time, its pace): nothing goes before.
+  const from = trigger.at > trigger.now && trigger.kind === 'broadcast' ? trigger.at : trigger.now;
+  if (journey.category === 'service')
+    return from === trigger.now
+      ? { status: 'queued' }
+      : { status: 'deferred', reason: 'scheduled', sendAt: from };
   // Quiet hours keep unprompted email out of the night; an answer to something the customer has
   // just done (within the hour) finds them awake, so it goes at once. Caps apply either way.
   const justActed = trigger.kind === 'event' && Date.parse(trigger.now) - Date.parse(trigger.at) <= HOUR_MS;
-  const window = earliestSendTime(profile, trigger.now, settings.policy, { quietHours: !justActed });
+  const window = earliestSendTime(profile, from, settings.policy, { quietHours: !justActed });
   if (window.at === trigger.now) return { status: 'queued' };
+  if (window.reasons.length === 0) window.reasons.push('scheduled');
   const staleThen = staleness(trigger, window.at, settings);
   if (staleThen)
     return {
@@ -171,6 +181,9 @@ function staleness(trigger: Trigger, at: string, settings: EngineSettings) {
   const lateMs = Date.parse(at) - Date.parse(trigger.at);
   if (trigger.kind === 'event' && lateMs > settings.freshnessHours * HOUR_MS) {
     return `stale: the event is ${Math.floor(lateMs / HOUR_MS)} hours old (limit ${settings.freshnessHours})`;
+  }
+  if (trigger.kind === 'broadcast' && lateMs > BROADCAST_STALE_HOURS * HOUR_MS) {
+    return `stale: ${Math.floor(lateMs / HOUR_MS)} hours after the broadcast's moment (limit ${BROADCAST_STALE_HOURS})`;
   }
   if (trigger.kind === 'timer' && lateMs > settings.staleTimerDays * DAY_MS) {
     return `stale: the timer fired ${Math.floor(lateMs / DAY_MS)} days after it fell due (limit ${settings.staleTimerDays})`;

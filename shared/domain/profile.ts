@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JourneyState } from './journey-runner.ts';
+import type { Conversion } from './journeys.ts';
 import type { SegmentChange } from './segments.ts';
 import type { LoggedEvent, Signals } from './signals.ts';
 
@@ -40,6 +41,9 @@ export interface CampaignHistory {
   /** The last open and click of one of its emails (SES feedback), for `message` conditions. */
   lastOpenedAt?: string;
   lastClickedAt?: string;
+  /** A broadcast's own conversion rule, and when its email was meant to go (conversions count from then). */
+  conversion?: Conversion;
+  from?: string;
 }
 
 export interface Profile {

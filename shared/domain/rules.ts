@@ -78,8 +78,21 @@ export const policySchema = z.strictObject({
   cooldownDays: z.number().int().min(0).max(365),
   /** Traits the site sends beyond Segment's own, which templates may use by name. */
   customTraits: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a trait name')).max(200),
+  broadcasts: z
+    .strictObject({
+      /** The drop-in guard's default: no order, visit, click or consent in this many days. */
+      quietDays: z.number().int().min(7, 'must be at least 7 days').max(3650),
+      /** The share of the account's SES send rate broadcasts may take; journeys keep the rest. */
+      rateShare: z.number().min(0.1, 'must be between 0.1 and 0.9').max(0.9, 'must be between 0.1 and 0.9'),
+    })
+    .optional(),
 });
 export type ContactPolicy = z.infer<typeof policySchema>;
+
+/** What broadcasts follow: the policy's, or the defaults (180 quiet days, 80% of the send rate). */
+export function broadcastPolicyOf(policy: ContactPolicy) {
+  return policy.broadcasts ?? { quietDays: 180, rateShare: 0.8 };
+}
 
 export function isTimeZone(value: string): boolean {
   try {

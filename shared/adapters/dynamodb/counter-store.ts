@@ -60,11 +60,11 @@ export class DynamoCounterStore implements CounterStore {
     );
   }
 
-  async gauges(): Promise<Record<string, number>> {
-    const { Item: item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { [pk]: COUNTS, [sk]: GAUGES } }),
+  async gauges(item = GAUGES): Promise<Record<string, number>> {
+    const { Item: stored } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { [pk]: COUNTS, [sk]: item } }),
     );
-    return countsOf(item);
+    return countsOf(stored);
   }
 
   async days(from: string, to: string) {
