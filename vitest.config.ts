@@ -30,6 +30,8 @@ export default defineConfig({
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
           globalSetup: ['test/support/local-stack-setup.ts'],
+          // One file at a time: each sets the injector and the clock for the whole stack.
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 60_000,
         },

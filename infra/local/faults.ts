@@ -29,6 +29,8 @@ export const CRASH_POINTS = {
   'after-state-write': { functionName: 'apply-event', command: /^(Put|TransactWrite)/ },
   /** send-message claimed the message and has not called SES. */
   'after-claim': { functionName: 'send-message', command: /^Update/, marker: /":status":(\{"S":)?"claimed"/ },
+  /** A broadcast's send (the jobs function) wrote a recipient's decision and has not published it or moved on. */
+  'broadcast-after-state-write': { functionName: 'jobs', command: /^(Put|TransactWrite)/ },
   /** send-message called SES (which took the email) and has not recorded it. */
   'after-ses': { functionName: 'send-message', command: /^SendEmail/ },
 } as const;

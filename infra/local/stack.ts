@@ -152,12 +152,15 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       for (const unhook of unhooks) unhook();
     });
     const streams: LocalStreamPoller[] = [];
+    const schedules = new Map<string, () => Promise<unknown>>();
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
-      for (const trigger of spec.schedules ?? [])
+      for (const trigger of spec.schedules ?? []) {
         scheduler.schedule(trigger, fn, settings.scheduleAtUtc[spec.name]);
+        schedules.set(trigger.name, () => fn.invoke(trigger.input ?? {}));
+      }
       if (spec.stream) {
         streams.push(
           new LocalStreamPoller({
@@ -227,6 +230,21 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         memory: process.memoryUsage(),
       }),
     );
+
+    // Runs a schedule now (`{ "name": "ResumeStalledJobs" }`), as its next tick would: for tests and trying things.
+    gateway.localRoute('POST /_local/schedules', async (request, body) => {
+      if (!isAdmin(request, settings)) return jsonAnswer(401, { error: 'missing or invalid admin token' });
+      let name: unknown;
+      try {
+        name = (JSON.parse(body.toString('utf8') || '{}') as { name?: unknown }).name;
+      } catch {
+        return jsonAnswer(400, { error: 'body: invalid JSON' });
+      }
+      const run = typeof name === 'string' ? schedules.get(name) : undefined;
+      if (!run) return jsonAnswer(400, { error: `name: must be one of ${[...schedules.keys()].join(', ')}` });
+      await run();
+      return jsonAnswer(200, { ran: name });
+    });
 
     // The fault injector: what it is set to fail and what it failed so far; PUT sets a new plan.
     gateway.localRoute('GET /_local/faults', async () => jsonAnswer(200, faults.report()));
