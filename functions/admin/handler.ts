@@ -81,6 +81,7 @@ const routes = adminRoutes({
     startJob: start,
     customers,
     directory,
+    broadcasts,
     now,
   },
   broadcasts: {

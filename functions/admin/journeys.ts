@@ -7,6 +7,7 @@
  * back); publishing a new version changes what new entrants go through.
  */
 import * as z from 'zod';
+import { BROADCAST_PREFIX, isBroadcast } from '../../shared/domain/broadcasts.ts';
 import { DEFINITION_ID } from '../../shared/domain/conditions.ts';
 import { journeyKey } from '../../shared/domain/counters.ts';
 import { defaultTemplate } from '../../shared/domain/defaults/templates.ts';
@@ -179,6 +180,10 @@ export async function putJourney(id: string, body: unknown, deps: JourneyDeps): 
   if (!DEFINITION_ID.test(id))
     return invalid([
       { field: 'id', message: 'must be 1 to 64 of a-z, 0-9 and - (starting with a letter or digit)' },
+    ]);
+  if (isBroadcast(id))
+    return invalid([
+      { field: 'id', message: `must not start with ${BROADCAST_PREFIX} (broadcasts' ids do)` },
     ]);
   const envelope = putEnvelope.safeParse(body ?? {});
   if (!envelope.success) return invalid([{ field: 'version', message: 'must be the version you edited' }]);

@@ -5,12 +5,14 @@
  */
 
 import { evaluate, parseCondition, segmentRefsOf } from '../../shared/domain/conditions.ts';
+import { referencesOf } from '../../shared/domain/journeys.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { parseSegment, type SegmentDefinition } from '../../shared/domain/segments.ts';
 import { type StoredSegment, segmentsOf } from '../../shared/domain/settings.ts';
 import { missingKeys, signalNeeds, withHistory } from '../../shared/domain/signals.ts';
 import type {
+  BroadcastStore,
   CounterStore,
   CustomerDirectoryIndex,
   CustomerStore,
@@ -31,6 +33,8 @@ export interface SegmentDeps {
   startJob: (reason: JobReason) => Promise<JobState>;
   customers: CustomerStore & EventHistory;
   directory: CustomerDirectoryIndex;
+  /** Broadcasts still to send a segment hold it, as journeys and other segments do. */
+  broadcasts: Pick<BroadcastStore, 'list'>;
   now: () => Date;
 }
 
@@ -95,7 +99,7 @@ export async function getSegment(id: string, deps: SegmentDeps): Promise<Answer>
     body: {
       ...viewOf(segment, gauges),
       ...(await buildOf(segment, deps, gauges.customers ?? 0)),
-      usedBy: usersOf(id, all),
+      usedBy: await usersOf(id, all, deps),
     },
   };
 }
@@ -141,7 +145,7 @@ export async function deleteSegment(id: string, deps: SegmentDeps): Promise<Answ
   const all = segmentsOf(stored);
   const segment = all.find((candidate) => candidate.id === id);
   if (!segment) return notFound(id);
-  const users = usersOf(id, all);
+  const users = await usersOf(id, all, deps);
   if (users.length > 0) {
     return conflict(
       `segment ${id} is used by ${users.map((user) => `${user.kind} ${user.id}`).join(', ')}: change them first`,
@@ -159,11 +163,31 @@ export async function deleteSegment(id: string, deps: SegmentDeps): Promise<Answ
   return { status: 200, body: { deleted: id } };
 }
 
-/** Who uses a segment: other segments' conditions (journeys and broadcasts join them later). */
-function usersOf(id: string, all: SegmentDefinition[]) {
-  return all
+/** Who uses a segment: other segments' conditions, journeys (any version a customer may be on), broadcasts still to send. */
+async function usersOf(
+  id: string,
+  all: SegmentDefinition[],
+  deps: Pick<SegmentDeps, 'settings' | 'broadcasts'>,
+) {
+  const segments = all
     .filter((segment) => segment.id !== id && segmentRefsOf(segment.condition).includes(id))
     .map((segment) => ({ kind: 'segment', id: segment.id }));
+  const { journeys } = await deps.settings();
+  const journeyIds = new Set(
+    [...journeys.versions.values()]
+      .filter((journey) => referencesOf(journey).segments.includes(id))
+      .map((journey) => journey.id),
+  );
+  const broadcasts = (await deps.broadcasts.list()).filter(
+    (broadcast) =>
+      broadcast.definition.segment === id &&
+      (broadcast.status === 'scheduled' || broadcast.status === 'sending'),
+  );
+  return [
+    ...segments,
+    ...[...journeyIds].sort().map((journey) => ({ kind: 'journey', id: journey })),
+    ...broadcasts.map((broadcast) => ({ kind: 'broadcast', id: broadcast.id })),
+  ];
 }
 
 /** How many customers a preview evaluates: enough for an estimate, quick enough to type against. */

@@ -221,11 +221,16 @@ describe('broadcasts to a segment', () => {
     expect(Date.parse(String(scheduled.body.startsAt))).toBe(
       Date.parse(`${tomorrow}T10:00:00Z`) - 14 * 3_600_000,
     );
+    // A broadcast still to send holds its segment.
+    const held = await admin(`/admin/segments/${segment}`, { method: 'DELETE' });
+    expect(held.status).toBe(409);
+    expect(held.body.error).toContain(`broadcast ${String(scheduled.body.id)}`);
     const cancelled = await post(`/admin/broadcasts/${scheduled.body.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     const twice = await post(`/admin/broadcasts/${scheduled.body.id}/cancel`, {});
     expect(twice.status).toBe(409);
+    expect((await admin(`/admin/segments/${segment}`, { method: 'DELETE' })).status).toBe(200);
   });
 
   it('refuses bad broadcasts with the field named, and sends nothing', async () => {
@@ -254,6 +259,10 @@ describe('broadcasts to a segment', () => {
         expect(refused.body.error).toContain(error);
       }
     }
+    // A journey cannot take a broadcast's kind of id.
+    const journey = await admin('/admin/journeys/broadcast-spring', { method: 'PUT', body: '{}' });
+    expect(journey.status).toBe(400);
+    expect(journey.body.error).toBe("id: must not start with broadcast- (broadcasts' ids do)");
     const list = await admin('/admin/broadcasts');
     expect((list.body.broadcasts as { segment: string }[]).some((found) => found.segment === segment)).toBe(
       false,
