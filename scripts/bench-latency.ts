@@ -53,14 +53,12 @@ async function main() {
       if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
     });
 
-  // A holdout would keep some customers from the email on purpose; measure every one of them.
-  const campaign = (await (await admin(`/admin/campaigns/${CAMPAIGN}`)).json()) as Record<string, unknown>;
-  if (campaign.holdoutPercent) {
-    await admin(`/admin/campaigns/${CAMPAIGN}`, {
-      method: 'PUT',
-      body: JSON.stringify({ ...campaign, holdoutPercent: 0 }),
-    });
-  }
+  // A holdout would keep some customers from the email on purpose: measure every one of them.
+  const journey = (await (await admin(`/admin/journeys/${CAMPAIGN}`)).json()) as { holdoutPercent?: number };
+  if (journey.holdoutPercent)
+    throw new Error(
+      `the ${CAMPAIGN} journey holds out ${journey.holdoutPercent}%: publish it with 0 to measure every send`,
+    );
   try {
     const run = Date.now().toString(36);
     const email = (index: number) => `latency-${run}-${index}@bench.example`;
@@ -128,9 +126,6 @@ async function main() {
     );
     if (missing.length > 0) process.exitCode = 1;
   } finally {
-    if (campaign.holdoutPercent) {
-      await admin(`/admin/campaigns/${CAMPAIGN}`, { method: 'PUT', body: JSON.stringify(campaign) });
-    }
     await stack.stop();
   }
 }

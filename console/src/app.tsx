@@ -11,6 +11,7 @@ import {
   storedToken,
 } from './auth.ts';
 import { messageOf, Status, TextField } from './components.tsx';
+import { BroadcastCompose, BroadcastPage, Broadcasts } from './pages/broadcasts.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { JourneyEditor, Journeys } from './pages/journeys.tsx';
@@ -22,6 +23,7 @@ import { href, useRoute } from './router.ts';
 const PAGES = [
   { path: '', title: 'Dashboard' },
   { path: 'journeys', title: 'Journeys' },
+  { path: 'broadcasts', title: 'Broadcasts' },
   { path: 'templates', title: 'Templates' },
   { path: 'segments', title: 'Segments' },
   { path: 'customers', title: 'Customers' },
@@ -166,6 +168,9 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return <Dashboard />;
     case 'journeys':
       return item ? <JourneyEditor key={item} id={item} /> : <Journeys />;
+    case 'broadcasts':
+      if (item === 'new') return <BroadcastCompose />;
+      return item ? <BroadcastPage key={item} id={item} /> : <Broadcasts />;
     case 'lifecycle':
       return <Lifecycle />;
     case 'templates':

@@ -48,7 +48,7 @@ interface InputProps {
   onInput: (value: string) => void;
   error?: string | undefined;
   help?: string;
-  type?: 'text' | 'number' | 'email' | 'date' | 'password';
+  type?: 'text' | 'number' | 'email' | 'date' | 'time' | 'datetime-local' | 'password';
   step?: string;
   min?: number;
   max?: number;
@@ -352,6 +352,7 @@ export function ConfirmDialog({
   body,
   confirmWord,
   action,
+  dismiss = 'Cancel',
   onConfirm,
   onCancel,
 }: {
@@ -360,6 +361,8 @@ export function ConfirmDialog({
   body: string;
   confirmWord: string;
   action: string;
+  /** The button that backs out (Cancel, unless that would read as the action itself). */
+  dismiss?: string;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -404,7 +407,7 @@ export function ConfirmDialog({
             {action}
           </button>
           <button type="button" onClick={onCancel}>
-            Cancel
+            {dismiss}
           </button>
         </div>
       </div>

@@ -440,6 +440,108 @@ describe('the console in Chromium', () => {
     await shot('13c-journey-backtest');
   }, 60_000);
 
+  it('composes a broadcast with its reach in words, refuses a bad holdout next to it, sends it once', async () => {
+    // Three customers of this run: two seen today, one last seen 200 days ago (the drop-in guard's).
+    const run = uniqueId('console-bc');
+    const longAgo = new Date(Date.now() - 200 * 86_400_000).toISOString();
+    const [visitor, reader, dormant] = ['visitor', 'reader', 'dormant'].map((name) => `${run}-${name}`);
+    const sent = await post('/v1/batch', {
+      batch: [
+        ...[visitor, reader].flatMap((userId) => [
+          { type: 'identify', userId, traits: { email: `${userId}@example.com`, firstName: 'Ada', run } },
+          { type: 'page', userId, name: 'Home' },
+        ]),
+        {
+          type: 'identify',
+          userId: dormant,
+          traits: { email: `${dormant}@example.com`, run },
+          timestamp: longAgo,
+        },
+        { type: 'page', userId: dormant, name: 'Home', timestamp: longAgo },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    await fetch(`${stack().api}/_local/idle`);
+    const audience = `${run}-segment`;
+    const saved = await admin(`/admin/segments/${audience}`, {
+      method: 'PUT',
+      body: JSON.stringify({ name: `Run ${run}`, condition: { trait: 'run', op: 'equals', value: run } }),
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBeLessThan(300);
+    const built = await eventually(
+      () => admin(`/admin/segments/${audience}`),
+      (found) => found.body.status === 'ready' && found.body.count === 3,
+      15_000,
+    );
+    expect(built.body).toMatchObject({ status: 'ready', count: 3 });
+
+    await page.getByRole('link', { name: 'Broadcasts', exact: true }).click();
+    await page.getByRole('heading', { name: 'Broadcasts', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'New broadcast' }).click();
+    await page.getByRole('heading', { name: 'New broadcast' }).waitFor();
+    const name = `Spring collection ${run}`;
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Segment', { exact: true }).selectOption(audience);
+    expect(await page.getByLabel('Segment', { exact: true }).locator('option:checked').innerText()).toBe(
+      `Run ${run} (3 customers)`,
+    );
+    await page.getByLabel('Template', { exact: true }).selectOption('win-back');
+    await page.frameLocator('iframe[title="Rendered email"]').locator('body').waitFor();
+    const reach = page.locator('.reach');
+    await reach.getByText('2 will receive it', { exact: true }).waitFor();
+    await reach.getByText('1 left out by the drop-in guard', { exact: true }).waitFor();
+    expect(await page.getByLabel('Leave them out').isChecked()).toBe(true);
+
+    // A holdout over 50: named next to the field, and nothing is sent.
+    const holdout = page.getByLabel('Holdout (% of customers)');
+    await holdout.fill('60');
+    await page.getByRole('button', { name: 'Send now…' }).click();
+    await page.locator('#holdoutPercent-error').getByText('must be between 0 and 50').waitFor();
+    expect(await holdout.getAttribute('aria-invalid')).toBe('true');
+    expect(await holdout.getAttribute('aria-describedby')).toContain('holdoutPercent-error');
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+    await holdout.fill('0');
+    await reach.getByText('2 will receive it', { exact: true }).waitFor();
+    expect(await holdout.getAttribute('aria-invalid')).toBeNull();
+    await shot('16-broadcast-compose');
+
+    // Sending asks first, with the count.
+    await page.getByRole('button', { name: 'Send now…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByRole('heading', { name: 'Send to 2 customers now?' }).waitFor();
+    await dialog.getByLabel('Type send to confirm').fill('send');
+    await dialog.getByRole('button', { name: 'Send now' }).click();
+    await page.getByRole('heading', { name, level: 1 }).waitFor();
+    const id = decodeURIComponent(page.url().split('#/broadcasts/')[1] ?? '');
+    expect(id).toMatch(/^broadcast-spring-collection-console-bc-[a-z0-9-]+-[a-z0-9]{6}$/);
+    await page
+      .getByTestId('broadcast-status')
+      .getByText('Sent', { exact: true })
+      .waitFor({ timeout: 20_000 });
+    const figure = (term: string) =>
+      page
+        .locator('.broadcast-numbers > div')
+        .filter({ has: page.getByRole('term').getByText(term, { exact: true }) })
+        .getByRole('definition');
+    await shows(figure('Sent'), '2');
+    await shows(figure('Waiting'), '0');
+    await page.getByText('1 left out by the drop-in guard', { exact: true }).waitFor();
+    await shot('17-broadcast-sent');
+    expect((await admin(`/admin/broadcasts/${id}`)).body).toMatchObject({
+      name,
+      status: 'sent',
+      holdoutPercent: 0,
+      numbers: { recipients: 3, sent: 2, skipped: { dropInGuard: 1 } },
+    });
+    // The list shows it, linked to its page.
+    await page.getByRole('link', { name: 'Broadcasts', exact: true }).click();
+    await page
+      .getByRole('row', { name: new RegExp(name) })
+      .getByText('Sent', { exact: true })
+      .waitFor();
+    await admin(`/admin/segments/${audience}`, { method: 'DELETE' });
+  }, 60_000);
+
   it('refuses a bad lifecycle rule next to its field', async () => {
     await page.getByRole('link', { name: 'Lifecycle rules' }).click();
     await page.getByRole('heading', { name: 'Lifecycle rules', exact: true }).waitFor();
