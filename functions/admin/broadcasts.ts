@@ -301,6 +301,9 @@ async function checkBroadcast(
     }
     delete record.id;
   }
+  // A preview needs no name yet: the numbers show while the marketer fills the form in.
+  if (options.preview && raw && typeof raw === 'object' && !(raw as Record<string, unknown>).name)
+    (raw as Record<string, unknown>).name = 'Preview';
   const settings = await deps.settings();
   const parsed = parseBroadcast(raw, now, broadcastPolicyOf(settings.policy).quietDays);
   if (!parsed.ok) return { problems: [...problems, ...parsed.problems] };

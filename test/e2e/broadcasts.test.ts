@@ -205,7 +205,7 @@ describe('broadcasts to a segment', () => {
     for (const userId of heldOut) expect(await emailsTo(`${userId}@example.com`)).toEqual([]);
   }, 60_000);
 
-  it('schedules in each customer’s time zone, and a cancelled broadcast sends nothing', async () => {
+  it('a local-time broadcast starts when its time first comes anywhere, holds its segment, and cancels once', async () => {
     const run = uniqueId('bcs');
     const segment = await segmentOf(run);
     const tomorrow = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
@@ -231,6 +231,92 @@ describe('broadcasts to a segment', () => {
     const twice = await post(`/admin/broadcasts/${scheduled.body.id}/cancel`, {});
     expect(twice.status).toBe(409);
     expect((await admin(`/admin/segments/${segment}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it('starts a scheduled broadcast at its time; sends at 10:00 in each zone; a cancelled one sends nothing more', async () => {
+    const run = uniqueId('bct');
+    const later = await segmentOf(`${run}-a`);
+    const zoned = await segmentOf(`${run}-b`);
+    const [plain, tokyo, newYork] = ['plain', 'tokyo', 'new-york'].map((name) => `${run}-${name}`) as [
+      string,
+      string,
+      string,
+    ];
+    await send((analytics) => {
+      analytics.identify({ userId: plain, traits: { email: `${plain}@example.com`, run: `${run}-a` } });
+      analytics.identify({
+        userId: tokyo,
+        traits: { email: `${tokyo}@example.com`, run: `${run}-b`, timezone: 'Asia/Tokyo' },
+      });
+      analytics.identify({
+        userId: newYork,
+        traits: { email: `${newYork}@example.com`, run: `${run}-b`, timezone: 'America/New_York' },
+      });
+      for (const userId of [plain, tokyo, newYork]) analytics.page({ userId, name: 'Home' });
+    });
+    const clock = (now?: Date) => post('/_local/clock', now ? { now: now.toISOString() } : {});
+    const minutely = async (name: string) => {
+      expect((await post('/_local/schedules', { name })).status).toBe(200);
+      await idle();
+    };
+    try {
+      // At a time: scheduled, then started by the minutely pass once the time has come.
+      const at = new Date(Date.now() + 5 * 60_000);
+      const first = await post('/admin/broadcasts', {
+        name: 'Opening soon',
+        segment: later,
+        template: 'win-back',
+        sendAt: at.toISOString(),
+      });
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      await minutely('ResumeStalledJobs');
+      expect((await admin(`/admin/broadcasts/${first.body.id}`)).body.status).toBe('scheduled');
+      await clock(new Date(at.getTime() + 60_000));
+      await minutely('ResumeStalledJobs');
+      const [email] = await eventually(
+        () => emailsTo(`${plain}@example.com`),
+        (found) => found.length > 0,
+      );
+      expect(header(email as never, 'X-Campaign-Id')).toBe(first.body.id);
+
+      // At 10:00 in each customer's own zone: started when 10:00 first comes (UTC+14).
+      const date = new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10);
+      const second = await post('/admin/broadcasts', {
+        name: 'Store opening',
+        segment: zoned,
+        template: 'win-back',
+        sendAt: { date, localTime: '10:00' },
+      });
+      expect(second.status, JSON.stringify(second.body)).toBe(201);
+      const id = String(second.body.id);
+      await clock(new Date(Date.parse(String(second.body.startsAt)) + 60_000));
+      await minutely('ResumeStalledJobs');
+      const entryOf = async (userId: string) =>
+        (
+          (await admin(`/admin/customers/${userId}`)).body.messages as {
+            campaignId: string;
+            sendAt?: string;
+            status: string;
+          }[]
+        ).find((message) => message.campaignId === id);
+      expect(await entryOf(tokyo)).toMatchObject({ status: 'deferred', sendAt: `${date}T01:00:00.000Z` });
+      expect(await entryOf(newYork)).toMatchObject({ status: 'deferred', sendAt: `${date}T15:00:00.000Z` });
+      // Cancelled before either 10:00: when their time comes, nothing goes.
+      expect((await post(`/admin/broadcasts/${id}/cancel`, {})).status).toBe(200);
+      await clock(new Date(`${date}T15:05:00Z`));
+      await minutely('Dispatch');
+      for (const userId of [tokyo, newYork]) {
+        expect(await entryOf(userId)).toMatchObject({ status: 'skipped' });
+        expect(await emailsTo(`${userId}@example.com`)).toEqual([]);
+      }
+      const view = await eventually(
+        () => admin(`/admin/broadcasts/${id}`),
+        (found) => (numbersOf(found.body).skipped as Record<string, number> | undefined)?.cancelled === 2,
+      );
+      expect(view.body.status).toBe('cancelled');
+    } finally {
+      await clock();
+    }
   });
 
   it('refuses bad broadcasts with the field named, and sends nothing', async () => {

@@ -33,6 +33,7 @@ interface ContactPolicy {
   quietHours: { enabled: boolean; start: string; end: string; defaultTimezone: string | null };
   cooldownDays: Num;
   customTraits?: string[];
+  broadcasts: { quietDays: Num; rateShare: Num };
 }
 
 export function Lifecycle() {
@@ -215,6 +216,22 @@ function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
           help="no promotional email for this long; 0: none"
         />
       </div>
+      <fieldset>
+        <legend>Broadcasts</legend>
+        <div class="fields">
+          <NumberField
+            {...field('broadcasts.quietDays')}
+            label="Drop-in guard: quiet for (days)"
+            help="a broadcast leaves out customers with no order, visit, click or consent for this long (7 to 3650)"
+          />
+          <NumberField
+            {...field('broadcasts.rateShare')}
+            label="Share of the send rate"
+            step="0.05"
+            help="0.1 to 0.9 of the SES rate for broadcasts; journeys keep the rest"
+          />
+        </div>
+      </fieldset>
       <div class="actions">
         <button type="submit">Save contact policy</button>
       </div>
