@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-store.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoJobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { DynamoJourneyStore } from '../../shared/adapters/dynamodb/journey-store.ts';
@@ -11,6 +12,7 @@ import { accountSendRate } from '../../shared/adapters/ses/pacer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { JobChunkRequested } from '../../shared/domain/contracts/job-chunk.ts';
+import { broadcastItem } from '../../shared/domain/counters.ts';
 import { broadcastPolicyOf } from '../../shared/domain/rules.ts';
 import { log } from '../../shared/log.ts';
 import { applyBroadcast, reevaluate } from '../apply-event/apply.ts';
@@ -25,6 +27,7 @@ const engine = applyDeps(db, config);
 const readRate = accountSendRate(sesClient());
 const jobs = new DynamoJobStore(db, config.TABLE_NAME);
 const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
+const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const now = () => clock.now();
 const deps = {
   jobs,
@@ -40,6 +43,7 @@ const deps = {
   broadcast: (customerId: string, input: Parameters<typeof applyBroadcast>[1]) =>
     applyBroadcast(customerId, input, engine),
   broadcasts,
+  broadcastInFlight: async (id: string) => (await counters.gauges(broadcastItem(id))).inFlight ?? 0,
   broadcastRate: async () =>
     (await readRate().catch(() => 1)) * broadcastPolicyOf((await engine.settings()).policy).rateShare,
   now,

@@ -38,6 +38,9 @@ export interface JobDeps {
   broadcasts: Pick<BroadcastStore, 'get'>;
   /** Emails a second the broadcasts may take: a share of the account's SES rate, the rest left to journeys. */
   broadcastRate: () => Promise<number>;
+  /** A broadcast's emails requested of send-message and not done yet (its counters). */
+  broadcastInFlight: (broadcastId: string) => Promise<number>;
+  sleep?: (ms: number) => Promise<void>;
   now: () => Date;
 }
 
@@ -164,6 +167,7 @@ async function broadcastPace(
 ) {
   const broadcast = await deps.broadcasts.get(reason.broadcast);
   if (!broadcast || broadcast.status === 'cancelled') return 'cancelled' as const;
+  await roomToSend(broadcast.id, deps);
   const rate = Math.max(0.1, await deps.broadcastRate());
   const spacingMs = (job.parts * 1000) / rate;
   const before = job.results?.[`emails:${part}`] ?? 0;
@@ -174,6 +178,24 @@ async function broadcastPace(
     slot: () => new Date(start + Math.floor((before + pace.taken) * spacingMs)).toISOString(),
   };
   return pace;
+}
+
+/** At most this many of a broadcast's emails wait for send-message at once, whatever the rate allows. */
+export const MAX_IN_FLIGHT = 1_000;
+const ROOM_WAIT_MS = 120_000;
+
+/**
+ * Back-pressure: a chunk decides more emails only while fewer than MAX_IN_FLIGHT of the
+ * broadcast's wait to be sent, so the send queue stays short when the senders are slower than
+ * the account's rate (and journeys' emails are never stuck behind thousands of a broadcast's).
+ * It waits up to two minutes, then goes on (the counters may lag; the pace slots still hold).
+ */
+async function roomToSend(broadcastId: string, deps: Pick<JobDeps, 'broadcastInFlight' | 'sleep'>) {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  for (let waited = 0; waited < ROOM_WAIT_MS; waited += 500) {
+    if ((await deps.broadcastInFlight(broadcastId)) < MAX_IN_FLIGHT) return;
+    await sleep(500);
+  }
 }
 
 /** Requests again the chunk of every part that has not moved for STALL_MS (a crash broke its chain). */

@@ -82,13 +82,10 @@ function broadcastContributions(entry: LedgerEntry, counts: Counts) {
   bucket('recipients');
   if (entry.status === 'skipped')
     bucket(`skipped:${skipKindOf(entry.history.at(-1)?.reason ?? entry.reason)}`);
-  if (
-    entry.status === 'deferred' ||
-    entry.status === 'queued' ||
-    entry.status === 'claimed' ||
-    entry.status === 'sending'
-  )
-    bucket('waiting');
+  const requested = entry.status === 'queued' || entry.status === 'claimed' || entry.status === 'sending';
+  if (requested || entry.status === 'deferred') bucket('waiting');
+  // Requested of send-message and not done yet: what the send job keeps within bounds.
+  if (requested) bucket('inFlight');
   if (entry.status !== 'sent') {
     if (entry.status === 'held-out') {
       bucket('heldOut');

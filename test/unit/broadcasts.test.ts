@@ -299,6 +299,7 @@ describe('did it work', () => {
       [`BROADCAST#${send().id}/recipients`]: 2,
       [`BROADCAST#${send().id}/skipped:dropInGuard`]: 1,
       [`BROADCAST#${send().id}/waiting`]: 1,
+      [`BROADCAST#${send().id}/inFlight`]: 1,
     });
   });
 
