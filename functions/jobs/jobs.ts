@@ -126,7 +126,6 @@ export async function runChunk(
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       if (pace && pace !== 'cancelled') {
         const { emails } = await deps.broadcast(id, { send: pace.send, now, notBefore: pace.slot() });
-        pace.taken += emails;
         if (emails > 0) changed++;
       } else if (reason.kind === 'journey-backtest') {
         for (const [name, value] of Object.entries(await deps.backtest(id, reason)))
@@ -136,7 +135,7 @@ export async function runChunk(
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const evaluated = pace === 'cancelled' ? 0 : chunk.customerIds.length;
-  if (pace && pace !== 'cancelled') results[`emails:${request.part}`] = pace.taken;
+  if (pace && pace !== 'cancelled') results[`slots:${request.part}`] = pace.taken;
   // A cancelled broadcast's parts end here: what has not been decided is not sent.
   const cursor = pace === 'cancelled' ? undefined : chunk.cursor;
   const moved = await deps.jobs.advance(job.id, request.part, {
@@ -154,10 +153,12 @@ export async function runChunk(
 }
 
 /**
- * A broadcast part's pace: its k-th email goes no earlier than the start plus k times the part's
- * share of the interval between two emails, so the send queue never runs far ahead of the rate
- * and journeys' emails are not stuck behind a large broadcast. The count k is kept with the
- * part's cursor (added in the same conditional write), so a resumed part goes on where it was.
+ * A broadcast part's pace: its k-th customer's email goes no earlier than the start plus k times
+ * the part's share of the interval between two emails, so the send queue never runs far ahead of
+ * the rate and journeys' emails are not stuck behind a large broadcast. A slot is taken before the
+ * customer is decided (customers are decided several at once), so one left out leaves its slot
+ * unused: the pace is at most the rate. The count k is kept with the part's cursor (added in the
+ * same conditional write), so a resumed part goes on where it was.
  */
 async function broadcastPace(
   job: JobState,
@@ -170,12 +171,12 @@ async function broadcastPace(
   await roomToSend(broadcast.id, deps);
   const rate = Math.max(0.1, await deps.broadcastRate());
   const spacingMs = (job.parts * 1000) / rate;
-  const before = job.results?.[`emails:${part}`] ?? 0;
+  const before = job.results?.[`slots:${part}`] ?? 0;
   const start = Date.parse(reason.startedAt);
   const pace = {
     send: { ...sendOf(broadcast), startedAt: reason.startedAt },
     taken: 0,
-    slot: () => new Date(start + Math.floor((before + pace.taken) * spacingMs)).toISOString(),
+    slot: () => new Date(start + Math.floor((before + pace.taken++) * spacingMs)).toISOString(),
   };
   return pace;
 }
