@@ -92,7 +92,7 @@ export function applyInput(
 /** A broadcast's email for one customer, decided once (the input's id names the broadcast). */
 export function applyBroadcast(
   customerId: string,
-  input: { send: BroadcastSend; now: string; notBefore: string },
+  input: { send: BroadcastSend; now: string; notBefore?: string },
   deps: ApplyDeps,
 ) {
   return applyInput(
@@ -102,7 +102,7 @@ export function applyBroadcast(
       messageId: `broadcast#${input.send.id}`,
       now: input.now,
       broadcast: input.send,
-      notBefore: input.notBefore,
+      ...(input.notBefore ? { notBefore: input.notBefore } : {}),
     },
     deps,
   );

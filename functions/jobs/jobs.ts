@@ -47,8 +47,12 @@ export interface JobDeps {
 export interface BroadcastChunkInput {
   send: BroadcastSend;
   now: string;
-  notBefore: string;
+  /** The email's pace slot, when it is further ahead than the dispatcher's next pass. */
+  notBefore?: string;
 }
+
+/** Slots nearer than this go at once: the dispatcher that sends deferred email runs every minute. */
+const NEAR_SLOT_MS = 60_000;
 
 /** Items of the table read per chunk, and customers evaluated at once within it. */
 export const CHUNK_ITEMS = 200;
@@ -125,7 +129,14 @@ export async function runChunk(
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       if (pace && pace !== 'cancelled') {
-        const { emails } = await deps.broadcast(id, { send: pace.send, now, notBefore: pace.slot() });
+        const slot = pace.slot();
+        // A slot within the dispatcher's minute goes at once (send-message paces the last second).
+        const notBefore = Date.parse(slot) - Date.parse(now) > NEAR_SLOT_MS ? slot : undefined;
+        const { emails } = await deps.broadcast(id, {
+          send: pace.send,
+          now,
+          ...(notBefore ? { notBefore } : {}),
+        });
         if (emails > 0) changed++;
       } else if (reason.kind === 'journey-backtest') {
         for (const [name, value] of Object.entries(await deps.backtest(id, reason)))

@@ -242,7 +242,12 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       }
       const run = typeof name === 'string' ? schedules.get(name) : undefined;
       if (!run) return jsonAnswer(400, { error: `name: must be one of ${[...schedules.keys()].join(', ')}` });
-      await run();
+      try {
+        await run();
+      } catch (error) {
+        // The function failed (or was crashed by the fault injector): say so, as a schedule's log would.
+        return jsonAnswer(502, { error: `${String(name)} failed: ${String(error)}` });
+      }
       return jsonAnswer(200, { ran: name });
     });
 

@@ -79,6 +79,7 @@ describe('a broadcast under crashes of its sender', () => {
     // The minutely passes, on a clock moved past the stall time and the claims' leases.
     let entries: LedgerEntry[] = [];
     let rounds = 0;
+    const failedPasses: string[] = [];
     for (let round = 1; round <= 20; round++) {
       rounds = round;
       await local('/_local/idle');
@@ -90,11 +91,11 @@ describe('a broadcast under crashes of its sender', () => {
         method: 'POST',
         body: JSON.stringify({ now: new Date(Date.now() + round * 10 * 60_000).toISOString() }),
       });
-      await local('/_local/schedules', {
-        method: 'POST',
-        body: JSON.stringify({ name: 'ResumeStalledJobs' }),
-      });
-      await local('/_local/schedules', { method: 'POST', body: JSON.stringify({ name: 'Dispatch' }) });
+      // A pass may itself be crashed by the injector (starting a job writes): the next one goes on.
+      for (const name of ['ResumeStalledJobs', 'Dispatch']) {
+        const pass = await admin('/_local/schedules', { method: 'POST', body: JSON.stringify({ name }) });
+        if (pass.status !== 200) failedPasses.push(`${name}: ${JSON.stringify(pass.body)}`);
+      }
     }
     const report = (await local('/_local/faults')) as { crashes: Record<string, number> };
     await local('/_local/faults', { method: 'PUT', body: '{}' });
@@ -118,7 +119,9 @@ describe('a broadcast under crashes of its sender', () => {
     expect(perAddress.size).toBe(CUSTOMERS);
     expect([...perAddress].filter(([, count]) => count !== 1)).toEqual([]);
     const view = await admin(`/admin/broadcasts/${id}`);
-    console.info(JSON.stringify({ scenario: 'broadcast under crashes', crashes: report.crashes, rounds }));
+    console.info(
+      JSON.stringify({ scenario: 'broadcast under crashes', crashes: report.crashes, rounds, failedPasses }),
+    );
     expect(view.body.status).toBe('sent');
     expect(view.body.numbers).toMatchObject({ recipients: CUSTOMERS, sent: CUSTOMERS });
   }, 300_000);
