@@ -226,8 +226,10 @@ async function attemptApply(
     effects.push(...decision.effects);
   }
   if (!profile) throw new Error(`customer ${customerId}: no profile after applying ${fresh.length} inputs`);
-  // Re-evaluations are idempotent: not remembered, and not written when they change nothing.
-  const remembered = fresh.filter((input) => input.kind !== 'evaluate');
+  // Re-evaluations and broadcasts are idempotent by themselves (a broadcast's decision is kept in
+  // the customer's campaigns and its ledger entry): not remembered, and not written when they
+  // change nothing, so a broadcast to a small segment writes nothing for everyone else.
+  const remembered = fresh.filter((input) => input.kind !== 'evaluate' && input.kind !== 'broadcast');
   profile = withApplied(profile, remembered.map(inputId));
   if (remembered.length === 0 && aliases.length === 0 && effects.length === 0 && sameState(before, profile)) {
     return { customerId, applied: 0, effects: [], written: false };

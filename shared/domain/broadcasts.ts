@@ -257,8 +257,10 @@ export function decideBroadcast(
   notBefore: string | undefined,
   settings: EngineSettings,
   effects: { push(effect: MessageEffect): unknown },
+  /** The customer as stored before this decision: whose memberships tell who was in at the start. */
+  stored: Profile = profile,
 ): Profile {
-  if (profile.campaigns[send.id] || !memberAt(profile, send.segment, send.startedAt)) return profile;
+  if (profile.campaigns[send.id] || !memberAt(stored, send.segment, send.startedAt)) return profile;
   const kept = forgetOldBroadcasts(profile, now);
   // The customer's own word first (unsubscribed), then the guard, then whether we can reach them.
   const skip =

@@ -211,7 +211,7 @@ export function decide(
   };
   profile = runJourneys(profile, happening, settings, effects);
   if (input.kind === 'broadcast')
-    profile = decideBroadcast(profile, input.broadcast, now, input.notBefore, settings, effects);
+    profile = decideBroadcast(profile, input.broadcast, now, input.notBefore, settings, effects, current);
   return { profile: withNextDue(profile, settings, now), effects };
 }
 

@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCustomerEvents } from '../../functions/apply-event/apply.ts';
+import { applyBroadcast, applyCustomerEvents } from '../../functions/apply-event/apply.ts';
 import { sweep } from '../../functions/sweep/sweep.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { event, identify, order, visit } from '../support/events.ts';
 import { MemoryStore, RecordingPublisher } from '../support/fakes.ts';
 import { BASE, day, Scenario } from '../support/scenario.ts';
+
+const deps = (store: MemoryStore, publisher: RecordingPublisher) => ({
+  store,
+  history: store,
+  publisher,
+  settings: async () => defaultSettings(),
+});
 
 function setup() {
   const store = new MemoryStore();
@@ -18,6 +25,52 @@ function setup() {
 }
 
 describe('apply-event', () => {
+  it('a broadcast writes only its recipients, once: nothing for a customer outside its segment', async () => {
+    const { store, publisher, apply } = setup();
+    const at = '2026-03-01T10:00:00.000Z';
+    await apply('member', [
+      identify({ email: 'm@example.com', run: 'b1' }, { userId: 'member', timestamp: at }),
+    ]);
+    await apply('other', [identify({ email: 'o@example.com' }, { userId: 'other', timestamp: at })]);
+    // Members are whoever the segment held at the start: here, by hand.
+    const member = store.profile('member');
+    if (!member) throw new Error('no member');
+    store.customers.set('member', {
+      kind: 'profile',
+      profile: { ...member, lastVisitAt: at, segments: { everyone: at } },
+    });
+    const commitsBefore = store.commits;
+    const send = {
+      id: 'broadcast-news-1',
+      segment: 'everyone',
+      template: 'win-back',
+      category: 'marketing' as const,
+      holdoutPercent: 0,
+      quietDays: 180,
+      startedAt: '2026-03-02T10:00:00.000Z',
+      conversion: { event: 'Order Completed', withinDays: 7 },
+    };
+    const input = { send, now: '2026-03-02T10:05:00.000Z' };
+    expect(await applyBroadcast('other', input, deps(store, publisher))).toMatchObject({
+      written: false,
+      emails: 0,
+    });
+    expect(store.commits).toBe(commitsBefore);
+    expect(await applyBroadcast('member', input, deps(store, publisher))).toMatchObject({
+      written: true,
+      emails: 1,
+    });
+    // Delivered again (a retried chunk): decided already, nothing written.
+    expect(await applyBroadcast('member', input, deps(store, publisher))).toMatchObject({
+      written: false,
+      emails: 0,
+    });
+    expect(store.commits).toBe(commitsBefore + 1);
+    expect((await store.list('member')).filter((entry) => entry.campaignId === send.id)).toEqual([
+      expect.objectContaining({ status: 'queued', occurrence: 1 }),
+    ]);
+  });
+
   it('applies events, records each messageId and queues the welcome kit in the ledger', async () => {
     const { store, publisher, apply } = setup();
     const outcome = await apply('u1', [
