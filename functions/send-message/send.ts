@@ -14,6 +14,7 @@ import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
 import type { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
 import { consentRefusal } from '../../shared/domain/messages.ts';
+import { ratingLinks } from '../../shared/domain/ratings.ts';
 import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
@@ -171,7 +172,13 @@ export async function sendMessage(
     ? { code: entry.offerCode, description: entry.offerDescription ?? '' }
     : undefined;
   // Every email links to the preference page; marketing also offers one-click unsubscribe (RFC 8058).
-  const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/u/${makeUnsubscribeToken(await deps.unsubscribe.secret(), request.customerId)}`;
+  const secret = await deps.unsubscribe.secret();
+  const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/u/${makeUnsubscribeToken(secret, request.customerId)}`;
+  // The rating rows a template may show ({{rating "csat"}}): a sealed link per score for this email.
+  const ratings = {
+    csat: ratingLinks(secret, deps.unsubscribe.baseUrl, key, 'csat'),
+    nps: ratingLinks(secret, deps.unsubscribe.baseUrl, key, 'nps'),
+  };
   const headers: Record<string, string> = { 'X-Campaign-Id': request.campaignId };
   if (category === 'marketing') {
     headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
@@ -182,6 +189,7 @@ export async function sendMessage(
     templateData(profile, {
       brandName: deps.sender.brandName,
       unsubscribeUrl,
+      ratings,
       ...(offer ? { offer } : {}),
       ...(entry.event ? { event: entry.event } : {}),
     }),

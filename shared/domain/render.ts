@@ -28,6 +28,46 @@ export type TemplateData = Record<string, unknown>;
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
+/** The ends of each rating scale, as the row shows them. */
+const SCALES = {
+  csat: { low: 'Very dissatisfied', high: 'Very satisfied' },
+  nps: { low: 'Not at all likely', high: 'Extremely likely' },
+} as const;
+
+/**
+ * `{{rating "csat"}}` / `{{rating "nps"}}`: a one-click row of scores, each a link from the
+ * email's `ratings` (send-message seals one per score; a preview has none and links nowhere).
+ * In the HTML part, escaped links in a row a screen reader names; in the text part, a line each.
+ */
+Handlebars.registerHelper('rating', function rating(question: unknown, options: Handlebars.HelperOptions) {
+  if (question !== 'csat' && question !== 'nps') return '';
+  const root = (options.data?.root ?? {}) as {
+    ratings?: Partial<Record<string, { score: number; url: string }[]>>;
+  };
+  const scale = SCALES[question];
+  const links =
+    root.ratings?.[question] ??
+    (question === 'csat' ? [1, 2, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).map((score) => ({
+      score,
+      url: `#rating-${score}`,
+    }));
+  const first = links[0]?.score;
+  const last = links.at(-1)?.score;
+  if (options.data?.part !== 'html') {
+    return `${links.map((link) => `${link.score}: ${link.url}`).join('\n')}\n(${first} = ${scale.low}, ${last} = ${scale.high})`;
+  }
+  const cells = links
+    .map(
+      (link) =>
+        `<td style="padding:2px"><a href="${escapeHtml(link.url)}" aria-label="${link.score} of ${last}" style="display:inline-block;min-width:28px;padding:8px 6px;border:1px solid #8a8a8a;border-radius:4px;text-align:center;text-decoration:none;color:#1a1a1a">${link.score}</a></td>`,
+    )
+    .join('');
+  return new Handlebars.SafeString(
+    `<table role="presentation" class="rating" aria-label="Rate from ${first} (${scale.low}) to ${last} (${scale.high})"><tr>${cells}</tr></table>` +
+      `<p style="font-size:12px;color:#555">${first} = ${scale.low} · ${last} = ${scale.high}</p>`,
+  );
+});
+
 function compile(source: string, htmlPart: boolean) {
   const cacheKey = `${htmlPart ? 'h' : 't'}:${source}`;
   let template = compiled.get(cacheKey);
@@ -81,7 +121,7 @@ function safeValue(value: unknown, depth: number): unknown {
 
 export function renderEmail(template: TemplateContent, data: TemplateData, sender: Sender): RenderedEmail {
   const subject = compile(template.subject, false)(data).replace(/\s+/g, ' ').trim();
-  const body = compile(template.html, true)(data);
+  const body = compile(template.html, true)(data, { data: { part: 'html' } });
   const html = compile(
     LAYOUT_HTML,
     false,

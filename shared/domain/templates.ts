@@ -70,7 +70,7 @@ const EVENT_FIELDS = ['name', 'properties'];
 const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
 /** Blocks whose body sees a different context (an item, an object): paths there are relative. */
 const CONTEXT_BLOCKS = new Set(['each', 'with']);
-const HELPERS = new Set(['lookup']);
+const HELPERS = new Set(['lookup', 'rating']);
 const DATA_VARIABLES = new Set(['index', 'key', 'first', 'last', 'root']);
 
 export function variantCount(template: TemplateDefinition): number {
@@ -186,6 +186,15 @@ function checkPart(field: string, source: string, isHtml: boolean, allowed: Set<
   const checkCall = (node: hbs.AST.SubExpression | hbs.AST.MustacheStatement, relative: boolean) => {
     const path = node.path as hbs.AST.PathExpression;
     if (!HELPERS.has(path.original)) report(`unknown helper "${path.original}"`);
+    if (path.original === 'rating') {
+      const [question] = node.params;
+      const value =
+        question?.type === 'StringLiteral' ? (question as hbs.AST.StringLiteral).value : undefined;
+      if (node.params.length !== 1 || !(value === 'csat' || value === 'nps'))
+        report('the rating helper takes "csat" (1 to 5) or "nps" (0 to 10): {{rating "csat"}}');
+      if (field.endsWith('subject')) report('a rating row belongs in the body, not the subject');
+      return;
+    }
     for (const param of node.params) checkValue(param, relative);
     for (const pair of node.hash?.pairs ?? []) checkValue(pair.value, relative);
   };

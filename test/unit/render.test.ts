@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newProfile, withTraits } from '../../shared/domain/profile.ts';
 import { htmlToText, renderEmail, templateData } from '../../shared/domain/render.ts';
+import { validateTemplate } from '../../shared/domain/templates.ts';
 
 const sender = { brandName: 'Shop & Co', postalAddress: '1 Main St, Springfield' };
 
@@ -49,5 +50,50 @@ describe('rendering', () => {
 
   it('turns entities back into characters in the text part', () => {
     expect(htmlToText('<p>Tom &amp; Jerry &lt;3</p>')).toBe('Tom & Jerry <3');
+  });
+});
+
+describe('rating rows', () => {
+  const template = {
+    subject: 'How did we do?',
+    html: '<p>How satisfied are you with your order?</p>{{rating "csat"}}',
+    text: 'How satisfied are you?\n{{rating "csat"}}',
+  };
+  const links = [1, 2, 3, 4, 5].map((score) => ({
+    score,
+    url: `https://shop.example/f/t${score}&"x"`,
+  }));
+
+  it('render a link per score, escaped, in a row a screen reader names, and a line each in text', () => {
+    const email = renderEmail(template, { ratings: { csat: links } }, sender);
+    for (const score of [1, 2, 3, 4, 5])
+      expect(email.html).toContain(
+        `<a href="https://shop.example/f/t${score}&amp;&quot;x&quot;" aria-label="${score} of 5"`,
+      );
+    expect(email.html).toContain('aria-label="Rate from 1 (Very dissatisfied) to 5 (Very satisfied)"');
+    expect(email.text).toContain('1: https://shop.example/f/t1&"x"');
+    expect(email.text).toContain('(1 = Very dissatisfied, 5 = Very satisfied)');
+  });
+
+  it('link nowhere in a preview (no links sealed); NPS runs 0 to 10', () => {
+    const email = renderEmail({ subject: 'x', html: '{{rating "nps"}}' }, {}, sender);
+    expect(email.html).toContain('href="#rating-0"');
+    expect(email.html).toContain('href="#rating-10"');
+    expect(email.html).toContain('aria-label="10 of 10"');
+  });
+
+  it('are refused with another question, without one, or in the subject', () => {
+    const problems = (part: Partial<{ subject: string; html: string }>) =>
+      validateTemplate({ subject: 'Hi', html: '<p>Hi</p>', ...part }).map(
+        (problem) => `${problem.field}: ${problem.message}`,
+      );
+    expect(problems({ html: '{{rating "csat"}}' })).toEqual([]);
+    expect(problems({ html: '{{rating "ces"}}' })).toEqual([
+      'html: the rating helper takes "csat" (1 to 5) or "nps" (0 to 10): {{rating "csat"}}',
+    ]);
+    expect(problems({ html: '{{rating}}' })[0]).toMatch(/^html: unknown variable \{\{rating\}\}/);
+    expect(problems({ subject: '{{rating "csat"}}' })).toEqual([
+      'subject: a rating row belongs in the body, not the subject',
+    ]);
   });
 });
