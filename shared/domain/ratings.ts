@@ -67,3 +67,62 @@ export function ratingLinks(
     return { score, url: `${baseUrl}/f/${makeRatingToken(secret, { ...message, question, score })}` };
   });
 }
+
+/**
+ * Link prefetch. Mail security scanners fetch every link of an email when it arrives: five
+ * different scores within seconds. A person clicks one, maybe twice. So clicks are read in
+ * clusters (each within PREFETCH_WINDOW_MS of the one before): a cluster with two or more
+ * different scores is a scanner's burst and answers nothing; a cluster of one score answers it,
+ * once the window has passed without another click (a burst could still be starting). A POST
+ * from the thank-you page (a comment, a confirmation) is never a prefetch: it answers at once.
+ * A later answer replaces an earlier one for the same email.
+ */
+export const PREFETCH_WINDOW_MS = 60_000;
+/** Clicks kept per email: enough to see a burst of an NPS row (11 links) and the click after it. */
+const KEPT_CLICKS = 24;
+
+export interface RatingClick {
+  question: Question;
+  score: number;
+  at: string;
+  /** From the thank-you page's form (POST): a person, never a prefetch. */
+  confirmed?: boolean;
+}
+
+/** The clicks an email keeps, oldest first. */
+export function withClick(clicks: readonly RatingClick[], click: RatingClick): RatingClick[] {
+  return [...clicks, click].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).slice(-KEPT_CLICKS);
+}
+
+/**
+ * The email's answer at `now`, if one has settled: the latest confirmed click, or the score of
+ * the latest cluster of clicks if it holds one score and its window has passed, whichever is
+ * later. A burst answers nothing and leaves the answer before it standing.
+ */
+export function settledAnswer(
+  clicks: readonly RatingClick[],
+  now: string,
+): { question: Question; score: number; at: string } | undefined {
+  const clusters: RatingClick[][] = [];
+  for (const click of clicks) {
+    const current = clusters.at(-1);
+    const previous = current?.at(-1);
+    if (current && previous && Date.parse(click.at) - Date.parse(previous.at) < PREFETCH_WINDOW_MS)
+      current.push(click);
+    else clusters.push([click]);
+  }
+  let answer: { question: Question; score: number; at: string } | undefined;
+  for (const cluster of clusters) {
+    const confirmed = cluster.filter((click) => click.confirmed).at(-1);
+    const last = cluster.at(-1);
+    if (!last) continue;
+    const scores = new Set(
+      cluster.filter((click) => !click.confirmed).map((click) => `${click.question}:${click.score}`),
+    );
+    const windowPassed = Date.parse(now) - Date.parse(last.at) >= PREFETCH_WINDOW_MS;
+    if (confirmed) answer = { question: confirmed.question, score: confirmed.score, at: confirmed.at };
+    else if (scores.size === 1 && windowPassed)
+      answer = { question: last.question, score: last.score, at: last.at };
+  }
+  return answer;
+}

@@ -1,6 +1,13 @@
 /** Rating links: sealed tokens that open to exactly what was sealed, and to nothing else. */
 import { describe, expect, it } from 'vitest';
-import { makeRatingToken, ratingLinks, readRatingToken } from '../../shared/domain/ratings.ts';
+import {
+  makeRatingToken,
+  type RatingClick,
+  ratingLinks,
+  readRatingToken,
+  settledAnswer,
+  withClick,
+} from '../../shared/domain/ratings.ts';
 import { sealToken } from '../../shared/domain/sealed-token.ts';
 import { makeUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 
@@ -44,5 +51,46 @@ describe('rating tokens', () => {
     expect(nps.map((link) => link.score)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const last = nps.at(-1)?.url.split('/f/')[1] ?? '';
     expect(readRatingToken('secret', last)).toEqual({ ...message, question: 'nps', score: 10 });
+  });
+});
+
+describe('answers and link prefetch', () => {
+  const at = (seconds: number) => new Date(Date.parse('2026-12-01T12:00:00Z') + seconds * 1000).toISOString();
+  const click = (score: number, seconds: number, confirmed = false): RatingClick => ({
+    question: 'csat',
+    score,
+    at: at(seconds),
+    ...(confirmed ? { confirmed } : {}),
+  });
+  const clicks = (...list: RatingClick[]) => list.reduce<RatingClick[]>(withClick, []);
+
+  it('a person’s click answers once its minute has passed without another score', () => {
+    const one = clicks(click(4, 0));
+    expect(settledAnswer(one, at(30))).toBeUndefined();
+    expect(settledAnswer(one, at(60))).toEqual({ question: 'csat', score: 4, at: at(0) });
+    // Clicking the same score twice is still one answer.
+    expect(settledAnswer(clicks(click(4, 0), click(4, 5)), at(70))?.score).toBe(4);
+  });
+
+  it('a scanner fetching every link answers nothing; the person’s later click answers', () => {
+    const burst = [1, 2, 3, 4, 5].map((score, index) => click(score, index * 0.2));
+    expect(settledAnswer(clicks(...burst), at(600))).toBeUndefined();
+    const later = clicks(...burst, click(2, 300));
+    expect(settledAnswer(later, at(330))).toBeUndefined();
+    expect(settledAnswer(later, at(360))).toEqual({ question: 'csat', score: 2, at: at(300) });
+    // A burst after an answer leaves the answer standing.
+    expect(
+      settledAnswer(clicks(click(5, 0), ...[1, 2, 3].map((score) => click(score, 500))), at(900))?.score,
+    ).toBe(5);
+  });
+
+  it('a confirmation from the thank-you page answers at once, even inside a burst; a later answer replaces', () => {
+    expect(settledAnswer(clicks(click(1, 0), click(5, 1), click(3, 2, true)), at(3))?.score).toBe(3);
+    expect(settledAnswer(clicks(click(3, 0, true), click(5, 400)), at(500))?.score).toBe(5);
+  });
+
+  it('keeps a bounded number of clicks per email', () => {
+    const many = Array.from({ length: 100 }, (_, index) => click((index % 5) + 1, index));
+    expect(clicks(...many)).toHaveLength(24);
   });
 });
