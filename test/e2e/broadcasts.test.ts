@@ -4,31 +4,13 @@
  * them, the preview's numbers, the send, the exact recipients and the reasons for the rest; a
  * schedule in each customer's time zone; cancelling; and the refusals.
  */
-import { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
 import { holdoutBucket } from '../../shared/domain/contact-policy.ts';
-import { admin, emailsTo, eventually, header, stack, uniqueId } from '../support/stack.ts';
+import { admin, emailsTo, eventually, header, idle, sendWithSegment, uniqueId } from '../support/stack.ts';
 
 const DAY = 86_400_000;
 
-async function send(calls: (analytics: Analytics) => void) {
-  const analytics = new Analytics({
-    writeKey: stack().writeKey,
-    host: stack().api,
-    flushAt: 50,
-    maxRetries: 1,
-  });
-  const errors: unknown[] = [];
-  analytics.on('error', (error) => errors.push(error));
-  calls(analytics);
-  await analytics.closeAndFlush();
-  expect(errors).toEqual([]);
-  await idle();
-}
-
 const numbersOf = (body: Record<string, unknown>) => (body.numbers ?? {}) as Record<string, unknown>;
-
-const idle = () => fetch(`${stack().api}/_local/idle`);
 
 async function post(path: string, body: unknown) {
   return admin(path, { method: 'POST', body: JSON.stringify(body) });
@@ -76,7 +58,7 @@ describe('broadcasts to a segment', () => {
     ];
     const noAddress = `${run}-no-address`;
     const longAgo = new Date(Date.now() - 200 * DAY);
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const { userId, email } of [active, buyer, unsubscribed, suppressed])
         analytics.identify({ userId, traits: { email, firstName: 'Ada', run } });
       analytics.identify({
@@ -176,7 +158,7 @@ describe('broadcasts to a segment', () => {
     const run = uniqueId('bch');
     const segment = await segmentOf(run);
     const ids = Array.from({ length: 12 }, (_, index) => `${run}-${index}`);
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const userId of ids) {
         analytics.identify({ userId, traits: { email: `${userId}@example.com`, run } });
         analytics.page({ userId, name: 'Home' });
@@ -242,7 +224,7 @@ describe('broadcasts to a segment', () => {
       string,
       string,
     ];
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       analytics.identify({ userId: plain, traits: { email: `${plain}@example.com`, run: `${run}-a` } });
       analytics.identify({
         userId: tokyo,

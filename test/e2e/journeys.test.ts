@@ -3,30 +3,11 @@
  * API, events from Segment's own Node library, time moved by sweeps; the email with the cart in
  * it, per-step numbers from the counters, versions, switches, the test and the backtest.
  */
-import { Analytics } from '@segment/analytics-node';
+import type { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
-import { admin, emailsTo, eventually, stack, uniqueId } from '../support/stack.ts';
+import { admin, emailsTo, eventually, idle, sendWithSegment, uniqueId } from '../support/stack.ts';
 
 const MINUTE = 60_000;
-
-async function send(calls: (analytics: Analytics) => void) {
-  const analytics = new Analytics({
-    writeKey: stack().writeKey,
-    host: stack().api,
-    flushAt: 50,
-    maxRetries: 1,
-  });
-  const errors: unknown[] = [];
-  analytics.on('error', (error) => errors.push(error));
-  calls(analytics);
-  await analytics.closeAndFlush();
-  expect(errors).toEqual([]);
-  await idle();
-}
-
-async function idle() {
-  await fetch(`${stack().api}/_local/idle`);
-}
 
 async function sweepAt(at: Date) {
   const result = await admin('/admin/sweep', {
@@ -75,7 +56,7 @@ describe('journeys over events from a real Segment client', () => {
     const left = `${run}-left`;
     const bought = `${run}-bought`;
     const now = new Date();
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const userId of [left, bought]) {
         analytics.identify({
           userId,
@@ -140,11 +121,11 @@ describe('journeys over events from a real Segment client', () => {
       analytics.identify({ userId, traits: { email: `${userId}@example.com` }, timestamp: now });
       analytics.track({ userId, event: startEvent, timestamp: now });
     };
-    await send(start(early));
+    await sendWithSegment(start(early));
     const second = await saveAndPublish(journey, cartJourney(startEvent, 'win-back'));
     expect(second).toBe(first + 1);
     const late = `${run}-late`;
-    await send(start(late));
+    await sendWithSegment(start(late));
     await sweepAt(new Date(now.getTime() + 62 * MINUTE));
     const versionOf = async (userId: string) =>
       (
@@ -180,7 +161,7 @@ describe('journeys over events from a real Segment client', () => {
       enabled: false,
     });
     const after = `${run}-after`;
-    await send(start(after));
+    await sendWithSegment(start(after));
     expect(await versionOf(after)).toBeUndefined();
     expect((await admin(`/admin/journeys/${journey}`, { method: 'DELETE' })).status).toBe(200);
     expect((await admin('/admin/journeys/welcome-kit', { method: 'DELETE' })).status).toBe(409);
@@ -241,7 +222,7 @@ describe('journeys over events from a real Segment client', () => {
 
     // Three customers started it ten days ago; one of them ordered within the hour.
     const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const name of ['a', 'b', 'c']) {
         const userId = `${run}-${name}`;
         analytics.identify({ userId, traits: { email: `${userId}@example.com` }, timestamp: tenDaysAgo });

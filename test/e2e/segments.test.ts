@@ -7,32 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Analytics } from '@segment/analytics-node';
+import type { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
-import { admin, eventually, stack, uniqueId } from '../support/stack.ts';
+import { admin, eventually, idle, sendWithSegment, stack, uniqueId } from '../support/stack.ts';
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
-
-async function send(calls: (analytics: Analytics) => void) {
-  const analytics = new Analytics({
-    writeKey: stack().writeKey,
-    host: stack().api,
-    flushAt: 50,
-    maxRetries: 1,
-  });
-  const errors: unknown[] = [];
-  analytics.on('error', (error) => errors.push(error));
-  calls(analytics);
-  await analytics.closeAndFlush();
-  expect(errors).toEqual([]);
-  await idle();
-}
-
-/** The bus and the stream's followers have done everything the last requests caused. */
-async function idle() {
-  await fetch(`${stack().api}/_local/idle`);
-}
 
 async function put(id: string, body: unknown) {
   return admin(`/admin/segments/${id}`, { method: 'PUT', body: JSON.stringify(body) });
@@ -91,7 +71,7 @@ describe('segments over events from a real Segment client', () => {
     ).toBe(201);
     await ready(segment);
 
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const [userId, country] of [
         [lapsed, 'DE'],
         [recent, 'DE'],
@@ -128,7 +108,7 @@ describe('segments over events from a real Segment client', () => {
     expect(await members(segment)).toEqual([lapsed, recent].sort());
     expect((await admin(`/admin/segments/${segment}`)).body.count).toBe(2);
     // An order now takes the lapsed customer out at once.
-    await send((analytics) =>
+    await sendWithSegment((analytics) =>
       analytics.track({
         userId: lapsed,
         event: 'Order Completed',
@@ -154,7 +134,7 @@ describe('segments over events from a real Segment client', () => {
         timestamp: daysAgo(days),
         properties: { category, run },
       });
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const userId of [fan, browser, old])
         analytics.identify({ userId, traits: { email: `${userId}@example.com` } });
       for (const days of [1, 2, 3]) view(analytics, fan, days, 'shoes');
@@ -182,7 +162,7 @@ describe('segments over events from a real Segment client', () => {
     expect(await members(segment)).toEqual([fan]);
 
     // One more view: the browser enters with it, in the same decision.
-    await send((analytics) => view(analytics, browser, 0, 'shoes'));
+    await sendWithSegment((analytics) => view(analytics, browser, 0, 'shoes'));
     expect(await members(segment)).toEqual([browser, fan].sort());
     // Four days on, the fan's oldest view has left the window (the dispatcher's due time).
     await admin('/admin/sweep', {
@@ -215,7 +195,7 @@ describe('segments over events from a real Segment client', () => {
     const run = uniqueId('preview');
     const buyers = Array.from({ length: 5 }, (_, index) => `${run}-buyer-${index}`);
     const visitor = `${run}-visitor`;
-    await send((analytics) => {
+    await sendWithSegment((analytics) => {
       for (const userId of [...buyers, visitor])
         analytics.identify({
           userId,

@@ -1,5 +1,6 @@
 /** Helpers for tests that talk to the running local stack over HTTP, as a website or marketer would. */
 import { randomUUID } from 'node:crypto';
+import { Analytics } from '@segment/analytics-node';
 import { inject } from 'vitest';
 
 export interface StackInfo {
@@ -90,6 +91,27 @@ export interface StoredEmail {
   body: { html?: string; text?: string };
   headers?: { name: string; value: string }[];
   at: number;
+}
+
+/** Waits until the stack has delivered everything in flight (and its consequences). */
+export async function idle() {
+  await fetch(`${stack().api}/_local/idle`);
+}
+
+/** Sends calls the way a site's server does, through Segment's own Node library; then waits for the stack. */
+export async function sendWithSegment(calls: (analytics: Analytics) => void) {
+  const analytics = new Analytics({
+    writeKey: stack().writeKey,
+    host: stack().api,
+    flushAt: 50,
+    maxRetries: 1,
+  });
+  const errors: unknown[] = [];
+  analytics.on('error', (error) => errors.push(error));
+  calls(analytics);
+  await analytics.closeAndFlush();
+  if (errors.length > 0) throw new Error(`the Segment client reported: ${errors.map(String).join('; ')}`);
+  await idle();
 }
 
 export async function emailsTo(address: string): Promise<StoredEmail[]> {
