@@ -98,8 +98,8 @@ export async function idle() {
   await fetch(`${stack().api}/_local/idle`);
 }
 
-/** Sends calls the way a site's server does, through Segment's own Node library; then waits for the stack. */
-export async function sendWithSegment(calls: (analytics: Analytics) => void) {
+/** Sends calls the way a site's server does, through Segment's own Node library (flushed, errors thrown). */
+export async function sendThroughSegment(calls: (analytics: Analytics) => void) {
   const analytics = new Analytics({
     writeKey: stack().writeKey,
     host: stack().api,
@@ -111,6 +111,11 @@ export async function sendWithSegment(calls: (analytics: Analytics) => void) {
   calls(analytics);
   await analytics.closeAndFlush();
   if (errors.length > 0) throw new Error(`the Segment client reported: ${errors.map(String).join('; ')}`);
+}
+
+/** The same, then waits until the stack has done everything the calls caused. */
+export async function sendWithSegment(calls: (analytics: Analytics) => void) {
+  await sendThroughSegment(calls);
   await idle();
 }
 
