@@ -159,14 +159,7 @@ export function endOfQuietHours(
   if (!inQuiet) return time;
   // Quiet hours end today, or (after the evening start of wrapping hours) tomorrow.
   const dayOffset = wraps && minutes >= start ? 1 : 0;
-  const endsAt = zonedToUtc(
-    local.year,
-    local.month,
-    local.day + dayOffset,
-    Math.floor(end / 60),
-    end % 60,
-    timezone,
-  );
+  const endsAt = zonedToUtc(local.year, local.month, local.day + dayOffset, end, timezone);
   return Math.max(endsAt, time);
 }
 
@@ -203,15 +196,8 @@ function localParts(time: number, timezone: string) {
 }
 
 /** The UTC instant of a wall-clock time in `timezone` (DST-aware: two passes of offset correction). */
-function zonedToUtc(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  timezone: string,
-) {
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
+function zonedToUtc(year: number, month: number, day: number, minuteOfDay: number, timezone: string) {
+  const wall = Date.UTC(year, month - 1, day, 0, minuteOfDay);
   let guess = wall;
   for (let pass = 0; pass < 2; pass++) {
     const local = localParts(guess, timezone);
@@ -224,8 +210,7 @@ function zonedToUtc(
 /** The instant a date's wall-clock time (`YYYY-MM-DD`, `HH:MM`) comes in `timezone`. */
 export function zonedMoment(date: string, hhmm: string, timezone: string): number {
   const [year = 0, month = 1, day = 1] = date.split('-').map(Number);
-  const minutes = minutesOf(hhmm);
-  return zonedToUtc(year, month, day, Math.floor(minutes / 60), minutes % 60, timezone);
+  return zonedToUtc(year, month, day, minutesOf(hhmm), timezone);
 }
 
 /** The first moment at or after `time` when the clock shows `hhmm` in `timezone`. */
@@ -233,14 +218,7 @@ export function nextLocalTime(time: number, hhmm: string, timezone: string): num
   const local = localParts(time, timezone);
   const minutes = minutesOf(hhmm);
   for (let dayOffset = 0; dayOffset < 3; dayOffset++) {
-    const candidate = zonedToUtc(
-      local.year,
-      local.month,
-      local.day + dayOffset,
-      Math.floor(minutes / 60),
-      minutes % 60,
-      timezone,
-    );
+    const candidate = zonedToUtc(local.year, local.month, local.day + dayOffset, minutes, timezone);
     if (candidate >= time) return candidate;
   }
   return time;
