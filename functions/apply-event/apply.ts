@@ -10,6 +10,7 @@
 
 import type { BroadcastSend } from '../../shared/domain/broadcasts.ts';
 import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
+import { EmailReplied, FeedbackGiven } from '../../shared/domain/contracts/customer-answered.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
 import { SegmentEntered, SegmentExited } from '../../shared/domain/contracts/segment-changed.ts';
@@ -339,6 +340,22 @@ function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
             customerId,
             segment: effect.segment,
             at: effect.at,
+            triggeredBy: effect.triggeredBy,
+          },
+        },
+      ];
+    }
+    if (effect.type === 'answered') {
+      const contract = effect.event === FeedbackGiven.detailType ? FeedbackGiven : EmailReplied;
+      return [
+        {
+          source: contract.source,
+          detailType: contract.detailType,
+          detail: {
+            version: 1,
+            customerId,
+            at: effect.at,
+            properties: effect.properties,
             triggeredBy: effect.triggeredBy,
           },
         },

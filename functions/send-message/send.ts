@@ -178,6 +178,7 @@ export async function sendMessage(
   const ratings = {
     csat: ratingLinks(secret, deps.unsubscribe.baseUrl, key, 'csat'),
     nps: ratingLinks(secret, deps.unsubscribe.baseUrl, key, 'nps'),
+    reason: ratingLinks(secret, deps.unsubscribe.baseUrl, key, 'reason'),
   };
   const headers: Record<string, string> = { 'X-Campaign-Id': request.campaignId };
   if (category === 'marketing') {

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { latestAnswer } from './answers.ts';
 import { relationshipOf } from './contact-policy.ts';
 import { type FittedModel, predict } from './models/fitted.ts';
 import { purchaseSummary } from './models/summary.ts';
@@ -191,7 +192,10 @@ const lapsedSchema = z.strictObject({
   }),
 });
 
-/** Reserved: ratings arrive with the two-way feedback feature; the kind is known so its name is. */
+/**
+ * The customer's latest rating of our email (`csat` 1-5, `nps` 0-10), within `withinDays` if
+ * given: `{ satisfaction: { question: 'csat', op: 'lte', value: 2 } }` is an unhappy customer.
+ */
 const satisfactionSchema = z.strictObject({
   satisfaction: z.strictObject({
     question: z.enum(['csat', 'nps']),
@@ -297,13 +301,6 @@ function parseNode(input: unknown, at: string, depth: number, problems: Problem[
     if (parsed.some((child) => !child)) return undefined;
     return (kind === 'all' ? { all: parsed } : { any: parsed }) as Condition;
   }
-  if (kind === 'satisfaction') {
-    problems.push({
-      field: `${at}.satisfaction`,
-      message: 'not available yet: ratings arrive with the two-way feedback feature',
-    });
-    return undefined;
-  }
   const result = LEAVES[kind as keyof typeof LEAVES].safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -381,6 +378,7 @@ export function evaluate(condition: Condition, context: EvaluationContext): Outc
   if ('randomPercent' in condition)
     return { value: percentBucket(profile.id, context.definitionId) < condition.randomPercent };
   if ('lapsed' in condition) return lapsed(condition.lapsed, context);
+  if ('satisfaction' in condition) return satisfaction(condition.satisfaction, context);
   return { value: false };
 }
 
@@ -656,6 +654,22 @@ function lapsed(rule: z.infer<typeof lapsedSchema>['lapsed'], { profile, now }: 
   const quietDays = Math.max(rule.quietDays, rule.gapMultiplier * medianGap(profile.visitDays));
   const from = Date.parse(last) + quietDays * DAY_MS;
   return from <= Date.parse(now) ? { value: true } : { value: false, changesAt: iso(from) };
+}
+
+function satisfaction(
+  rule: z.infer<typeof satisfactionSchema>['satisfaction'],
+  { profile, now }: EvaluationContext,
+): Outcome {
+  const nowMs = Date.parse(now);
+  const since = rule.withinDays === undefined ? undefined : nowMs - rule.withinDays * DAY_MS;
+  const answer = latestAnswer(profile, rule.question, since);
+  if (!answer || Date.parse(answer.at) > nowMs) return { value: false };
+  const value =
+    rule.op === 'equals' ? answer.score === rule.value : ordered(answer.score, rule.value, rule.op);
+  // The answer leaves the window then (an older answer inside it is not the latest any more).
+  return rule.withinDays === undefined
+    ? { value }
+    : { value, changesAt: iso(Date.parse(answer.at) + rule.withinDays * DAY_MS) };
 }
 
 /** The median number of days between consecutive visit days (0 with fewer than two). */

@@ -12,6 +12,14 @@
  * it, or the sweep's "now"), never from the wall clock, so replaying history gives the same
  * answer. Stage changes made by timers are dated at the due time, so history reads true.
  */
+import {
+  type FeedbackInput,
+  feedbackDueAt,
+  type ReplyInput,
+  settleFeedback,
+  withFeedbackClick,
+  withReply,
+} from './answers.ts';
 import { type BroadcastSend, decideBroadcast } from './broadcasts.ts';
 import { earliest } from './conditions.ts';
 import {
@@ -55,6 +63,10 @@ export type EngineInput =
   | { kind: 'timers'; messageId: string; now: string }
   /** The customer changed what they receive (unsubscribe link, preference page, complaint). */
   | ConsentInput
+  /** A rating or reason clicked in an email or posted on a page (settles into `Feedback Given`). */
+  | FeedbackInput
+  /** A reply to one of our emails (becomes `Email Replied`). */
+  | ReplyInput
   /** The customer opened or clicked one of our emails (SES feedback). */
   | { kind: 'engagement'; messageId: string; at: string; action: 'open' | 'click'; campaignId?: string }
   /** The definitions changed (a segment saved or deleted, a model fitted): evaluate the customer again at `now`. */
@@ -105,7 +117,17 @@ export interface SegmentEffect {
   triggeredBy: string;
 }
 
+/** The customer answered: an event the engine made from their answer (published for webhooks). */
+export interface AnsweredEffect {
+  type: 'answered';
+  event: string;
+  at: string;
+  properties: Record<string, unknown>;
+  triggeredBy: string;
+}
+
 export type Effect =
+  | AnsweredEffect
   | MessageEffect
   | StageEffect
   | ConversionEffect
@@ -143,8 +165,45 @@ export function inputNow(input: EngineInput): string {
   return input.kind === 'event' ? input.event.receivedAt : inputTime(input);
 }
 
-/** Applies one input. `profile` is undefined for a customer seen for the first time. */
+/**
+ * Applies one input. `profile` is undefined for a customer seen for the first time. An answer
+ * that settles (a rating whose prefetch window passed, a reply) is then applied as the event it
+ * becomes, in the same decision.
+ */
 export function decide(
+  current: Profile | undefined,
+  customerId: string,
+  input: EngineInput,
+  settings: EngineSettings,
+): Decision {
+  const answers: CustomerEvent[] = [];
+  let base = current;
+  if (current && input.kind === 'reply') {
+    const replied = withReply(current, input);
+    base = replied.profile;
+    answers.push(replied.event);
+  }
+  let decision = decideOne(base, customerId, input, settings);
+  if (current && (input.kind === 'feedback' || input.kind === 'timers' || input.kind === 'evaluate')) {
+    const settled = settleFeedback(decision.profile, inputNow(input));
+    decision = { ...decision, profile: settled.profile };
+    answers.push(...settled.events);
+  }
+  for (const event of answers) {
+    const next = decideOne(decision.profile, customerId, { kind: 'event', event }, settings);
+    const answered: AnsweredEffect = {
+      type: 'answered',
+      event: event.event ?? '',
+      at: event.timestamp,
+      properties: event.properties ?? {},
+      triggeredBy: inputId(input),
+    };
+    decision = { profile: next.profile, effects: [...decision.effects, answered, ...next.effects] };
+  }
+  return decision;
+}
+
+function decideOne(
   current: Profile | undefined,
   customerId: string,
   input: EngineInput,
@@ -163,6 +222,12 @@ export function decide(
     profile = applyConsent(current, input, effects);
   } else if (input.kind === 'engagement') {
     profile = applyEngagement(current, input);
+  } else if (input.kind === 'feedback' || input.kind === 'reply') {
+    // Answering an email is engaging with it, as a click is.
+    const clicked = input.campaignId
+      ? applyEngagement(current, { ...input, kind: 'engagement', action: 'click' })
+      : current;
+    profile = input.kind === 'feedback' ? withFeedbackClick(clicked, input) : clicked;
   } else {
     profile = current;
   }
@@ -383,6 +448,7 @@ export function withNextDue(
     nextDueAt(profile, settings),
     profile.segmentsDueAt,
     journeysDueAt(profile, settings as EngineSettings, now),
+    feedbackDueAt(profile, now),
   ]);
   const { nextDueAt: _previous, dueBucket: _bucket, ...rest } = profile;
   return due ? { ...rest, nextDueAt: due, dueBucket: dueBucket(due, now) } : rest;

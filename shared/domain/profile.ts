@@ -4,6 +4,7 @@
  * out-of-order or repeated event land in the right place.
  */
 import { createHash } from 'node:crypto';
+import type { FeedbackState, ReplyFact } from './answers.ts';
 import type { JourneyState } from './journey-runner.ts';
 import type { Conversion } from './journeys.ts';
 import type { SegmentChange } from './segments.ts';
@@ -110,6 +111,10 @@ export interface Profile {
     /** When the newest sealed page expires (seconds): a later page never expires sooner. */
     expiresAt?: number;
   };
+  /** Ratings and reasons, per email and question: the clicks seen and the answer they settled on. */
+  feedback?: FeedbackState[];
+  /** The latest replies to our email, their text cleaned and bounded. */
+  replies?: ReplyFact[];
   /**
    * Keys of the customer's latest inputs (at most REMEMBERED_INPUTS, newest last): a delivery seen
    * again is recognised by them, in the same write that applied it. See `inputKey`.

@@ -6,12 +6,27 @@
  */
 import { openToken, sealToken } from './sealed-token.ts';
 
-/** CSAT: how satisfied, 1 to 5; NPS: how likely to recommend, 0 to 10. */
+/**
+ * Why a customer leaves, asked on the preference page and in the farewell: the "score" of a
+ * `reason` answer is the index of its choice here (append only: stored answers keep their index).
+ */
+export const REASONS = [
+  { id: 'too-many', label: 'Too many emails' },
+  { id: 'not-relevant', label: 'Not relevant to me' },
+  { id: 'never-signed-up', label: 'I never signed up' },
+  { id: 'bad-experience', label: 'A bad experience with the shop' },
+  { id: 'other', label: 'Another reason' },
+] as const;
+
+/** CSAT: how satisfied, 1 to 5; NPS: how likely to recommend, 0 to 10; reason: why one leaves. */
 export const QUESTIONS = {
   csat: { min: 1, max: 5 },
   nps: { min: 0, max: 10 },
+  reason: { min: 0, max: REASONS.length - 1 },
 } as const;
 export type Question = keyof typeof QUESTIONS;
+export const isQuestion = (value: unknown): value is Question =>
+  typeof value === 'string' && Object.hasOwn(QUESTIONS, value);
 
 export interface RatingClaim {
   customerId: string;
@@ -47,7 +62,7 @@ export function readRatingToken(secret: string, token: string): RatingClaim | un
   const [customerId, campaignId, occurrence, question, score] = fields as unknown[];
   if (typeof customerId !== 'string' || typeof campaignId !== 'string') return undefined;
   if (!Number.isInteger(occurrence) || (occurrence as number) < 1) return undefined;
-  if (question !== 'csat' && question !== 'nps') return undefined;
+  if (!isQuestion(question)) return undefined;
   const range = QUESTIONS[question];
   if (!Number.isInteger(score) || (score as number) < range.min || (score as number) > range.max)
     return undefined;
@@ -69,15 +84,16 @@ export function ratingLinks(
 }
 
 /**
- * Link prefetch. Mail security scanners fetch every link of an email when it arrives: five
- * different scores within seconds. A person clicks one, maybe twice. So clicks are read in
- * clusters (each within PREFETCH_WINDOW_MS of the one before): a cluster with two or more
- * different scores is a scanner's burst and answers nothing; a cluster of one score answers it,
- * once the window has passed without another click (a burst could still be starting). A POST
- * from the thank-you page (a comment, a confirmation) is never a prefetch: it answers at once.
- * A later answer replaces an earlier one for the same email.
+ * Link prefetch. Mail security scanners fetch every link of an email when it arrives: five (or
+ * eleven) different scores within seconds. A person clicks one, and may change their mind once.
+ * So clicks are read in clusters (each within PREFETCH_WINDOW_MS of the one before): a cluster
+ * with BURST_SCORES or more different scores is a scanner's burst and answers nothing; otherwise
+ * the cluster's latest click answers, once the window has passed without another click (a burst
+ * could still be starting). A POST from the thank-you page (a comment, a confirmation) is never
+ * a prefetch: it answers at once. A later answer replaces an earlier one for the same email.
  */
 export const PREFETCH_WINDOW_MS = 60_000;
+export const BURST_SCORES = 3;
 /** Clicks kept per email: enough to see a burst of an NPS row (11 links) and the click after it. */
 const KEPT_CLICKS = 24;
 
@@ -87,7 +103,12 @@ export interface RatingClick {
   at: string;
   /** From the thank-you page's form (POST): a person, never a prefetch. */
   confirmed?: boolean;
+  /** What they wrote on the thank-you page (bounded by the page: MAX_COMMENT_CHARS). */
+  comment?: string;
 }
+
+/** The longest comment kept; the page refuses a longer one. */
+export const MAX_COMMENT_CHARS = 2000;
 
 /** The clicks an email keeps, oldest first. */
 export function withClick(clicks: readonly RatingClick[], click: RatingClick): RatingClick[] {
@@ -95,14 +116,11 @@ export function withClick(clicks: readonly RatingClick[], click: RatingClick): R
 }
 
 /**
- * The email's answer at `now`, if one has settled: the latest confirmed click, or the score of
- * the latest cluster of clicks if it holds one score and its window has passed, whichever is
- * later. A burst answers nothing and leaves the answer before it standing.
+ * The answer at `now` of one question of one email, if one has settled: per cluster, its latest
+ * confirmation, or its latest click once the window passed (unless the cluster is a burst); the
+ * latest cluster that answers wins. A burst answers nothing and leaves the answer before it.
  */
-export function settledAnswer(
-  clicks: readonly RatingClick[],
-  now: string,
-): { question: Question; score: number; at: string } | undefined {
+export function settledAnswer(clicks: readonly RatingClick[], now: string): RatingClick | undefined {
   const clusters: RatingClick[][] = [];
   for (const click of clicks) {
     const current = clusters.at(-1);
@@ -111,18 +129,25 @@ export function settledAnswer(
       current.push(click);
     else clusters.push([click]);
   }
-  let answer: { question: Question; score: number; at: string } | undefined;
+  let answer: RatingClick | undefined;
   for (const cluster of clusters) {
-    const confirmed = cluster.filter((click) => click.confirmed).at(-1);
     const last = cluster.at(-1);
     if (!last) continue;
     const scores = new Set(
       cluster.filter((click) => !click.confirmed).map((click) => `${click.question}:${click.score}`),
     );
+    const burst = scores.size >= BURST_SCORES;
     const windowPassed = Date.parse(now) - Date.parse(last.at) >= PREFETCH_WINDOW_MS;
-    if (confirmed) answer = { question: confirmed.question, score: confirmed.score, at: confirmed.at };
-    else if (scores.size === 1 && windowPassed)
-      answer = { question: last.question, score: last.score, at: last.at };
+    // The cluster's latest click that counts: a confirmation always, a plain click once settled.
+    const counted = cluster.findLast((click) => click.confirmed || (!burst && windowPassed));
+    if (counted) answer = counted;
   }
   return answer;
+}
+
+/** When the latest cluster's window ends, if its answer is still to settle then. */
+export function settlesAt(clicks: readonly RatingClick[]): string | undefined {
+  const last = clicks.at(-1);
+  if (!last || last.confirmed) return undefined;
+  return new Date(Date.parse(last.at) + PREFETCH_WINDOW_MS).toISOString();
 }

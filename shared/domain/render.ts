@@ -5,6 +5,7 @@
  */
 import Handlebars from 'handlebars';
 import type { Profile } from './profile.ts';
+import { REASONS } from './ratings.ts';
 
 export interface TemplateContent {
   subject: string;
@@ -40,10 +41,11 @@ const SCALES = {
  * In the HTML part, escaped links in a row a screen reader names; in the text part, a line each.
  */
 Handlebars.registerHelper('rating', function rating(question: unknown, options: Handlebars.HelperOptions) {
-  if (question !== 'csat' && question !== 'nps') return '';
   const root = (options.data?.root ?? {}) as {
     ratings?: Partial<Record<string, { score: number; url: string }[]>>;
   };
+  if (question === 'reason') return reasonList(root.ratings?.reason, options.data?.part === 'html');
+  if (question !== 'csat' && question !== 'nps') return '';
   const scale = SCALES[question];
   const links =
     root.ratings?.[question] ??
@@ -67,6 +69,20 @@ Handlebars.registerHelper('rating', function rating(question: unknown, options: 
       `<p style="font-size:12px;color:#555">${first} = ${scale.low} · ${last} = ${scale.high}</p>`,
   );
 });
+
+/** `{{rating "reason"}}`: why one leaves, a one-click link per reason (the farewell's). */
+function reasonList(links: { score: number; url: string }[] | undefined, html: boolean) {
+  const items = REASONS.map((reason, index) => ({
+    label: reason.label,
+    url: links?.find((link) => link.score === index)?.url ?? `#reason-${reason.id}`,
+  }));
+  if (!html) return items.map((item) => `${item.label}: ${item.url}`).join('\n');
+  return new Handlebars.SafeString(
+    `<ul class="reasons" aria-label="Why you are leaving">${items
+      .map((item) => `<li><a href="${escapeHtml(item.url)}">${escapeHtml(item.label)}</a></li>`)
+      .join('')}</ul>`,
+  );
+}
 
 function compile(source: string, htmlPart: boolean) {
   const cacheKey = `${htmlPart ? 'h' : 't'}:${source}`;

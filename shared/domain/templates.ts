@@ -190,8 +190,10 @@ function checkPart(field: string, source: string, isHtml: boolean, allowed: Set<
       const [question] = node.params;
       const value =
         question?.type === 'StringLiteral' ? (question as hbs.AST.StringLiteral).value : undefined;
-      if (node.params.length !== 1 || !(value === 'csat' || value === 'nps'))
-        report('the rating helper takes "csat" (1 to 5) or "nps" (0 to 10): {{rating "csat"}}');
+      if (node.params.length !== 1 || !(value === 'csat' || value === 'nps' || value === 'reason'))
+        report(
+          'the rating helper takes "csat" (1 to 5), "nps" (0 to 10) or "reason" (why one leaves): {{rating "csat"}}',
+        );
       if (field.endsWith('subject')) report('a rating row belongs in the body, not the subject');
       return;
     }

@@ -80,9 +80,9 @@ describe('condition validation', () => {
     [{ performed: 'X', times: {} }, 'condition.times', /atLeast, atMost or both/],
     [{ lastPerformed: 'X' }, 'condition', /exactly one of withinDays or olderThanDays/],
     [
-      { satisfaction: { question: 'csat', op: 'lte', value: 2 } },
-      'condition.satisfaction',
-      /not available yet/,
+      { satisfaction: { question: 'ces', op: 'lte', value: 2 } },
+      'condition.satisfaction.question',
+      /Invalid option/,
     ],
     [{ stage: ['buildup'], extra: 1 }, 'condition', /does not apply to stage: extra/],
     [{ randomPercent: 100 }, 'condition.randomPercent', /1 to 99/],

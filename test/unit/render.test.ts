@@ -89,7 +89,7 @@ describe('rating rows', () => {
       );
     expect(problems({ html: '{{rating "csat"}}' })).toEqual([]);
     expect(problems({ html: '{{rating "ces"}}' })).toEqual([
-      'html: the rating helper takes "csat" (1 to 5) or "nps" (0 to 10): {{rating "csat"}}',
+      'html: the rating helper takes "csat" (1 to 5), "nps" (0 to 10) or "reason" (why one leaves): {{rating "csat"}}',
     ]);
     expect(problems({ html: '{{rating}}' })[0]).toMatch(/^html: unknown variable \{\{rating\}\}/);
     expect(problems({ subject: '{{rating "csat"}}' })).toEqual([

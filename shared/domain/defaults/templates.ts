@@ -88,6 +88,8 @@ The team`,
 the trust and the time you gave us. We wish you all the best.</p>
 <p>If you ever want to come back, you do not need to do anything special: just visit us, and we
 will be glad to see you again.</p>
+<p>If you would tell us why you stopped, one click helps us do better:</p>
+{{rating "reason"}}
 <p>Take care,<br>The team</p>`,
     text: `Thank you${greeting}.
 
@@ -96,6 +98,9 @@ the trust and the time you gave us. We wish you all the best.
 
 If you ever want to come back, you do not need to do anything special: just visit us, and we
 will be glad to see you again.
+
+If you would tell us why you stopped, one click helps us do better:
+{{rating "reason"}}
 
 Take care,
 The team`,
@@ -106,6 +111,8 @@ The team`,
 <p>Your refund is on its way. Could you tell us what went wrong? A line or two in reply to this
 email is enough, and a real person will read it. It helps us make sure it does not happen to you,
 or anyone else, again.</p>
+<p>How satisfied are you with how we handled it? One click is enough:</p>
+{{rating "csat"}}
 <p>Thank you,<br>The team</p>`,
     text: `We are sorry it did not work out${greeting}.
 
@@ -113,8 +120,21 @@ Your refund is on its way. Could you tell us what went wrong? A line or two in r
 email is enough, and a real person will read it. It helps us make sure it does not happen to you,
 or anyone else, again.
 
+How satisfied are you with how we handled it? One click is enough:
+{{rating "csat"}}
+
 Thank you,
 The team`,
+  },
+  'service-follow-up': {
+    subject: 'We are sorry: a person will look into it',
+    html: `<h1>Thank you for telling us${greeting}.</h1>
+<p>You told us we did not do well, and we take that seriously. A real person from our team has
+your answer{{#if event.properties.comment}} and your words: <q>{{event.properties.comment}}</q>{{/if}}.</p>
+<p>If there is anything we can put right, reply to this email with what happened: it reaches the
+same person, who will answer you.</p>
+<p>We will not send you offers for a while.</p>
+<p>The team</p>`,
   },
   'abandoned-checkout': {
     subject: `You left something in your cart${greeting}`,
