@@ -131,10 +131,11 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'unsubscribe',
     entry: 'functions/unsubscribe/handler.ts',
-    description: 'One-click unsubscribe (RFC 8058) and the email preference page',
+    description:
+      'The pages our email links open: one-click unsubscribe (RFC 8058), the preference page, ratings and reasons',
     memoryMb: 512,
     timeoutSeconds: 10,
-    routes: ['GET /u/{token}', 'POST /u/{token}'],
+    routes: ['GET /u/{token}', 'POST /u/{token}', 'GET /f/{token}', 'POST /f/{token}'],
     events: [],
     access: {
       table: 'readWrite',

@@ -1,11 +1,13 @@
 /** Admin read path: everything a marketer needs to see about one customer. */
 
 import { displayName } from '../../shared/adapters/dynamodb/directory.ts';
+import type { Answer as RatingAnswer } from '../../shared/domain/answers.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
 import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
 import { DAY_MS, type Profile, STAGES, summarize } from '../../shared/domain/profile.ts';
+import { QUESTIONS, REASONS } from '../../shared/domain/ratings.ts';
 import type { SegmentDefinition } from '../../shared/domain/segments.ts';
 import type {
   CustomerData,
@@ -41,6 +43,18 @@ export interface CustomerView {
   prediction: (CustomerPrediction & { horizonWeeks: number; modelAsOf: string }) | null;
   /** The segments the customer is in, and since when. */
   segments: { id: string; name: string; enteredAt: string }[];
+  /** Their ratings and reasons, per email and question: the answer that counts and the clicks behind it. */
+  feedback: {
+    campaignId: string | null;
+    occurrence: number | null;
+    question: string;
+    answer: { score: number; at: string; comment?: string; stage: string } | null;
+    clicks: number;
+    /** A click not yet an answer: it settles when a minute passes without a scanner's burst. */
+    pendingSince: string | null;
+  }[];
+  /** Their latest replies to our email (cleaned of quotes and signatures). */
+  replies: { at: string; campaignId: string; occurrence: number; subject?: string; text: string }[];
   /** The journeys the customer entered: where they are (the step, until when) or why they left. */
   journeys: {
     id: string;
@@ -130,6 +144,25 @@ export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEn
     const from = index > 0 ? history[index - 1]?.stage : undefined;
     timeline.push({ at: change.at, kind: 'stage', title: `${from ?? 'new'} → ${change.stage}` });
   });
+  for (const state of profile.feedback ?? []) {
+    const email = state.campaignId ? `${state.campaignId} #${state.occurrence}` : 'the preference page';
+    if (state.answer)
+      timeline.push({
+        at: state.answer.at,
+        kind: 'feedback',
+        title: `Feedback Given on ${email}: ${answerText(state.answer)}`,
+        ...(state.answer.comment ? { detail: state.answer.comment } : {}),
+        ...(state.campaignId ? { campaignId: state.campaignId } : {}),
+      });
+  }
+  for (const reply of profile.replies ?? [])
+    timeline.push({
+      at: reply.at,
+      kind: 'feedback',
+      title: `Email Replied to ${reply.campaignId} #${reply.occurrence}${reply.subject ? `: ${reply.subject}` : ''}`,
+      detail: reply.text,
+      campaignId: reply.campaignId,
+    });
   if (profile.consent)
     timeline.push({
       at: profile.consent.changedAt,
@@ -168,6 +201,11 @@ export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEn
   return timeline.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, TIMELINE_LIMIT);
 }
 
+function answerText(answer: RatingAnswer) {
+  if (answer.question === 'reason') return `reason "${REASONS[answer.score]?.label ?? answer.score}"`;
+  return `${answer.question.toUpperCase()} ${answer.score} of ${QUESTIONS[answer.question].max}`;
+}
+
 export interface CustomerDeps {
   customers: CustomerStore;
   directory: CustomerDirectory;
@@ -204,6 +242,18 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
     orders: profile.orders,
     messages: entries.map((entry) => pick(entry, [...MESSAGE_FIELDS])),
     timeline: timelineOf(profile, entries),
+    feedback: (profile.feedback ?? []).map((state) => {
+      const last = state.clicks.at(-1);
+      return {
+        campaignId: state.campaignId ?? null,
+        occurrence: state.occurrence ?? null,
+        question: state.question,
+        answer: state.answer ? { ...state.answer } : null,
+        clicks: state.clicks.length,
+        pendingSince: last && !last.confirmed && last.at !== state.answer?.at ? last.at : null,
+      };
+    }),
+    replies: profile.replies ?? [],
     prediction:
       model && summary
         ? {

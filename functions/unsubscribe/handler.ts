@@ -12,7 +12,12 @@ import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
-import { changePreferences, showPreferences } from './unsubscribe.ts';
+import { commented, rated } from './feedback.ts';
+import { messagePage } from './page.ts';
+import { changePreferences, html, showPreferences } from './unsubscribe.ts';
+
+/** The longest form a page takes (a comment of MAX_COMMENT_CHARS, encoded, fits many times over). */
+const MAX_FORM_BYTES = 16_384;
 
 const config = loadConfig([
   'TABLE_NAME',
@@ -28,21 +33,37 @@ const deps = {
   secret: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
   customers: engine.store,
   settings: engine.settings,
-  applyConsent: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
+  apply: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
     applyInput(customerId, input, engine),
   brandName: config.BRAND_NAME,
   now: () => clock.now(),
   newId: () => randomUUID(),
 };
 
+function tooLarge() {
+  return html(
+    413,
+    messagePage(config.BRAND_NAME, 'Too long', 'What you sent is too long for this page: please shorten it.'),
+  );
+}
+
 export const handler = middy<HttpEvent, HttpResult>()
   .use(httpErrors())
   .handler(async (event) => {
     const token = event.pathParameters?.token ?? '';
+    const post = event.requestContext.http.method === 'POST';
+    const body = post ? bodyBytes(event, MAX_FORM_BYTES) : Buffer.alloc(0);
+    const rating = event.rawPath.startsWith('/f/');
     const page =
-      event.requestContext.http.method === 'POST'
-        ? await changePreferences(token, bodyBytes(event, 16_384).toString('utf8'), deps)
-        : await showPreferences(token, event.rawPath, deps);
+      body.length > MAX_FORM_BYTES
+        ? tooLarge()
+        : rating
+          ? post
+            ? await commented(token, body.toString('utf8'), deps)
+            : await rated(token, event.rawPath, deps)
+          : post
+            ? await changePreferences(token, body.toString('utf8'), event.rawPath, deps)
+            : await showPreferences(token, event.rawPath, deps);
     return {
       statusCode: page.status,
       headers: {

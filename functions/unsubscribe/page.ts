@@ -5,22 +5,27 @@
 import Handlebars from 'handlebars';
 import type { JourneyDefinition } from '../../shared/domain/journeys.ts';
 import type { Consent } from '../../shared/domain/profile.ts';
+import { MAX_COMMENT_CHARS, REASONS } from '../../shared/domain/ratings.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 
 const escapeHtml = (value: string) => Handlebars.escapeExpression(value);
 
-function layout(brand: string, title: string, body: string) {
+export function layout(brand: string, title: string, body: string) {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · ${escapeHtml(brand)}</title>
 <style>
   body { font: 17px/1.5 -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; color: #1d1d1d;
     background: #f4f1ec; margin: 0; padding: 24px 16px; }
   main { max-width: 560px; margin: 0 auto; background: #fff; border-radius: 8px; padding: 24px 28px; }
   h1 { font: 600 24px/1.3 Georgia, serif; color: #1f3530; margin-top: 0; }
+  textarea { font: inherit; width: 100%; box-sizing: border-box; min-height: 7em; padding: 8px;
+    border: 1px solid #6b665e; border-radius: 6px; }
+  .hint { color: #4a4a4a; font-size: 15px; }
   fieldset { border: 1px solid #b9b3a8; border-radius: 6px; margin: 16px 0; padding: 12px 16px; }
   legend { font-weight: 600; padding: 0 6px; }
   label { display: block; padding: 6px 0; }
@@ -28,7 +33,7 @@ function layout(brand: string, title: string, body: string) {
     border: 2px solid #1f3530; }
   .primary { background: #1f3530; color: #fff; }
   .secondary { background: #fff; color: #1f3530; }
-  button:focus-visible, input:focus-visible { outline: 3px solid #c8553d; outline-offset: 2px; }
+  button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #c8553d; outline-offset: 2px; }
 </style>
 </head>
 <body><main>
@@ -79,6 +84,26 @@ export function journeysOnOffer(settings: EngineSettings) {
   };
 }
 
-export function messagePage(brand: string, title: string, text: string) {
-  return layout(brand, title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(text)}</p>`);
+export function messagePage(brand: string, title: string, text: string, more = '') {
+  return layout(
+    brand,
+    title,
+    `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(text)}</p>\n${more}`,
+  );
+}
+
+/** After leaving all marketing: why, if they would say (optional, a few choices and a free text). */
+export function reasonsForm(action: string) {
+  return `<form method="post" action="${escapeHtml(action)}">
+  <fieldset>
+    <legend>Would you tell us why? (optional)</legend>
+    ${REASONS.map(
+      (reason, index) =>
+        `<label><input type="radio" name="reason" value="${index}"> ${escapeHtml(reason.label)}</label>`,
+    ).join('\n    ')}
+    <label for="comment">Anything else (optional)</label>
+    <textarea id="comment" name="comment" maxlength="${MAX_COMMENT_CHARS}"></textarea>
+  </fieldset>
+  <button class="secondary" type="submit" name="choice" value="reason">Send</button>
+</form>`;
 }

@@ -5,18 +5,21 @@
  * changes nothing. The change goes through the lifecycle engine like any other input.
  */
 
+import type { FeedbackInput } from '../../shared/domain/answers.ts';
 import type { ConsentInput } from '../../shared/domain/lifecycle.ts';
 import type { ConsentSource } from '../../shared/domain/profile.ts';
+import { MAX_COMMENT_CHARS, REASONS } from '../../shared/domain/ratings.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { readUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 import type { CustomerStore } from '../../shared/ports.ts';
-import { journeysOnOffer, messagePage, preferencesPage } from './page.ts';
+import { journeysOnOffer, messagePage, preferencesPage, reasonsForm } from './page.ts';
 
 export interface UnsubscribeDeps {
   secret: () => Promise<string>;
   customers: CustomerStore;
   settings: () => Promise<EngineSettings>;
-  applyConsent: (customerId: string, input: ConsentInput) => Promise<unknown>;
+  /** Applies the customer's choice (consent) or answer (a reason, a rating) through the engine. */
+  apply: (customerId: string, input: ConsentInput | FeedbackInput) => Promise<unknown>;
   brandName: string;
   now: () => Date;
   newId: () => string;
@@ -36,7 +39,12 @@ export async function showPreferences(token: string, path: string, deps: Unsubsc
   return html(200, preferencesPage(deps.brandName, await deps.settings(), customer.consent, path));
 }
 
-export async function changePreferences(token: string, body: string, deps: UnsubscribeDeps): Promise<Page> {
+export async function changePreferences(
+  token: string,
+  body: string,
+  path: string,
+  deps: UnsubscribeDeps,
+): Promise<Page> {
   const customer = await customerOf(token, deps);
   if (!customer) return notFound(deps);
   const form = new URLSearchParams(body);
@@ -57,9 +65,15 @@ export async function changePreferences(token: string, body: string, deps: Unsub
     await change(customer.id, 'preferences', { marketing: false, service: !stopService }, deps);
     return html(
       200,
-      messagePage(deps.brandName, 'You are unsubscribed', 'You will get no more marketing email from us.'),
+      messagePage(
+        deps.brandName,
+        'You are unsubscribed',
+        'You will get no more marketing email from us.',
+        reasonsForm(path),
+      ),
     );
   }
+  if (choice === 'reason') return reasonGiven(customer.id, form, deps);
   if (choice === 'stay') {
     await change(customer.id, 'preferences', { marketing: true, optedOut: [], service: true }, deps);
     return html(
@@ -86,13 +100,44 @@ export async function changePreferences(token: string, body: string, deps: Unsub
   return html(400, messagePage(deps.brandName, 'Please choose', 'Choose one of the buttons on the page.'));
 }
 
+/** Why they left (both parts optional): a Feedback Given answer to the `reason` question. */
+async function reasonGiven(customerId: string, form: URLSearchParams, deps: UnsubscribeDeps): Promise<Page> {
+  const comment = (form.get('comment') ?? '').trim();
+  if (comment.length > MAX_COMMENT_CHARS)
+    return html(
+      400,
+      messagePage(
+        deps.brandName,
+        'Too long',
+        `Please keep it under ${MAX_COMMENT_CHARS.toLocaleString('en')} characters.`,
+      ),
+    );
+  const index = Number(form.get('reason') ?? Number.NaN);
+  const reason = Number.isInteger(index) && REASONS[index] ? index : REASONS.length - 1;
+  if (form.get('reason') !== null || comment) {
+    await deps.apply(customerId, {
+      kind: 'feedback',
+      messageId: `reason#${deps.newId()}`,
+      at: deps.now().toISOString(),
+      question: 'reason',
+      score: reason,
+      confirmed: true,
+      ...(comment ? { comment } : {}),
+    });
+  }
+  return html(
+    200,
+    messagePage(deps.brandName, 'Thank you', 'Thank you for telling us. We read every answer.'),
+  );
+}
+
 async function change(
   customerId: string,
   source: ConsentSource,
   consent: { marketing?: boolean; optedOut?: string[]; service?: boolean },
   deps: UnsubscribeDeps,
 ) {
-  await deps.applyConsent(customerId, {
+  await deps.apply(customerId, {
     kind: 'consent',
     messageId: `consent#${deps.newId()}`,
     at: deps.now().toISOString(),
@@ -103,14 +148,17 @@ async function change(
 
 /** The customer a token names; 'gone' when it is ours but the customer was erased since. */
 async function customerOf(token: string, deps: UnsubscribeDeps) {
-  const customerId = readUnsubscribeToken(await deps.secret(), token);
+  return customerById(readUnsubscribeToken(await deps.secret(), token), deps);
+}
+
+export async function customerById(customerId: string | undefined, deps: Pick<UnsubscribeDeps, 'customers'>) {
   if (!customerId) return undefined;
   let stored = await deps.customers.load(customerId);
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   return stored?.kind === 'profile' ? stored.profile : ('gone' as const);
 }
 
-function notFound(deps: UnsubscribeDeps): Page {
+export function notFound(deps: Pick<UnsubscribeDeps, 'brandName'>): Page {
   return html(
     404,
     messagePage(
@@ -121,6 +169,6 @@ function notFound(deps: UnsubscribeDeps): Page {
   );
 }
 
-function html(status: number, body: string): Page {
+export function html(status: number, body: string): Page {
   return { status, contentType: 'text/html', body };
 }

@@ -180,9 +180,7 @@ function withoutHistory(lines: readonly string[]): string[] {
 }
 
 function isQuoted(line: string): boolean {
-  let index = 0;
-  while (index < line.length && isSpace(line.charCodeAt(index))) index++;
-  return line[index] === '>';
+  return firstVisible(line) === '>';
 }
 
 function nextContentIsQuoted(lines: readonly string[], from: number): boolean {
@@ -207,10 +205,26 @@ const ATTRIBUTIONS = [
 /** How many lines (1 or 2: clients wrap a long one) make a quote header at `index`, 0 when none. */
 function attributionLines(lines: readonly string[], index: number): number {
   const line = lines[index] ?? '';
-  if (isAttribution(line)) return 1;
+  if (line.length > MAX_MARKER_LINE) return 0;
+  if (endsWithColon(line) && isAttribution(line)) return 1;
   const next = lines[index + 1];
-  if (next === undefined || line.length > MAX_MARKER_LINE || next.length > MAX_MARKER_LINE) return 0;
+  if (next === undefined || next.length > MAX_MARKER_LINE || !endsWithColon(next)) return 0;
   return isAttribution(`${line.trimEnd()} ${next.trim()}`) ? 2 : 0;
+}
+
+/** Whether the line ends with ":" (spaces after it aside), without copying it. */
+function endsWithColon(line: string): boolean {
+  let end = line.length;
+  while (end > 0 && isSpace(line.charCodeAt(end - 1))) end--;
+  return end > 0 && line.charCodeAt(end - 1) === 0x3a;
+}
+
+/** The first character that is not white space, or '' for a blank line. */
+function firstVisible(line: string): string {
+  let index = 0;
+  while (index < line.length && isSpace(line.charCodeAt(index))) index++;
+  // Never indexed past the end: out-of-range reads leave V8's fast path.
+  return index < line.length ? line.charAt(index) : '';
 }
 
 function isAttribution(line: string): boolean {
@@ -234,6 +248,8 @@ const SEPARATOR_TITLES = new Set([
 ]);
 
 function isOriginalMessageSeparator(line: string): boolean {
+  const first = firstVisible(line);
+  if (first !== '-' && first !== '_') return false;
   const text = line.trim();
   if (text.length > MAX_MARKER_LINE || text.length < 10) return false;
   if (/^_+$/.test(text)) return true;
@@ -272,6 +288,8 @@ function isForwardHeader(lines: readonly string[], index: number): boolean {
 /** Whether a short line starts with one of the labels, bold markers (`*From:*`) aside. */
 function startsWithLabel(line: string, labels: readonly string[]): boolean {
   if (line.length > MAX_MARKER_LINE) return false;
+  const colon = line.indexOf(':');
+  if (colon < 0 || colon > 30) return false;
   const text = line.replaceAll('*', '').replaceAll('\u00a0', ' ').trim().toLowerCase().normalize('NFC');
   return labels.some((label) => text.startsWith(label));
 }
@@ -293,7 +311,7 @@ const DEVICE_SIGNATURES = [
 ];
 
 function isDeviceSignature(line: string): boolean {
-  if (line.length > 120) return false;
+  if (line.length < 10 || line.length > 120 || !'sSgGvVeEiI'.includes(firstVisible(line))) return false;
   const text = line.trim().toLowerCase().normalize('NFC');
   return DEVICE_SIGNATURES.some((opening) => text.startsWith(opening));
 }
@@ -349,7 +367,6 @@ const BLOCKS = new Set([
   'address',
   'article',
   'blockquote',
-  'br',
   'center',
   'dd',
   'div',
@@ -377,12 +394,24 @@ const BLOCKS = new Set([
 const SKIPPED = new Set(['script', 'style', 'title', 'template', 'noscript', 'xml']);
 
 /**
- * The text of an HTML body: tags out, line breaks where blocks and <br> are, entities decoded. The
- * head, scripts and styles are dropped, and so is blockquote content: in a reply that is the quoted
+ * The text of an HTML body: tags out, a line per block and <br>, entities decoded. The head,
+ * scripts and styles are dropped, and so is blockquote content: in a reply that is the quoted
  * email, as `>` lines are in plain text. One pass from left to right, never back.
  */
 function htmlToText(html: string): string {
   const out: string[] = [];
+  // Whether the current line has text: a block starts a new line only after some, so that
+  // <div>a</div><div>b</div> is two lines, not three.
+  let lineHasText = false;
+  const write = (text: string) => {
+    out.push(text);
+    if (!lineHasText && /\S/.test(text)) lineHasText = true;
+  };
+  const breakLine = (always: boolean) => {
+    if (!always && !lineHasText) return;
+    out.push('\n');
+    lineHasText = false;
+  };
   let inHead = false;
   let quoteDepth = 0;
   let preDepth = 0;
@@ -391,12 +420,12 @@ function htmlToText(html: string): string {
     const open = html.indexOf('<', index);
     const textEnd = open < 0 ? html.length : open;
     const visible = !inHead && quoteDepth === 0;
-    if (visible && textEnd > index) out.push(textOf(html.slice(index, textEnd), preDepth > 0));
+    if (visible && textEnd > index) write(textOf(html.slice(index, textEnd), preDepth > 0));
     if (open < 0) break;
     const tag = readTag(html, open);
     if (tag === undefined) {
       // A "<" that opens no tag is text ("a < b").
-      if (visible) out.push('<');
+      if (visible) write('<');
       index = open + 1;
       continue;
     }
@@ -415,8 +444,9 @@ function htmlToText(html: string): string {
       index = end;
       continue;
     }
-    if (BLOCKS.has(name)) out.push('\n');
-    else if (name === 'td' || name === 'th') out.push(' ');
+    if (name === 'br') breakLine(true);
+    else if (BLOCKS.has(name)) breakLine(false);
+    else if (name === 'td' || name === 'th') write(' ');
   }
   return out
     .join('')

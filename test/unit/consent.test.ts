@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handleSesEvent, ledgerKeyOf, sesEventDetail } from '../../functions/ses-feedback/feedback.ts';
+import { commented, rated } from '../../functions/unsubscribe/feedback.ts';
 import {
   changePreferences,
   showPreferences,
@@ -8,6 +9,7 @@ import {
 import { SendPacer } from '../../shared/adapters/ses/pacer.ts';
 import { decide, type EngineInput } from '../../shared/domain/lifecycle.ts';
 import { newProfile, type Profile } from '../../shared/domain/profile.ts';
+import { makeRatingToken } from '../../shared/domain/ratings.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { timersOf } from '../../shared/domain/timers.ts';
 import { makeUnsubscribeToken, readUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
@@ -140,7 +142,7 @@ describe('the unsubscribe page', () => {
       secret: async () => 'secret',
       customers: store,
       settings: async () => settings,
-      applyConsent: async (customerId, input) => applied.push({ customerId, ...input }),
+      apply: async (customerId, input) => applied.push({ customerId, ...input }),
       brandName: 'Shop',
       now: () => new Date('2026-02-01T12:00:00.000Z'),
       newId: () => 'id',
@@ -150,7 +152,9 @@ describe('the unsubscribe page', () => {
 
   it('one click leaves all marketing at once', async () => {
     const { deps, applied, token } = setup();
-    expect(await changePreferences(token, 'List-Unsubscribe=One-Click', deps)).toMatchObject({ status: 200 });
+    expect(await changePreferences(token, 'List-Unsubscribe=One-Click', '/u/x', deps)).toMatchObject({
+      status: 200,
+    });
     expect(applied).toEqual([
       expect.objectContaining({ customerId: 'u1', source: 'one-click', marketing: false }),
     ]);
@@ -159,8 +163,14 @@ describe('the unsubscribe page', () => {
   it('a forged token gets 404 and changes nothing', async () => {
     const { deps, applied } = setup();
     expect(
-      (await changePreferences('forged-token-forged-token-forged-token', 'List-Unsubscribe=One-Click', deps))
-        .status,
+      (
+        await changePreferences(
+          'forged-token-forged-token-forged-token',
+          'List-Unsubscribe=One-Click',
+          '/u/x',
+          deps,
+        )
+      ).status,
     ).toBe(404);
     expect((await showPreferences('forged-token-forged-token-forged-token', '/u/x', deps)).status).toBe(404);
     expect(applied).toEqual([]);
@@ -173,7 +183,7 @@ describe('the unsubscribe page', () => {
       '<label><input type="checkbox" name="keep" value="loyalty-reward" checked> Loyalty rewards</label>',
     );
     expect(page.body).toContain('<legend>Service email</legend>');
-    await changePreferences(token, 'choice=some&keep=loyalty-reward&keep=welcome-kit', deps);
+    await changePreferences(token, 'choice=some&keep=loyalty-reward&keep=welcome-kit', '/u/x', deps);
     expect(applied).toEqual([
       expect.objectContaining({
         marketing: true,
@@ -321,5 +331,96 @@ describe('sending within the SES rate', () => {
     // 5 a second for this sender: a burst of 5, then 10 more take 2 seconds.
     expect(now).toBeGreaterThanOrEqual(2000);
     expect(now).toBeLessThan(2100);
+  });
+});
+
+describe('the rating page', () => {
+  function setup() {
+    const store = new MemoryStore();
+    store.customers.set('u1', {
+      kind: 'profile',
+      profile: { ...newProfile('u1', '2026-01-01T00:00:00.000Z'), version: 1 },
+    });
+    const applied: Record<string, unknown>[] = [];
+    const deps: UnsubscribeDeps = {
+      secret: async () => 'secret',
+      customers: store,
+      settings: async () => defaultSettings(),
+      apply: async (customerId, input) => applied.push({ customerId, ...input }),
+      brandName: 'Shop',
+      now: () => new Date('2026-02-01T12:00:00.000Z'),
+      newId: () => 'id',
+    };
+    const token = (customerId: string, score: number) =>
+      makeRatingToken('secret', {
+        customerId,
+        campaignId: 'feedback-request',
+        occurrence: 2,
+        question: 'csat',
+        score,
+      });
+    return { deps, applied, token };
+  }
+
+  it('keeps a click at once and thanks with a form for a comment', async () => {
+    const { deps, applied, token } = setup();
+    const page = await rated(token('u1', 4), '/f/abc', deps);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('You gave us 4 out of 5.');
+    expect(page.body).toContain('<form method="post" action="/f/abc">');
+    expect(page.body).toContain('<label for="comment">');
+    expect(applied).toEqual([
+      expect.objectContaining({
+        customerId: 'u1',
+        kind: 'feedback',
+        campaignId: 'feedback-request',
+        occurrence: 2,
+        score: 4,
+      }),
+    ]);
+    expect(applied[0]?.confirmed).toBeUndefined();
+  });
+
+  it('a comment confirms the answer; one too long is refused and changes nothing', async () => {
+    const { deps, applied, token } = setup();
+    expect((await commented(token('u1', 2), 'comment=It+broke.', deps)).status).toBe(200);
+    expect(applied).toEqual([expect.objectContaining({ score: 2, confirmed: true, comment: 'It broke.' })]);
+    const long = await commented(token('u1', 2), `comment=${'x'.repeat(2001)}`, deps);
+    expect(long.status).toBe(413);
+    expect(long.body).toContain('under 2,000 characters');
+    expect(applied).toHaveLength(1);
+  });
+
+  it('a forged or altered token gets 404; an erased customer’s token records nothing', async () => {
+    const { deps, applied, token } = setup();
+    const good = token('u1', 5);
+    expect((await rated(`${good.slice(0, -2)}xx`, '/f/x', deps)).status).toBe(404);
+    expect((await commented('garbage', 'comment=hi', deps)).status).toBe(404);
+    const erased = await rated(token('gone', 5), '/f/x', deps);
+    expect(erased.status).toBe(200);
+    expect(erased.body).toContain('This address gets no email from us.');
+    expect(applied).toEqual([]);
+  });
+
+  it('the preference page asks why after leaving, and keeps the reason as an answer', async () => {
+    const { deps, applied } = setup();
+    const unsubscribe = makeUnsubscribeToken('secret', 'u1');
+    const left = await changePreferences(unsubscribe, 'choice=all', '/u/t', deps);
+    expect(left.body).toContain('Would you tell us why?');
+    expect(left.body).toContain('value="0"> Too many emails');
+    await changePreferences(unsubscribe, 'choice=reason&reason=1&comment=Not+for+me', '/u/t', deps);
+    expect(applied.at(-1)).toMatchObject({
+      question: 'reason',
+      score: 1,
+      comment: 'Not for me',
+      confirmed: true,
+    });
+    const tooLong = await changePreferences(
+      unsubscribe,
+      `choice=reason&comment=${'y'.repeat(2001)}`,
+      '/u/t',
+      deps,
+    );
+    expect(tooLong.status).toBe(400);
   });
 });

@@ -117,7 +117,7 @@ function parse(raw: Buffer, maxParts: number): Promise<Parsed> {
 function headerRecord(lines: HeaderLines, headers: Headers): Record<string, string> {
   const record = new Map<string, string>();
   for (const { key, line } of lines) {
-    if (record.has(key)) continue;
+    if (key === '' || record.has(key)) continue;
     const parsed = headers.get(key);
     // The subject with its encoded words decoded, addresses in their text form; otherwise the
     // value as sent, unfolded (a Date or a Content-Type would lose its form or its parameters).

@@ -1,0 +1,126 @@
+/**
+ * Two-way on the local stack: a customer rates an email with one click from its HTML, comments,
+ * and the service follow-up answers the low rating; a click alone settles after its minute.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  emailsTo,
+  eventually,
+  idle,
+  type StoredEmail,
+  sendWithSegment,
+  stack,
+  uniqueId,
+} from '../support/stack.ts';
+
+const adminPost = (path: string, body: unknown) =>
+  admin(path, { method: 'POST', body: JSON.stringify(body) });
+
+/** The rating links of an email's HTML, in the order the row shows them. */
+function ratingLinksOf(email: StoredEmail | undefined): string[] {
+  const html = email?.body.html ?? '';
+  return [...html.matchAll(/href="([^"]*\/f\/[A-Za-z0-9_-]+)"/g)].map((match) => match[1] ?? '');
+}
+
+async function refundedCustomer(prefix: string) {
+  const userId = uniqueId(prefix);
+  const email = `${userId}@example.com`;
+  await sendWithSegment((analytics) => {
+    analytics.identify({ userId, traits: { email, firstName: 'Rita' } });
+    analytics.track({
+      userId,
+      event: 'Order Completed',
+      properties: { order_id: `${userId}-1`, revenue: 40 },
+    });
+    analytics.track({ userId, event: 'Order Refunded', properties: { order_id: `${userId}-1` } });
+  });
+  const emails = await eventually(
+    () => emailsTo(email),
+    (found) => found.some((candidate) => candidate.subject.startsWith('What went wrong')),
+  );
+  return {
+    userId,
+    email,
+    request: emails.find((candidate) => candidate.subject.startsWith('What went wrong')),
+  };
+}
+
+type View = {
+  timeline: { title: string; detail?: string }[];
+  feedback: {
+    question: string;
+    answer: { score: number; comment?: string } | null;
+    pendingSince: string | null;
+  }[];
+};
+
+describe('ratings', () => {
+  it('one click from the inbox, a comment, and the service follow-up answers a low rating', async () => {
+    const { userId, email, request } = await refundedCustomer('rate');
+    const links = ratingLinksOf(request);
+    expect(links).toHaveLength(5);
+    expect(links[0]?.startsWith(`${stack().api}/f/`)).toBe(true);
+    expect(request?.body.text).toContain('1: http');
+
+    const page = await fetch(links[0] ?? '');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('You gave us 1 out of 5.');
+    // Kept at once: the customer view shows the click waiting to settle.
+    const pending = (await admin(`/admin/customers/${userId}`)).body as unknown as View;
+    expect(pending.feedback[0]).toMatchObject({ question: 'csat', answer: null });
+    expect(pending.feedback[0]?.pendingSince).not.toBeNull();
+
+    const comment = await fetch(links[0] ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ comment: 'The box arrived <crushed>.' }).toString(),
+    });
+    expect(comment.status).toBe(200);
+    await idle();
+    const followUp = await eventually(
+      () => emailsTo(email),
+      (found) => found.some((candidate) => candidate.subject.startsWith('We are sorry')),
+    );
+    const sorry = followUp.find((candidate) => candidate.subject.startsWith('We are sorry'));
+    expect(sorry?.body.html).toContain('The box arrived &lt;crushed&gt;.');
+
+    const view = (await admin(`/admin/customers/${userId}`)).body as unknown as View;
+    expect(view.feedback[0]).toMatchObject({ answer: { score: 1, comment: 'The box arrived <crushed>.' } });
+    expect(view.timeline).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          title: expect.stringMatching(/^Feedback Given on feedback-request #1: CSAT 1 of 5/),
+          detail: 'The box arrived <crushed>.',
+        }),
+      ]),
+    );
+    // A segment over satisfaction counts the customer.
+    const preview = await adminPost('/admin/segments/preview', {
+      condition: { satisfaction: { question: 'csat', op: 'lte', value: 2 } },
+    });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+  });
+
+  it('a click alone answers once its minute passes; forged links get 404', async () => {
+    const { userId, request } = await refundedCustomer('rate-click');
+    const links = ratingLinksOf(request);
+    expect((await fetch(links[3] ?? '')).status).toBe(200);
+    const forged = `${links[3]?.slice(0, -3)}abc`;
+    expect((await fetch(forged)).status).toBe(404);
+    const clock = (now?: Date) => adminPost('/_local/clock', now ? { now: now.toISOString() } : {});
+    try {
+      await clock(new Date(Date.now() + 2 * 60_000));
+      expect((await adminPost('/_local/schedules', { name: 'Dispatch' })).status).toBe(200);
+      await idle();
+      const view = await eventually(
+        async () => (await admin(`/admin/customers/${userId}`)).body as unknown as View,
+        (found) => found.feedback[0]?.answer !== null,
+      );
+      expect(view.feedback[0]).toMatchObject({ answer: { score: 4 }, pendingSince: null });
+    } finally {
+      await clock();
+    }
+  });
+});
