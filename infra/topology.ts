@@ -49,6 +49,8 @@ export interface FunctionSpec {
   routes: string[];
   events: EventTrigger[];
   schedules?: ScheduleTrigger[];
+  /** Mail SES receives for the inbound domain (a receipt rule: stored in S3, then this function). */
+  inboundMail?: boolean;
   /** The table's change stream: batches of one shard at a time, in order. */
   stream?: { batchSize: number; maxBatchingWindowSeconds: number };
   access: {
@@ -59,6 +61,8 @@ export interface FunctionSpec {
     scan?: boolean;
     publishToBus?: boolean;
     sendEmail?: boolean;
+    /** Reads the raw messages SES receiving stored in the inbound bucket. */
+    readInboundMail?: boolean;
     /** Reads the account's SES sending quota (GetAccount), to pace broadcasts. */
     sendQuota?: boolean;
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
@@ -142,6 +146,25 @@ export const FUNCTIONS: FunctionSpec[] = [
       publishToBus: true,
       sender: true,
       secrets: ['unsubscribeSecret', 'offerSecret'],
+    },
+  },
+  {
+    name: 'inbound',
+    entry: 'functions/inbound/handler.ts',
+    description:
+      'Replies to our email (SES receiving): Email Replied on the customer, "stop" unsubscribes, automatic mail noted',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    routes: [],
+    events: [],
+    inboundMail: true,
+    access: {
+      table: 'readWrite',
+      publishToBus: true,
+      readInboundMail: true,
+      sendEmail: true,
+      sender: true,
+      secrets: ['offerSecret'],
     },
   },
   {

@@ -28,6 +28,12 @@ const variables = {
   COGNITO_USER_POOL_ID: z.string().min(1).optional(),
   COGNITO_CLIENT_ID: z.string().min(1).optional(),
   AWS_REGION: z.string().min(1).optional(),
+  /** The domain SES receives replies on (`reply+<id>@` it): unset, emails carry no Reply-To of ours. */
+  INBOUND_DOMAIN: z.string().min(3).optional(),
+  /** The shop's support mailbox: a copy of every customer reply goes there (unset: none). */
+  SUPPORT_ADDRESS: z.email().optional(),
+  /** The bucket SES stores received mail in (inbound). */
+  INBOUND_BUCKET: z.string().min(1).optional(),
   /** How many send-message instances share the account's send rate (their reserved concurrency). */
   SEND_RATE_SHARE: z.coerce.number().int().min(1).default(1),
 } as const;

@@ -2,12 +2,14 @@
  * The interfaces the use cases need. Adapters in shared/adapters implement them against AWS (or
  * the local stand-ins); unit tests implement them in memory.
  */
+
 import type { Broadcast, BroadcastStatus } from './domain/broadcasts.ts';
 import type { StoredJourney } from './domain/journey-set.ts';
 import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
+import type { RepliedEmail } from './domain/reply-address.ts';
 import type { ContactPolicy, LifecycleRules } from './domain/rules.ts';
 import type { StoredSegment, StoredSettings } from './domain/settings.ts';
 import type { LoggedEvent } from './domain/signals.ts';
@@ -277,9 +279,16 @@ export interface Ledger {
   recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'>;
 }
 
+/** Where each email's replies go: its reply id, mapped to the email it answers. */
+export interface ReplyAddresses {
+  put(id: string, email: RepliedEmail, now: Date): Promise<void>;
+  get(id: string): Promise<RepliedEmail | undefined>;
+}
+
 export interface OutgoingEmail {
   from: string;
   to: string;
+  replyTo?: string;
   subject: string;
   html: string;
   text: string;

@@ -5,6 +5,7 @@ import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-s
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
+import { DynamoReplyAddresses } from '../../shared/adapters/dynamodb/reply-addresses.ts';
 import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
@@ -30,6 +31,7 @@ const config = loadConfig([
   'UNSUBSCRIBE_SECRET_ID',
   'PUBLIC_URL',
   'SEND_RATE_SHARE',
+  'INBOUND_DOMAIN',
 ]);
 const db = dynamoDocumentClient();
 const ses = sesClient();
@@ -52,6 +54,14 @@ const deps = {
   },
   now: () => clock.now(),
   newToken: () => randomUUID(),
+  ...(config.INBOUND_DOMAIN
+    ? {
+        replies: {
+          domain: config.INBOUND_DOMAIN,
+          addresses: new DynamoReplyAddresses(db, config.TABLE_NAME),
+        },
+      }
+    : {}),
   broadcastCancelledAt: cancelledAt(new DynamoBroadcastStore(db, config.TABLE_NAME)),
 };
 

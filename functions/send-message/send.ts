@@ -16,6 +16,7 @@ import { isFinal, type LedgerStatus } from '../../shared/domain/ledger.ts';
 import { consentRefusal } from '../../shared/domain/messages.ts';
 import { ratingLinks } from '../../shared/domain/ratings.ts';
 import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
+import { replyAddress, replyId } from '../../shared/domain/reply-address.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
 import { makeUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
@@ -25,6 +26,7 @@ import {
   type LedgerKey,
   type Mailer,
   MailerError,
+  type ReplyAddresses,
   type SuppressionStore,
 } from '../../shared/ports.ts';
 import type { ResolvedTemplate } from '../../shared/templates.ts';
@@ -43,6 +45,8 @@ export interface SendDeps {
   now: () => Date;
   newToken: () => string;
   leaseMs?: number;
+  /** Replies: the inbound domain and where each email's reply address is kept (unset: no Reply-To). */
+  replies?: { domain: string; addresses: ReplyAddresses };
   /** When a broadcast was cancelled, if it was: what has not gone out by then does not go. */
   broadcastCancelledAt?: (broadcastId: string) => Promise<string | undefined>;
 }
@@ -210,10 +214,19 @@ export async function sendMessage(
   });
   if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);
 
+  // Replies reach us: the address names this email, kept before the email goes (a retry keeps the same).
+  let replyTo: string | undefined;
+  if (deps.replies) {
+    const id = replyId(secret, key);
+    await deps.replies.addresses.put(id, key, deps.now());
+    replyTo = replyAddress(id, deps.replies.domain);
+  }
+
   try {
     const { messageId } = await deps.mailer.send({
       from: deps.sender.from,
       to: profile.email,
+      ...(replyTo ? { replyTo } : {}),
       ...rendered,
       headers,
       tags: {

@@ -44,6 +44,9 @@ export function buildApp(app: App, env?: Environment) {
       model: contextString(app, 'modelAtUtc'),
     },
     ...optionalContext(app, 'alarmEmail'),
+    inboundMail: stateful.inboundMail,
+    ...optionalContext(app, 'inboundDomain'),
+    ...optionalContext(app, 'supportAddress'),
   });
   stateless.addStackDependency(stateful);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

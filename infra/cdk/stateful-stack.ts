@@ -14,6 +14,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DUE_INDEX, TABLE_KEYS } from '../../shared/adapters/dynamodb/table.ts';
@@ -30,6 +31,8 @@ export class StatefulStack extends Stack {
   readonly unsubscribeSecret: Secret;
   /** Marketers who may sign in to the console (created by an administrator, never by sign-up). */
   readonly userPool: UserPool;
+  /** Replies SES receives, as raw messages (its receipt rule's S3 action), kept 30 days. */
+  readonly inboundMail: Bucket;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -108,6 +111,21 @@ export class StatefulStack extends Stack {
       { id: 'AwsSolutions-COG8', reason: threatProtection },
     );
 
+    this.inboundMail = new Bucket(this, 'InboundMail', {
+      bucketName: inboundBucketName(this),
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // The inbound function reads a message once, at once; what it kept is in the table.
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.inboundMail).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only SES writes (its receipt rule) and only the inbound function reads; objects expire after 30 days. CloudTrail data events can audit it if an operator needs that.',
+    });
+
     for (const secret of [this.writeKey, this.adminToken, this.offerSecret, this.unsubscribeSecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
@@ -116,6 +134,11 @@ export class StatefulStack extends Stack {
       });
     }
   }
+}
+
+/** Named, so that the stateless stack can grant its objects without a cross-stack token. */
+export function inboundBucketName(stack: Stack) {
+  return `lifecycle-inbound-${stack.account}-${stack.region}`;
 }
 
 export function pascal(name: string) {

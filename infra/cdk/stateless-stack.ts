@@ -28,6 +28,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -35,17 +36,21 @@ import {
   ConfigurationSet,
   EmailSendingEvent,
   EventDestination,
+  ReceiptRuleSet,
   SuppressionReasons,
+  TlsPolicy,
 } from 'aws-cdk-lib/aws-ses';
+import { Lambda as LambdaAction, LambdaInvocationType, S3 } from 'aws-cdk-lib/aws-ses-actions';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { INBOUND_PREFIX } from '../../functions/inbound/inbound.ts';
 import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
 import { ADMIN_API_FUNCTIONS, FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
 import { Alarms } from './alarms.ts';
 import { ConsoleSite } from './console-site.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
-import { pascal } from './stateful-stack.ts';
+import { inboundBucketName, pascal } from './stateful-stack.ts';
 
 export interface SenderSettings {
   mailFrom: string;
@@ -71,6 +76,12 @@ export interface StatelessStackProps extends StackProps {
   scheduleAtUtc?: Record<string, string | undefined>;
   /** Who gets the alarms by email (none: subscribe to the topic yourself). */
   alarmEmail?: string;
+  /** Where SES stores received replies. */
+  inboundMail: Bucket;
+  /** The domain replies come to (its MX points at SES receiving); unset, emails carry no Reply-To of ours. */
+  inboundDomain?: string;
+  /** The shop's support mailbox, which gets a copy of every reply. */
+  supportAddress?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -135,7 +146,7 @@ export class StatelessStack extends Stack {
       });
       grant(fn, spec, props, this.configurationSet.configurationSetName);
       this.functions.set(spec.name, fn);
-      acknowledgeFunctionFindings(fn);
+      acknowledgeFunctionFindings(fn, spec);
 
       if (spec.routes.length > 0) {
         const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
@@ -177,6 +188,8 @@ export class StatelessStack extends Stack {
         });
       }
       if (spec.schedules?.length) this.acknowledgeSchedulerRole(fn);
+
+      if (spec.inboundMail && props.inboundDomain) this.receiveReplies(fn, props);
 
       if (spec.stream) {
         fn.addEventSource(
@@ -229,6 +242,27 @@ export class StatelessStack extends Stack {
       signInDomainPrefix: props.signInDomainPrefix ?? `lifecycle-${this.account}`,
     });
     this.acknowledgeCdkCustomResources();
+  }
+
+  /**
+   * SES receiving for the inbound domain: the raw message to S3 first, then the function (which
+   * reads it there). SES allows one active rule set per region: activate this one (console or
+   * `aws ses set-active-receipt-rule-set`), or add the rule to the set you have.
+   */
+  private receiveReplies(fn: LifecycleFunction, props: StatelessStackProps) {
+    new ReceiptRuleSet(this, 'InboundRules', {
+      rules: [
+        {
+          recipients: [props.inboundDomain ?? ''],
+          scanEnabled: true,
+          tlsPolicy: TlsPolicy.REQUIRE,
+          actions: [
+            new S3({ bucket: props.inboundMail, objectKeyPrefix: INBOUND_PREFIX }),
+            new LambdaAction({ function: fn, invocationType: LambdaInvocationType.EVENT }),
+          ],
+        },
+      ],
+    });
   }
 
   /** The function CDK adds to copy the console's files into its bucket and invalidate the distribution. */
@@ -298,7 +332,10 @@ export class StatelessStack extends Stack {
       environment.BRAND_NAME = props.sender.brandName;
       environment.POSTAL_ADDRESS = props.sender.postalAddress;
     }
+    if (spec.access.readInboundMail) environment.INBOUND_BUCKET = inboundBucketName(this);
+    if (spec.inboundMail && props.supportAddress) environment.SUPPORT_ADDRESS = props.supportAddress;
     if (spec.access.sendEmail) {
+      if (props.inboundDomain) environment.INBOUND_DOMAIN = props.inboundDomain;
       environment.SES_CONFIGURATION_SET = this.configurationSet.configurationSetName;
       environment.PUBLIC_URL = this.api.apiEndpoint;
       if (spec.access.concurrency) environment.SEND_RATE_SHARE = String(spec.access.concurrency);
@@ -387,6 +424,16 @@ function grant(
     );
   }
   if (spec.access.publishToBus) props.bus.grantPutEventsTo(fn);
+  if (spec.access.readInboundMail) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [
+          `arn:${Stack.of(fn).partition}:s3:::${inboundBucketName(Stack.of(fn))}/${INBOUND_PREFIX}*`,
+        ],
+      }),
+    );
+  }
   for (const name of spec.access.secrets ?? []) secretsOf(props)[name].secret.grantRead(fn);
   if (spec.access.sendEmail) {
     const { region, account } = Stack.of(fn);
@@ -411,9 +458,16 @@ function grant(
   }
 }
 
-function acknowledgeFunctionFindings(fn: LifecycleFunction) {
+function acknowledgeFunctionFindings(fn: LifecycleFunction, spec: FunctionSpec) {
   const policy = fn.role?.node.tryFindChild('DefaultPolicy');
   if (!policy) return;
+  if (spec.access.readInboundMail) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lifecycle-inbound-<AWS::AccountId>-<AWS::Region>/${INBOUND_PREFIX}*]`,
+      reason:
+        'Each received message is a new object named by SES (its message id): the function reads objects under the inbound prefix only, never lists or writes.',
+    });
+  }
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:

@@ -48,6 +48,7 @@ Lifecycle pipeline running locally (ready in ${(stack.readyInMs / 1000).toFixed(
   Admin API                ${urls.api}/admin/...       token:     ${settings.adminToken}
   Health                   ${urls.api}/health
   Inbox (SES emulator)     ${urls.inbox}
+  Replies (SMTP, inbound)  ${urls.smtp}    reply to any email's Reply-To here
   DynamoDB Local           ${urls.dynamodb}
   EventBridge (local)      ${urls.eventBridge}
   Data                     ${settings.dataDir ?? 'in memory (IN_MEMORY=1): nothing is kept'}

@@ -3,11 +3,13 @@
  * Gateway, wired from infra/topology.ts and running the same handlers as AWS. Only endpoints
  * differ, and the handlers learn them from the SDK's own AWS_ENDPOINT_URL_* variables.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { INBOUND_PREFIX } from '../../functions/inbound/inbound.ts';
 import { registerClientHook } from '../../shared/adapters/client-hooks.ts';
 import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
@@ -23,6 +25,7 @@ import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
+import { INBOUND_BUCKET, startS3Local, startSmtpInbound } from './smtp-inbound.ts';
 import { LocalStreamPoller } from './stream-poller.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -50,6 +53,14 @@ export interface LocalSettings {
   sesMaxSendRate: number;
   /** Share of sends the local SES answers "Maximum sending rate exceeded" (fault testing). */
   sesThrottleRate: number;
+  /** Where the local SMTP server takes replies (SES receiving's stand-in). */
+  smtpPort: number;
+  /** The domain of the reply addresses (`reply+<id>@` it) set as every email's Reply-To. */
+  inboundDomain: string;
+  /** The shop's support mailbox: a copy of every reply goes there (unset: none). */
+  supportAddress: string | undefined;
+  /** Webhooks may call loopback and private addresses (never in AWS). */
+  allowPrivateWebhooks: boolean;
 }
 
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): LocalSettings {
@@ -78,12 +89,16 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? 'dev-unsubscribe-secret',
     sesMaxSendRate: Number(env.SES_MAX_SEND_RATE ?? 100),
     sesThrottleRate: Number(env.SES_THROTTLE_RATE ?? 0),
+    smtpPort: port('SMTP_PORT', 2525),
+    inboundDomain: env.INBOUND_DOMAIN ?? 'replies.shop.example',
+    supportAddress: env.SUPPORT_ADDRESS || undefined,
+    allowPrivateWebhooks: (env.WEBHOOKS_ALLOW_PRIVATE ?? '1') !== '0',
   };
 }
 
 export interface LocalStack {
   settings: LocalSettings;
-  urls: { api: string; inbox: string; dynamodb: string; eventBridge: string };
+  urls: { api: string; inbox: string; dynamodb: string; eventBridge: string; smtp: string };
   bus: LocalEventBus;
   readyInMs: number;
   stop(): Promise<void>;
@@ -116,22 +131,36 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     gateway.site('/console', consoleSite, { 'content-security-policy': CONSOLE_CSP });
     stops.push(() => gateway.close());
 
-    const [dynamo, ses] = await Promise.all([
+    const s3Directory = settings.dataDir
+      ? join(settings.dataDir, 's3')
+      : mkdtempSync(join(tmpdir(), 'lifecycle-s3-'));
+    const [dynamo, ses, s3] = await Promise.all([
       startDynamoDbLocal({
         port: settings.dynamodbPort,
         ...(settings.dataDir ? { dataDir: join(settings.dataDir, 'dynamodb') } : {}),
       }),
       // The emulator listens on a port of its own; SES_PORT is the proxy in front of it (below).
       freePort().then((port) => startSesLocal({ port, maxSendRate: settings.sesMaxSendRate })),
+      // Where received mail is kept, as SES receiving's S3 action keeps it.
+      freePort().then((port) => startS3Local({ port, directory: s3Directory })),
     ]);
     stops.push(
       () => dynamo.stop(),
       () => ses.stop(),
+      async () => {
+        await s3.stop();
+        if (!settings.dataDir) rmSync(s3Directory, { recursive: true, force: true });
+      },
     );
 
     const eventBridge = `http://127.0.0.1:${settings.eventBridgePort}`;
     const sesEndpoint = `http://127.0.0.1:${settings.sesPort}`;
-    configureEnvironment(settings, { dynamodb: dynamo.endpoint, ses: sesEndpoint, eventBridge });
+    configureEnvironment(settings, {
+      dynamodb: dynamo.endpoint,
+      ses: sesEndpoint,
+      eventBridge,
+      s3: s3.endpoint,
+    });
 
     const admin = new DynamoDBClient({});
     await ensureTable(admin, RESOURCE_NAMES.table);
@@ -153,8 +182,20 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     });
     const streams: LocalStreamPoller[] = [];
     const schedules = new Map<string, () => Promise<unknown>>();
+    const inboxes: Awaited<ReturnType<typeof startSmtpInbound>>[] = [];
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
+      if (spec.inboundMail) {
+        const smtp = await startSmtpInbound({
+          port: settings.smtpPort,
+          s3Endpoint: s3.endpoint,
+          region: settings.region,
+          keyPrefix: INBOUND_PREFIX,
+          invoke: (event) => fn.invoke(event),
+        });
+        inboxes.push(smtp);
+        stops.push(() => smtp.stop());
+      }
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
       for (const trigger of spec.schedules ?? []) {
@@ -212,6 +253,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     // Waits until the bus has delivered everything in flight (and its consequences), and the
     // stream's followers have caught up with every write so far.
     const idle = async () => {
+      for (const inbox of inboxes) await inbox.idle();
       await bus.idle();
       await Promise.all(streams.map((poller) => poller.idle()));
       await bus.idle();
@@ -295,6 +337,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         inbox: sesEndpoint,
         dynamodb: dynamo.endpoint,
         eventBridge,
+        smtp: `smtp://127.0.0.1:${inboxes[0]?.port ?? settings.smtpPort}`,
       },
       bus,
       readyInMs: Date.now() - started,
@@ -317,18 +360,25 @@ function jsonAnswer(status: number, body: unknown) {
 /** What the handlers read: the same variables the CDK app sets, with local endpoints. */
 function configureEnvironment(
   settings: LocalSettings,
-  endpoints: { dynamodb: string; ses: string; eventBridge: string },
+  endpoints: { dynamodb: string; ses: string; eventBridge: string; s3: string },
 ) {
   // Never let a developer's real AWS profile leak into the local stack.
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
   Object.assign(process.env, {
     AWS_REGION: settings.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // The S3 emulator knows one account, S3RVER; DynamoDB Local (shared database) and the SES
+    // emulator take any credentials.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    INBOUND_BUCKET: INBOUND_BUCKET,
+    INBOUND_DOMAIN: settings.inboundDomain,
+    ...(settings.supportAddress ? { SUPPORT_ADDRESS: settings.supportAddress } : {}),
+    WEBHOOKS_ALLOW_PRIVATE: settings.allowPrivateWebhooks ? '1' : '0',
     TABLE_NAME: RESOURCE_NAMES.table,
     EVENT_BUS_NAME: RESOURCE_NAMES.bus,
     // Counts the capacity every call consumes, for GET /_local/metrics and the benchmarks.

@@ -155,7 +155,7 @@ export interface Consent {
   source: ConsentSource;
 }
 
-export type ConsentSource = 'one-click' | 'preferences' | 'complaint' | 'admin';
+export type ConsentSource = 'one-click' | 'preferences' | 'complaint' | 'admin' | 'reply';
 
 export interface ProfileSummary {
   orderCount: number;

@@ -146,7 +146,7 @@ function shown(value: string): string {
 export function replyText(mail: InboundMail, maxChars = 1500): { text: string; truncated: boolean } {
   const source = mail.text !== undefined && /\S/.test(mail.text) ? mail.text : htmlToText(mail.html ?? '');
   const lines = withoutControls(source.replace(/\r\n?/g, '\n')).split('\n');
-  return bounded(tidy(withoutHistory(lines)), maxChars);
+  return bounded(tidy(withoutHistory(lines, maxChars)), maxChars);
 }
 
 /** Longest line read as a quote header or separator: those are short, prose can be long. */
@@ -155,14 +155,17 @@ const MAX_MARKER_LINE = 400;
 /**
  * The lines before the quoted history and the signature, without quoted (`>`) and device lines.
  * A quote header with nothing written above it and quoted lines below is a reply written under
- * the quote (bottom-posting): the header goes and the reading goes on.
+ * the quote (bottom-posting): the header goes and the reading goes on. Reading stops once the
+ * lines kept hold more than `enough` characters that tidying keeps: the rest would be cut anyway.
  */
-function withoutHistory(lines: readonly string[]): string[] {
+function withoutHistory(lines: readonly string[], enough: number): string[] {
   const kept: string[] = [];
   let written = false;
+  let visible = 0;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? '';
     if (line === '-- ' || line === '--') break;
+    if (isQuoted(line)) continue;
     if (isOriginalMessageSeparator(line) || isForwardHeader(lines, index)) break;
     const attribution = attributionLines(lines, index);
     if (attribution > 0) {
@@ -172,9 +175,12 @@ function withoutHistory(lines: readonly string[]): string[] {
       }
       break;
     }
-    if (isQuoted(line) || isDeviceSignature(line)) continue;
+    if (isDeviceSignature(line)) continue;
     kept.push(line);
-    if (!written && /\S/.test(line)) written = true;
+    const length = line.trim().length;
+    if (length > 0) written = true;
+    visible += length;
+    if (visible > enough) break;
   }
   return kept;
 }

@@ -2,6 +2,7 @@
  * Two-way on the local stack: a customer rates an email with one click from its HTML, comments,
  * and the service follow-up answers the low rating; a click alone settles after its minute.
  */
+import { createTransport } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import {
   admin,
@@ -122,5 +123,109 @@ describe('ratings', () => {
     } finally {
       await clock();
     }
+  });
+});
+
+describe('replies', () => {
+  type Replies = {
+    replies: { text: string; campaignId: string; subject?: string }[];
+    timeline: { title: string; detail?: string }[];
+    stage: string;
+  };
+  const smtp = () =>
+    createTransport({ host: '127.0.0.1', port: stack().smtpPort, secure: false, ignoreTLS: true });
+
+  async function welcomedCustomer(prefix: string) {
+    const userId = uniqueId(prefix);
+    const email = `${userId}@example.com`;
+    await sendWithSegment((analytics) => {
+      analytics.identify({ userId, traits: { email, firstName: 'Remy' } });
+      analytics.track({
+        userId,
+        event: 'Order Completed',
+        properties: { order_id: `${userId}-1`, revenue: 25 },
+      });
+    });
+    const [kit] = await eventually(
+      () => emailsTo(email),
+      (found) => found.length > 0,
+    );
+    const replyTo = (kit as StoredEmail & { replyTo?: string[] }).replyTo?.[0] ?? '';
+    return { userId, email, kit, replyTo };
+  }
+
+  it('a reply sent over SMTP lands on the right customer, without the quoted email; a copy reaches support', async () => {
+    const { userId, email, kit, replyTo } = await welcomedCustomer('reply');
+    expect(replyTo).toMatch(/^reply\+[a-z2-7]{24}@replies\.shop\.example$/);
+    await smtp().sendMail({
+      from: email,
+      to: replyTo,
+      subject: `Re: ${kit?.subject}`,
+      text: `When will it ship?\n\nOn Mon, 30 Nov 2026 at 10:00, Lifecycle Shop <hello@shop.example> wrote:\n> ${kit?.body.text?.split('\n')[0]}\n`,
+    });
+    await idle();
+    const view = await eventually(
+      async () => (await admin(`/admin/customers/${userId}`)).body as unknown as Replies,
+      (found) => found.replies.length > 0,
+    );
+    expect(view.replies[0]).toMatchObject({ text: 'When will it ship?', campaignId: 'welcome-kit' });
+    expect(view.timeline).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          title: expect.stringMatching(/^Email Replied to welcome-kit #1/),
+          detail: 'When will it ship?',
+        }),
+      ]),
+    );
+    const copies = await eventually(
+      () => emailsTo('support@shop.example'),
+      (found) => found.some((copy) => copy.subject.startsWith(`Reply from ${email}`)),
+    );
+    expect(copies.find((copy) => copy.subject.startsWith(`Reply from ${email}`))?.body.text).toContain(
+      'When will it ship?',
+    );
+  });
+
+  it('an out-of-office reply is only noted; a reply of "stop" unsubscribes', async () => {
+    const { userId, email, replyTo } = await welcomedCustomer('ooo');
+    await smtp().sendMail({
+      from: email,
+      to: replyTo,
+      subject: 'Automatic reply: Thank you for your first order',
+      text: 'I am out of the office until Monday.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    await idle();
+    expect(((await admin(`/admin/customers/${userId}`)).body as unknown as Replies).replies).toEqual([]);
+
+    await smtp().sendMail({ from: email, to: replyTo, subject: 'Re: Thank you', text: 'STOP' });
+    await idle();
+    const view = await eventually(
+      async () => (await admin(`/admin/customers/${userId}`)).body as unknown as Replies,
+      (found) => found.stage === 'termination',
+    );
+    expect(view.stage).toBe('termination');
+    expect(view.replies).toEqual([]);
+    expect(view.timeline).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ title: 'Consent changed', detail: 'no marketing (reply)' }),
+      ]),
+    );
+  });
+
+  it('mail to an unknown reply address, or garbage, is dropped and the server keeps answering', async () => {
+    await smtp().sendMail({
+      from: 'someone@example.com',
+      to: 'reply+aaaaaaaaaaaaaaaaaaaaaaaa@replies.shop.example',
+      subject: 'Hello',
+      text: 'Hi',
+    });
+    await smtp().sendMail({
+      envelope: { from: 'x@example.com', to: ['nobody@replies.shop.example'] },
+      raw: '\u0000\u0001 not mime at all',
+    });
+    await idle();
+    const health = await fetch(`${stack().api}/health`);
+    expect(health.status).toBe(200);
   });
 });

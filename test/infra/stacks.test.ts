@@ -381,6 +381,53 @@ describe('the web console', () => {
   });
 });
 
+describe('replies (SES receiving)', () => {
+  const withInbound = () => {
+    const app = new App({
+      context: { ...cdkContext, inboundDomain: 'replies.shop.example', supportAddress: 'help@shop.example' },
+      outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')),
+    });
+    return { app, stacks: buildApp(app) };
+  };
+
+  it('stores received mail in S3 first, then invokes the inbound function, which reads only that prefix', () => {
+    const { stacks } = withInbound();
+    const template = Template.fromStack(stacks.stateless);
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      Rule: Match.objectLike({
+        Recipients: ['replies.shop.example'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [
+          { S3Action: Match.objectLike({ ObjectKeyPrefix: 'inbound/' }) },
+          { LambdaAction: Match.objectLike({ InvocationType: 'Event' }) },
+        ],
+      }),
+    });
+    const inbound = Object.values(template.findResources('AWS::Lambda::Function')).find((fn) =>
+      JSON.stringify(fn).includes('INBOUND_BUCKET'),
+    );
+    expect(JSON.stringify(inbound)).toContain('"SUPPORT_ADDRESS":"help@shop.example"');
+    const sender = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      JSON.stringify(fn).includes('"INBOUND_DOMAIN":"replies.shop.example"'),
+    );
+    expect(sender.length).toBeGreaterThan(0);
+    expect(JSON.stringify(template.toJSON())).toMatch(/"s3:GetObject\*?".*"\/inbound\/\*"/);
+    Template.fromStack(stacks.stateful).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+    });
+  });
+
+  it('stays cdk-nag clean with receiving on', () => {
+    expect(() => withInbound().app.synth()).not.toThrow();
+  });
+
+  it('without an inbound domain, no receipt rule and no Reply-To domain', () => {
+    stateless.resourceCountIs('AWS::SES::ReceiptRule', 0);
+    expect(statelessJson).not.toContain('INBOUND_DOMAIN');
+  });
+});
+
 describe('cdk-nag (AwsSolutions)', () => {
   it('passes: every finding is fixed or acknowledged with a reason', () => {
     const app = newApp();

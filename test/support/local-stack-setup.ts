@@ -8,7 +8,8 @@ import { freePort } from '../../infra/local/free-port.ts';
 import { daytimeZone, type StackInfo } from './stack.ts';
 
 export default async function setup(project: TestProject) {
-  const [port, dynamodbPort, sesPort, eventBridgePort] = [
+  const [port, dynamodbPort, sesPort, eventBridgePort, smtpPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject) {
     ses: `http://127.0.0.1:${sesPort}`,
     dynamodb: `http://127.0.0.1:${dynamodbPort}`,
     eventBridge: `http://127.0.0.1:${eventBridgePort}`,
+    smtpPort,
     writeKey: 'test-write-key',
     adminToken: 'test-admin-token',
   };
@@ -30,6 +32,8 @@ export default async function setup(project: TestProject) {
       DYNAMODB_PORT: String(dynamodbPort),
       SES_PORT: String(sesPort),
       EVENTBRIDGE_PORT: String(eventBridgePort),
+      SMTP_PORT: String(smtpPort),
+      SUPPORT_ADDRESS: 'support@shop.example',
       WRITE_KEY: info.writeKey,
       ADMIN_TOKEN: info.adminToken,
       BUS_RETRY_DELAYS_MS: '200,400',

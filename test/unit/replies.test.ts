@@ -39,7 +39,10 @@ describe('automatic mail', () => {
     [{ 'x-autoreply': 'yes' }, 'X-Autoreply: yes'],
     [{ 'x-autorespond': 'Vacation' }, 'X-Autorespond: Vacation'],
     [{ 'x-auto-response-suppress': 'OOF' }, 'X-Auto-Response-Suppress: OOF'],
-    [{ 'x-auto-response-suppress': 'DR, RN, NRN, OOF, AutoReply' }, 'X-Auto-Response-Suppress: DR, RN, NRN, OOF, AutoReply'],
+    [
+      { 'x-auto-response-suppress': 'DR, RN, NRN, OOF, AutoReply' },
+      'X-Auto-Response-Suppress: DR, RN, NRN, OOF, AutoReply',
+    ],
     [{ precedence: 'bulk' }, 'Precedence: bulk'],
     [{ precedence: 'junk' }, 'Precedence: junk'],
     [{ precedence: 'list' }, 'Precedence: list'],
@@ -124,7 +127,10 @@ describe('the text of a reply', () => {
       '> --',
       '> Shop Team',
     ].join('\r\n');
-    expect(replyText(mail({ text }))).toEqual({ text: 'Yes, please send me the larger size.', truncated: false });
+    expect(replyText(mail({ text }))).toEqual({
+      text: 'Yes, please send me the larger size.',
+      truncated: false,
+    });
   });
 
   it('cuts at a quote header that Gmail wrapped onto two lines', () => {
@@ -174,7 +180,9 @@ describe('the text of a reply', () => {
   });
 
   it('cuts at -----Original Message----- and its translations', () => {
-    expect(textOf('Got it, thanks.\n\n-----Original Message-----\nFrom: Shop\nHi Jane')).toBe('Got it, thanks.');
+    expect(textOf('Got it, thanks.\n\n-----Original Message-----\nFrom: Shop\nHi Jane')).toBe(
+      'Got it, thanks.',
+    );
     expect(textOf('Danke!\n\n-----Ursprüngliche Nachricht-----\nVon: Shop\nGesendet: Montag')).toBe('Danke!');
     expect(textOf("Merci.\n\n-------- Message d'origine --------\nDe : Shop")).toBe('Merci.');
   });
@@ -238,7 +246,9 @@ describe('the text of a reply', () => {
   it('cuts at a signature delimiter', () => {
     expect(textOf('Works for me.\n\n-- \nJane Doe\nACME Corp\n+1 555 0100')).toBe('Works for me.');
     expect(textOf('Works for me.\n--\nJane')).toBe('Works for me.');
-    expect(textOf('Works for me.\n--- not a delimiter\nJane')).toBe('Works for me.\n--- not a delimiter\nJane');
+    expect(textOf('Works for me.\n--- not a delimiter\nJane')).toBe(
+      'Works for me.\n--- not a delimiter\nJane',
+    );
   });
 
   it.each([
@@ -253,7 +263,8 @@ describe('the text of a reply', () => {
   });
 
   it('tidies whitespace and control characters', () => {
-    const text = '\r\n\r\n  Hello\u0007 there  \r\n\r\n\r\n\r\n\r\nSecond\u0000 line\t\u009b\r\nThird\rFourth\n\n';
+    const text =
+      '\r\n\r\n  Hello\u0007 there  \r\n\r\n\r\n\r\n\r\nSecond\u0000 line\t\u009b\r\nThird\rFourth\n\n';
     expect(textOf(text)).toBe('Hello there\n\nSecond line\nThird\nFourth');
   });
 
@@ -283,7 +294,8 @@ describe('the text of a reply', () => {
   });
 
   it('drops scripts and keeps text that only looks like markup', () => {
-    const html = '<p>2 < 3 &amp;&amp; 4 > 1</p><script>document.write("<p>evil</p>")</script><p>ok &bogus; &#0;</p>';
+    const html =
+      '<p>2 < 3 &amp;&amp; 4 > 1</p><script>document.write("<p>evil</p>")</script><p>ok &bogus; &#0;</p>';
     expect(htmlOf(html)).toBe('2 < 3 && 4 > 1\nok &bogus; \ufffd');
   });
 

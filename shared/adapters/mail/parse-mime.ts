@@ -117,7 +117,8 @@ function parse(raw: Buffer, maxParts: number): Promise<Parsed> {
 function headerRecord(lines: HeaderLines, headers: Headers): Record<string, string> {
   const record = new Map<string, string>();
   for (const { key, line } of lines) {
-    if (key === '' || record.has(key)) continue;
+    // A field name is printable ASCII without ":" (RFC 5322); garbage is no header.
+    if (!/^[!-9;-~]+$/.test(key) || record.has(key)) continue;
     const parsed = headers.get(key);
     // The subject with its encoded words decoded, addresses in their text form; otherwise the
     // value as sent, unfolded (a Date or a Content-Type would lose its form or its parameters).
@@ -134,9 +135,7 @@ function headerRecord(lines: HeaderLines, headers: Headers): Record<string, stri
 function rawValue(line: string): string {
   const colon = line.indexOf(':');
   const value = colon < 0 ? '' : line.slice(colon + 1);
-  return Buffer.from(value.replace(/\r?\n/g, ''), 'binary')
-    .toString('utf8')
-    .trim();
+  return Buffer.from(value.replace(/\r?\n/g, ''), 'binary').toString('utf8').trim();
 }
 
 /** X-Original-To is not an address header to mailparser: its raw values. */
@@ -172,5 +171,7 @@ function isAddressObject(value: unknown): value is AddressObject {
 }
 
 function isStructured(value: unknown): value is { value: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { value: unknown }).value === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { value: unknown }).value === 'string'
+  );
 }

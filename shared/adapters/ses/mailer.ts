@@ -33,6 +33,7 @@ export class SesMailer implements Mailer {
         new SendEmailCommand({
           FromEmailAddress: email.from,
           Destination: { ToAddresses: [email.to] },
+          ...(email.replyTo ? { ReplyToAddresses: [email.replyTo] } : {}),
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },

@@ -1,0 +1,102 @@
+/**
+ * A customer's reply to one of our emails, as SES receiving (or the local SMTP server) delivers it:
+ * the raw message, read by key, and the envelope's recipients. The reply address names the email
+ * it answers (reply-address.ts). What the customer wrote (quotes and signature stripped, bounded)
+ * becomes an `Email Replied` event; a reply that only says "stop" or "unsubscribe" leaves all
+ * marketing; automatic mail (out of office, bounces) is noted in the log and nothing else. Every
+ * message that is not kept is dropped with a logged reason; none is stored beyond the bucket's own
+ * expiry.
+ */
+import type { ReplyInput } from '../../shared/domain/answers.ts';
+import type { ConsentInput } from '../../shared/domain/lifecycle.ts';
+import { autoReplyReason, type InboundMail, isStopRequest, replyText } from '../../shared/domain/replies.ts';
+import { replyIdIn } from '../../shared/domain/reply-address.ts';
+import type { CustomerStore, OutgoingEmail, ReplyAddresses } from '../../shared/ports.ts';
+
+/** The key prefix the receipt rule's S3 action stores messages under. */
+export const INBOUND_PREFIX = 'inbound/';
+
+export interface InboundDeps {
+  /** The raw message by key; `tooLarge` when it is over the limit (never read whole). */
+  rawMail: (key: string) => Promise<Buffer | { tooLarge: number } | undefined>;
+  parse: (raw: Buffer) => Promise<{ ok: true; mail: InboundMail } | { ok: false; reason: string }>;
+  addresses: ReplyAddresses;
+  customers: CustomerStore;
+  apply: (customerId: string, input: ReplyInput | ConsentInput) => Promise<unknown>;
+  /** Sends the shop's support mailbox a copy (only when a support address is set). */
+  forward?: { to: string; from: string; send: (email: OutgoingEmail) => Promise<unknown> };
+  now: () => Date;
+}
+
+export interface ReceivedMail {
+  /** The receiving side's id of the message (SES's messageId): a redelivery has the same. */
+  id: string;
+  /** Where the raw message is stored. */
+  key: string;
+  /** The envelope's recipients (SES receipt.recipients, SMTP RCPT TO). */
+  recipients: string[];
+  /** SES's verdicts, when it gave them. */
+  spam?: string;
+  virus?: string;
+}
+
+export type InboundOutcome =
+  | { kept: 'reply' | 'unsubscribe'; customerId: string; campaignId: string }
+  | { dropped: string }
+  | { noted: string; customerId: string };
+
+export async function receiveMail(mail: ReceivedMail, deps: InboundDeps): Promise<InboundOutcome> {
+  if (mail.virus === 'FAIL') return { dropped: 'virus verdict FAIL' };
+  const id = replyIdIn(mail.recipients);
+  if (!id) return { dropped: 'not addressed to a reply address' };
+  const raw = await deps.rawMail(mail.key);
+  if (!raw) return { dropped: `no stored message at ${mail.key}` };
+  if (!Buffer.isBuffer(raw)) return { dropped: `message too large (${raw.tooLarge} bytes)` };
+  const parsed = await deps.parse(raw);
+  if (!parsed.ok) return { dropped: parsed.reason };
+  const email = await deps.addresses.get(id);
+  if (!email) return { dropped: 'unknown or expired reply address' };
+  let stored = await deps.customers.load(email.customerId);
+  if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
+  if (stored?.kind !== 'profile') return { dropped: 'the customer was erased' };
+  const customerId = stored.profile.id;
+  const automatic = autoReplyReason(parsed.mail);
+  if (automatic) return { noted: `automatic reply (${automatic})`, customerId };
+  if (mail.spam === 'FAIL') return { dropped: 'spam verdict FAIL' };
+
+  const { text } = replyText(parsed.mail);
+  const at = deps.now().toISOString();
+  const messageId = `mail#${mail.id}`;
+  if (isStopRequest(text)) {
+    await deps.apply(customerId, { kind: 'consent', messageId, at, source: 'reply', marketing: false });
+    return { kept: 'unsubscribe', customerId, campaignId: email.campaignId };
+  }
+  const subject = parsed.mail.subject?.slice(0, 200);
+  await deps.apply(customerId, {
+    kind: 'reply',
+    messageId,
+    at,
+    campaignId: email.campaignId,
+    occurrence: email.occurrence,
+    ...(subject ? { subject } : {}),
+    text,
+  });
+  if (deps.forward) {
+    const from = stored.profile.email ?? parsed.mail.from ?? customerId;
+    await deps.forward.send({
+      from: deps.forward.from,
+      to: deps.forward.to,
+      ...(stored.profile.email ? { replyTo: stored.profile.email } : {}),
+      subject: `Reply from ${from}: ${subject ?? '(no subject)'}`,
+      text: `${from} replied to ${email.campaignId} #${email.occurrence}:\n\n${text}\n`,
+      html: `<p>${escape(from)} replied to ${escape(email.campaignId)} #${email.occurrence}:</p><pre style="white-space:pre-wrap">${escape(text)}</pre>`,
+      headers: {},
+      tags: {},
+    });
+  }
+  return { kept: 'reply', customerId, campaignId: email.campaignId };
+}
+
+function escape(value: string) {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
