@@ -8,9 +8,12 @@ import type { z } from 'zod';
 import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
 import { TEMPLATE_ROUTE_KEYS } from '../functions/templates/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
+import { EmailReplied, FeedbackGiven } from '../shared/domain/contracts/customer-answered.ts';
 import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
 import { JobChunkRequested } from '../shared/domain/contracts/job-chunk.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
+import { SegmentEntered, SegmentExited } from '../shared/domain/contracts/segment-changed.ts';
+import { StageChanged } from '../shared/domain/contracts/stage-changed.ts';
 import { TimerDue } from '../shared/domain/contracts/timer-due.ts';
 
 export type EventPattern = Record<string, unknown>;
@@ -68,6 +71,8 @@ export interface FunctionSpec {
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
     /** Knows the sender: address, brand and postal address (for emails and pages). */
     sender?: boolean;
+    /** Calls the shop's webhook URLs (outbound HTTP; private addresses only where allowed locally). */
+    webhooks?: boolean;
     /** Its own concurrency ceiling (reserved concurrency in AWS, a cap on in-flight calls locally). */
     concurrency?: number;
   };
@@ -213,6 +218,19 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'], concurrency: 1 },
   },
   {
+    name: 'webhooks',
+    entry: 'functions/webhooks/handler.ts',
+    description:
+      'Sends the shop’s webhooks their events, signed; retries with backoff for 24 hours, then gives up with the reason',
+    memoryMb: 256,
+    timeoutSeconds: 120,
+    routes: [],
+    events: [on('WebhookEvents', FeedbackGiven, EmailReplied, StageChanged, SegmentEntered, SegmentExited)],
+    schedules: [{ name: 'RetryWebhooks', everyMinutes: 1, input: { retry: true } }],
+    // Its signing secrets are sealed with the key of the email links (never rotated away).
+    access: { table: 'readWrite', secrets: ['unsubscribeSecret'], webhooks: true },
+  },
+  {
     name: 'projections',
     entry: 'functions/projections/handler.ts',
     description:
@@ -256,7 +274,8 @@ export const FUNCTIONS: FunctionSpec[] = [
       dueIndex: true,
       scan: true,
       publishToBus: true,
-      secrets: ['adminToken', 'offerSecret'],
+      secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret'],
+      webhooks: true,
     },
   },
   {

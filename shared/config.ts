@@ -34,6 +34,8 @@ const variables = {
   SUPPORT_ADDRESS: z.email().optional(),
   /** The bucket SES stores received mail in (inbound). */
   INBOUND_BUCKET: z.string().min(1).optional(),
+  /** Webhooks may call loopback and private addresses: only ever `1` locally. */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(['0', '1']).optional(),
   /** How many send-message instances share the account's send rate (their reserved concurrency). */
   SEND_RATE_SHARE: z.coerce.number().int().min(1).default(1),
 } as const;

@@ -14,6 +14,7 @@ import type { ContactPolicy, LifecycleRules } from './domain/rules.ts';
 import type { StoredSegment, StoredSettings } from './domain/settings.ts';
 import type { LoggedEvent } from './domain/signals.ts';
 import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
+import type { WebhookBody } from './domain/webhooks.ts';
 
 export interface BusEntry {
   source: string;
@@ -401,4 +402,38 @@ export interface CustomerData {
   erase(
     customerId: string,
   ): Promise<{ customerId: string; deleted: number; addresses: string[] } | undefined>;
+}
+
+/** A webhook as stored: its definition, and its signing secret sealed (never in plain text). */
+export interface StoredWebhook extends WebhookBody {
+  id: string;
+  sealedSecret: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One event sent to one webhook: every attempt, and what became of it. */
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  type: string;
+  createdAt: string;
+  /** The signed JSON body, the same on every attempt. */
+  body: string;
+  state: 'pending' | 'delivered' | 'dead';
+  attempts: { at: string; outcome: string; ms: number }[];
+  nextAttemptAt?: string;
+  /** Why it was given up (the last attempt's outcome, after 24 hours). */
+  reason?: string;
+}
+
+export interface WebhookStore {
+  list(): Promise<StoredWebhook[]>;
+  get(id: string): Promise<StoredWebhook | undefined>;
+  put(webhook: StoredWebhook): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  createDelivery(delivery: Delivery): Promise<'created' | 'exists'>;
+  saveAttempt(delivery: Delivery, previousRetryAt: string | undefined): Promise<void>;
+  deliveries(webhookId: string, limit: number): Promise<Delivery[]>;
+  dueRetries(now: string, limit: number): Promise<Delivery[]>;
 }

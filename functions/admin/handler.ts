@@ -13,6 +13,10 @@ import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts'
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
+import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store.ts';
+import { postJson } from '../../shared/adapters/http/outbound-post.ts';
+import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
+import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
@@ -24,7 +28,16 @@ import { startJob } from '../jobs/jobs.ts';
 import { authenticatedHandler } from './authenticated.ts';
 import { adminRoutes } from './routes.ts';
 
-const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
+const config = loadConfig([
+  'TABLE_NAME',
+  'EVENT_BUS_NAME',
+  'OFFER_SECRET',
+  'OFFER_SECRET_ID',
+  'UNSUBSCRIBE_SECRET',
+  'UNSUBSCRIBE_SECRET_ID',
+  'WEBHOOKS_ALLOW_PRIVATE',
+]);
+const allowPrivate = config.WEBHOOKS_ALLOW_PRIVATE === '1';
 const db = dynamoDocumentClient();
 const engine = applyDeps(db, config);
 const customers = engine.store;
@@ -97,6 +110,15 @@ const routes = adminRoutes({
     start: (broadcast: Broadcast) =>
       startBroadcast(broadcast, { broadcasts, jobs, publisher: engine.publisher, now }),
     newId: () => randomBytes(4).toString('hex'),
+    now,
+  },
+  webhooks: {
+    store: new DynamoWebhookStore(db, config.TABLE_NAME),
+    masterKey: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
+    check: (url: string) => checkOutboundUrl(url, { allowPrivate }),
+    post: postJson,
+    allowPrivate,
+    newId: () => randomBytes(8).toString('hex'),
     now,
   },
   sweep: {

@@ -48,8 +48,19 @@ import {
   type SegmentDeps,
   segmentMembers,
 } from './segments.ts';
+import {
+  type AdminWebhookDeps,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  putWebhook,
+  rotateWebhookSecret,
+  testWebhook,
+  webhookDeliveries,
+} from './webhooks.ts';
 
 export interface AdminDeps {
+  webhooks: AdminWebhookDeps;
   customers: CustomerDeps;
   customerData: CustomerDataDeps;
   rules: RulesDeps;
@@ -160,6 +171,15 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
     'GET /admin/model': () => answer(getModel(deps.insights)),
     'POST /admin/model/fit': (event) => answer(refitModel(body(event), deps.insights)),
     'PUT /admin/contact-policy': (event) => answer(updatePolicy(body(event), deps.rules)),
+    'GET /admin/webhooks': () => answer(listWebhooks(deps.webhooks)),
+    'GET /admin/webhooks/{id}': (event) => answer(getWebhook(param(event, 'id'), deps.webhooks)),
+    'PUT /admin/webhooks/{id}': (event) => answer(putWebhook(param(event, 'id'), body(event), deps.webhooks)),
+    'DELETE /admin/webhooks/{id}': (event) => answer(deleteWebhook(param(event, 'id'), deps.webhooks)),
+    'GET /admin/webhooks/{id}/deliveries': (event) =>
+      answer(webhookDeliveries(param(event, 'id'), deps.webhooks)),
+    'POST /admin/webhooks/{id}/test': (event) => answer(testWebhook(param(event, 'id'), deps.webhooks)),
+    'POST /admin/webhooks/{id}/secret': (event) =>
+      answer(rotateWebhookSecret(param(event, 'id'), deps.webhooks)),
   };
 }
 

@@ -23,9 +23,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'Stage Changed',
   'Segment Entered',
   'Segment Exited',
-  'Unsubscribed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** What the console's test button sends: every webhook takes it, whatever it subscribed to. */
+export const TEST_EVENT = 'Webhook Test';
 
 /** A webhook's id has the same shape as every definition's: it appears in paths and logs. */
 export const WEBHOOK_ID = DEFINITION_ID;
@@ -305,7 +306,7 @@ export function retryable(outcome: AttemptOutcome): boolean {
 export interface WebhookEvent {
   /** The delivery event's id: the same on every attempt, so receivers can drop repeats. */
   id: string;
-  type: WebhookEventType;
+  type: WebhookEventType | typeof TEST_EVENT;
   /** When the event happened (ISO 8601). */
   at: string;
   customerId: string;
@@ -314,7 +315,7 @@ export interface WebhookEvent {
 
 export interface DeliveryPayload {
   id: string;
-  type: WebhookEventType;
+  type: WebhookEventType | typeof TEST_EVENT;
   created: string;
   customer: { id: string };
   data: Record<string, unknown>;

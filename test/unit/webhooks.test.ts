@@ -74,10 +74,10 @@ describe('parseWebhook', () => {
     expect(problems({ ...base, events: ['Stage Changed', 'Order Completed'] })).toEqual([
       { field: 'events[1]', message: expect.stringContaining('must be one of Feedback Given') },
     ]);
-    expect(problems({ ...base, events: ['Unsubscribed', 'Stage Changed', 'Unsubscribed'] })).toEqual([
-      { field: 'events[2]', message: 'repeats Unsubscribed' },
+    expect(problems({ ...base, events: ['Segment Exited', 'Stage Changed', 'Segment Exited'] })).toEqual([
+      { field: 'events[2]', message: 'repeats Segment Exited' },
     ]);
-    expect(problems({ ...base, events: ['Unsubscribed', '*'] })).toEqual([
+    expect(problems({ ...base, events: ['Segment Exited', '*'] })).toEqual([
       { field: 'events[1]', message: "'*' means every event: it stands alone" },
     ]);
     expect(problems({ ...base, events: [] })[0]?.field).toBe('events');
@@ -102,9 +102,9 @@ describe('wantsEvent', () => {
   it('sends the subscribed types, every type for *, nothing when disabled', () => {
     const webhook = { events: ['Stage Changed' as const], enabled: true };
     expect(wantsEvent(webhook, 'Stage Changed')).toBe(true);
-    expect(wantsEvent(webhook, 'Unsubscribed')).toBe(false);
-    expect(wantsEvent({ events: ['*'], enabled: true }, 'Unsubscribed')).toBe(true);
-    expect(wantsEvent({ events: ['*'], enabled: false }, 'Unsubscribed')).toBe(false);
+    expect(wantsEvent(webhook, 'Segment Exited')).toBe(false);
+    expect(wantsEvent({ events: ['*'], enabled: true }, 'Segment Exited')).toBe(true);
+    expect(wantsEvent({ events: ['*'], enabled: false }, 'Segment Exited')).toBe(false);
   });
 });
 
