@@ -12,6 +12,7 @@
 
 import { earliest, evaluate, matchesWhere, percentBucket } from './conditions.ts';
 import { nextLocalTime, timezoneOf } from './contact-policy.ts';
+import { impressionHold } from './impressions.ts';
 import {
   type Conversion,
   durationMs,
@@ -22,7 +23,7 @@ import {
   type StepPath,
   stepAt,
 } from './journeys.ts';
-import { decideMessage, type MessageEffect, type Trigger } from './messages.ts';
+import { decideMessage, type MessageEffect, refusalOf, staleDeadline, type Trigger } from './messages.ts';
 import { sameCode } from './offers.ts';
 import { type CampaignHistory, DAY_MS, later, type Profile, type Stage, withTraits } from './profile.ts';
 import type { EngineSettings } from './rules.ts';
@@ -52,6 +53,8 @@ export interface JourneyState {
   leftBecause?: 'finished' | 'exit' | 'exitWhen' | 'disabled';
   /** The event that started the current run, for its templates. */
   event?: { name: string; properties?: Record<string, unknown> };
+  /** Why the customer waits at a marketing email: a negative impression balance. */
+  heldBecause?: string;
   /** The steps passed in the current run (their paths), for per-step numbers. */
   passed?: string[];
 }
@@ -303,7 +306,7 @@ function walk(
     const since = state.since ?? now;
     // The step is done: on to `to` (none: the run ends), the next step beginning at `at`.
     const done = (to: StepPath | undefined, at = since, kind = state.kind) => {
-      const { until: _until, path: _path, ...rest } = state;
+      const { until: _until, path: _path, heldBecause: _held, ...rest } = state;
       state = {
         ...rest,
         passed: [...(state.passed ?? []), path.join('.')].slice(-50),
@@ -343,6 +346,18 @@ function walk(
       }
     } else if ('send' in step) {
       const trigger: Trigger = { id: happening.inputId, at: since, now, kind: state.kind ?? 'event' };
+      // A negative impression balance holds marketing: the customer waits at the email until the
+      // balance recovers (good impressions, or bad ones leaving the window), or it is skipped with
+      // the reason once it would be stale.
+      const hold =
+        journey.category === 'marketing' && !refusalOf(next, journey)
+          ? impressionHold(next, now, settings.policy)
+          : undefined;
+      const staleAt = hold ? staleDeadline(trigger, settings) : undefined;
+      if (hold && staleAt && now < staleAt) {
+        const until = earliest([hold.recoversAt, staleAt]) ?? staleAt;
+        return withState(next, journey.id, { ...state, until, heldBecause: hold.reason });
+      }
       next = decideMessage(
         next,
         {
@@ -355,6 +370,7 @@ function walk(
         trigger,
         settings,
         effects,
+        hold?.reason,
       );
       done(nextPath(journey.steps, path));
     } else if ('branch' in step) {

@@ -13,6 +13,7 @@
  * answer. Stage changes made by timers are dated at the due time, so history reads true.
  */
 import {
+  FEEDBACK_GIVEN,
   type FeedbackInput,
   feedbackDueAt,
   type ReplyInput,
@@ -22,6 +23,7 @@ import {
 } from './answers.ts';
 import { type BroadcastSend, decideBroadcast } from './broadcasts.ts';
 import { earliest } from './conditions.ts';
+import { type Impression, impressionPolicyOf, withImpressions } from './impressions.ts';
 import {
   type ConversionEffect,
   type Happening,
@@ -231,6 +233,7 @@ function decideOne(
   } else {
     profile = current;
   }
+  profile = withImpressions(profile, impressionsFrom(current, input, settings));
   const segmentsDueBefore = current?.segmentsDueAt;
   // An order already known (reported again under a new messageId) starts no journey run.
   const repeatedOrder =
@@ -421,6 +424,50 @@ function applyConsent(profile: Profile, input: ConsentInput, effects: Effect[]):
     next = { ...next, stage: 'termination', stageChangedAt: input.at };
   }
   return next;
+}
+
+/**
+ * The impressions an input leaves beyond the profile's facts (impressions.ts counts orders,
+ * refunds and visit days from the facts themselves): a click in our email and a high rating are
+ * good; a complaint, a low rating, leaving a journey or all marketing, and the events the policy
+ * names are bad.
+ */
+function impressionsFrom(
+  current: Profile | undefined,
+  input: EngineInput,
+  settings: EngineSettings,
+): Impression[] {
+  const rules = impressionPolicyOf(settings.policy);
+  if (input.kind === 'engagement')
+    return input.action === 'click' ? [{ at: input.at, kind: 'good', what: 'clicked our email' }] : [];
+  if (input.kind === 'consent') {
+    const before = current?.consent ?? { marketing: true, optedOut: [] as string[] };
+    if (input.source === 'complaint')
+      return [{ at: input.at, kind: 'bad', what: 'marked our email as spam' }];
+    if (input.marketing === false && before.marketing)
+      return [{ at: input.at, kind: 'bad', what: 'unsubscribed from marketing' }];
+    return (input.optedOut ?? [])
+      .filter((journey) => !before.optedOut.includes(journey))
+      .map((journey) => ({ at: input.at, kind: 'bad' as const, what: `left ${journey}` }));
+  }
+  if (input.kind !== 'event') return [];
+  const { event } = input;
+  const at = event.timestamp;
+  // Orders, refunds and visit days are impressions by themselves (impressions.ts reads the facts).
+  if (meaningOf(event, settings)) return [];
+  const name = event.type === 'track' ? event.event : undefined;
+  if (!name) return [];
+  if (name === FEEDBACK_GIVEN) {
+    const { question, score } = event.properties ?? {};
+    if (typeof score !== 'number' || (question !== 'csat' && question !== 'nps')) return [];
+    const what = `${question.toUpperCase()} ${score} of ${question === 'csat' ? 5 : 10}`;
+    const high = question === 'csat' ? score >= 4 : score >= 9;
+    const low = question === 'csat' ? score <= 2 : score <= 6;
+    return high ? [{ at, kind: 'good', what }] : low ? [{ at, kind: 'bad', what }] : [];
+  }
+  if (rules.badEvents.includes(name)) return [{ at, kind: 'bad', what: name }];
+  if (rules.goodEvents.includes(name)) return [{ at, kind: 'good', what: name }];
+  return [];
 }
 
 /** Remembers the stage changes (for metrics: stage changes per day), the most recent 20. */

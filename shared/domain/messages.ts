@@ -10,6 +10,7 @@
  */
 
 import { earliestSendTime, holdoutBucket, recentMarketing, relationshipOf } from './contact-policy.ts';
+import { impressionHold } from './impressions.ts';
 import type { JourneyDefinition } from './journeys.ts';
 import { DAY_MS, type Profile } from './profile.ts';
 import type { EngineSettings, OfferSettings } from './rules.ts';
@@ -128,21 +129,19 @@ type Verdict = { status: MessageStatus; reason?: string; sendAt?: string };
 
 function judge(profile: Profile, send: Send, trigger: Trigger, settings: EngineSettings): Verdict {
   const { journey } = send;
-  const refusal = consentRefusal(profile, journey.id, journey.category);
+  const refusal = refusalOf(profile, journey);
   if (refusal) return { status: 'skipped', reason: refusal };
-  const relationship = relationshipOf(profile);
-  if (relationship === 'fling' && journey.category === 'marketing' && !journey.forFlings) {
-    return {
-      status: 'skipped',
-      reason: `relationship "fling": only the journeys meant for flings (the welcome kit) and service emails`,
-    };
-  }
   const stale = staleness(trigger, trigger.now, settings);
   if (stale) return { status: 'skipped', reason: stale };
   const holdout = journey.holdoutPercent ?? 0;
   if (holdoutBucket(profile.id, journey.id) < holdout) {
     return { status: 'held-out', reason: `holdout: ${holdout}% of customers do not receive this journey` };
   }
+  // A negative impression balance: a journey holds the customer before it asks (journey-runner);
+  // anything else (a broadcast) is skipped with the reason.
+  const hold =
+    journey.category === 'marketing' ? impressionHold(profile, trigger.now, settings.policy) : undefined;
+  if (hold) return { status: 'skipped', reason: hold.reason };
   // A broadcast's email may be meant for later (a local time, its pace): nothing goes before.
   const from = trigger.at > trigger.now && trigger.kind === 'broadcast' ? trigger.at : trigger.now;
   if (journey.category === 'service')
@@ -164,6 +163,15 @@ function judge(profile: Profile, send: Send, trigger: Trigger, settings: EngineS
   return { status: 'deferred', reason: window.reasons.join('; '), sendAt: window.at };
 }
 
+/** Why the customer never gets this journey's email now, whatever the timing: consent, relationship. */
+export function refusalOf(profile: Profile, journey: Send['journey']): string | undefined {
+  const refusal = consentRefusal(profile, journey.id, journey.category);
+  if (refusal) return refusal;
+  if (relationshipOf(profile) === 'fling' && journey.category === 'marketing' && !journey.forFlings)
+    return `relationship "fling": only the journeys meant for flings (the welcome kit) and service emails`;
+  return undefined;
+}
+
 /** Why the customer's consent rules this email out, or undefined when it does not. */
 export function consentRefusal(profile: Profile, journeyId: string, category: 'marketing' | 'service') {
   const consent = profile.consent;
@@ -174,6 +182,17 @@ export function consentRefusal(profile: Profile, journeyId: string, category: 'm
     return `opted out of ${journeyId} ${since}`;
   if (category === 'service' && !consent.service) return `opted out of service email ${since}`;
   return undefined;
+}
+
+/** The time after which an email for this trigger is stale. */
+export function staleDeadline(trigger: Trigger, settings: EngineSettings): string {
+  const limitMs =
+    trigger.kind === 'event'
+      ? settings.freshnessHours * HOUR_MS
+      : trigger.kind === 'broadcast'
+        ? BROADCAST_STALE_HOURS * HOUR_MS
+        : settings.staleTimerDays * DAY_MS;
+  return new Date(Date.parse(trigger.at) + limitMs).toISOString();
 }
 
 /** Why a message sent at `at` would be stale, or undefined when it would not. */

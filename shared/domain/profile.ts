@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FeedbackState, ReplyFact } from './answers.ts';
+import type { Impression } from './impressions.ts';
 import type { JourneyState } from './journey-runner.ts';
 import type { Conversion } from './journeys.ts';
 import type { SegmentChange } from './segments.ts';
@@ -113,6 +114,8 @@ export interface Profile {
   };
   /** Ratings and reasons, per email and question: the clicks seen and the answer they settled on. */
   feedback?: FeedbackState[];
+  /** Good and bad impressions, oldest first (the newest KEPT_IMPRESSIONS): the impression balance. */
+  impressions?: Impression[];
   /** The latest replies to our email, their text cleaned and bounded. */
   replies?: ReplyFact[];
   /**

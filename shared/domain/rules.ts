@@ -78,6 +78,17 @@ export const policySchema = z.strictObject({
   cooldownDays: z.number().int().min(0).max(365),
   /** Traits the site sends beyond Segment's own, which templates may use by name. */
   customTraits: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a trait name')).max(200),
+  /** The impression balance (impressions.ts): its window, weights and the events that count. */
+  impressions: z
+    .strictObject({
+      windowDays: z.number().int().min(7, 'must be at least 7 days').max(365),
+      goodWeight: z.number().min(0.1).max(100),
+      badWeight: z.number().min(0.1).max(1000),
+      goodEvents: z.array(z.string().trim().min(1).max(200)).max(50),
+      badEvents: z.array(z.string().trim().min(1).max(200)).max(50),
+    })
+    .partial()
+    .optional(),
   broadcasts: z
     .strictObject({
       /** The drop-in guard's default: no order, visit, click or consent in this many days. */

@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { holdoutBucket } from '../../shared/domain/contact-policy.ts';
+import type { EngineSettings } from '../../shared/domain/rules.ts';
 import type { CustomerEvent } from '../../shared/domain/segment.ts';
+import { defaultSettings } from '../../shared/domain/settings.ts';
 import { event, identify, order, visit } from './events.ts';
 import { withJourney } from './journeys.ts';
 import { day, type Scenario } from './scenario.ts';
@@ -47,7 +49,9 @@ function customerInBucket(campaignId: 'welcome-kit', percent: number, heldOut: b
 const statusOf = async (world: Scenario, id: string, campaignId: string) =>
   (await world.ledger(id)).filter((entry) => entry.campaignId === campaignId);
 
-export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Scenario) {
+export function contactPolicyScenarios(
+  newScenario: (settings?: EngineSettings) => Promise<Scenario> | Scenario,
+) {
   describe('contact policy scenarios', () => {
     it('frequency cap: a second marketing email the same day waits 24 hours, then goes', async () => {
       const world = await newScenario();
@@ -118,14 +122,35 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
       });
     });
 
-    it('cool-down: after a refund, a promotional email waits until it ends, or is dropped if it would be stale', async () => {
+    it('impression balance: a refund outweighs a few orders, so the win-back waits at its email and is skipped with that reason once stale', async () => {
       const world = await newScenario();
-      const waits = customer();
-      await world.events(waits.id, [
-        waits.identify(day(0)),
-        waits.order('o1', day(0)),
-        waits.order('o2', day(0, 1)),
+      const held = customer();
+      await world.events(held.id, [
+        held.identify(day(0)),
+        held.order('o1', day(0)),
+        held.order('o2', day(0, 1)),
       ]);
+      await world.events(held.id, [held.refund('o2', day(80))]);
+      await world.sweep(day(91)); // win-back falls due at day 90: held, nothing decided yet
+      expect(await statusOf(world, held.id, 'win-back')).toEqual([]);
+      await world.sweep(day(98)); // stale after day 97 with the balance still negative
+      const [winBack] = await statusOf(world, held.id, 'win-back');
+      expect(winBack?.status).toBe('skipped');
+      expect(winBack?.reason).toMatch(
+        /^impression balance -10 \(1 bad, 0 good in 90 days; refund of order .* on /,
+      );
+    });
+
+    it('cool-down, the minimum: with the balance positive, a promotional email still waits until it ends, or is dropped if it would be stale', async () => {
+      // A year's window: the orders of day 0 still count at day 90.
+      const settings = defaultSettings();
+      settings.policy = { ...settings.policy, impressions: { windowDays: 365 } };
+      const world = await newScenario(settings);
+      // Eleven orders outweigh one refund (one bad impression weighs ten good ones).
+      const orders = (who: ReturnType<typeof customer>) =>
+        Array.from({ length: 11 }, (_, index) => who.order(`o${index + 1}`, day(0, index)));
+      const waits = customer();
+      await world.events(waits.id, [waits.identify(day(0)), ...orders(waits)]);
       await world.events(waits.id, [waits.refund('o2', day(80))]);
       await world.sweep(day(91)); // win-back falls due at day 90, inside the cool-down until day 94
       const [winBack] = await statusOf(world, waits.id, 'win-back');
@@ -135,11 +160,7 @@ export function contactPolicyScenarios(newScenario: () => Promise<Scenario> | Sc
       expect((await statusOf(world, waits.id, 'win-back'))[0]?.status).toBe('sent');
 
       const dropped = customer();
-      await world.events(dropped.id, [
-        dropped.identify(day(0)),
-        dropped.order('o1', day(0)),
-        dropped.order('o2', day(0, 1)),
-      ]);
+      await world.events(dropped.id, [dropped.identify(day(0)), ...orders(dropped)]);
       await world.events(dropped.id, [dropped.refund('o2', day(89))]);
       await world.sweep(day(91)); // the cool-down would hold it until day 103: 13 days after it fell due
       const [staleWinBack] = await statusOf(world, dropped.id, 'win-back');

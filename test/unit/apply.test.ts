@@ -216,14 +216,16 @@ describe('apply-event: delivery order and duplicates do not matter (property)', 
     );
 
   // The contact policy judges with what is known at decision time (caps: which email came
-  // first; cool-down: whether the refund had arrived yet). This property is about the facts, so
-  // the policy is switched off here; the policy has its own scenarios.
+  // first; cool-down and impression balance: whether the refund had arrived yet). This property is
+  // about the facts, so the policy is switched off here (a bad impression weighs next to nothing
+  // against an order); the policy has its own scenarios.
   const settings = defaultSettings();
   settings.policy = {
     ...settings.policy,
     caps: { perDay: 50, perWeek: 100 },
     quietHours: { ...settings.policy.quietHours, enabled: false },
     cooldownDays: 0,
+    impressions: { goodWeight: 100, badWeight: 0.1 },
   };
 
   async function live(delivered: CustomerEvent[][]) {

@@ -258,11 +258,28 @@ describe('when a broadcast’s email goes', () => {
   });
 
   it('a cool-down that would hold it more than a day drops it as stale', () => {
+    // Eleven orders outweigh the refund: the cool-down, the minimum, still holds it.
     const refunded = customer('refund', 1, {
+      orders: Array.from({ length: 11 }, (_, index) => ({
+        orderId: `o${index}`,
+        at: daysBefore(5),
+        revenue: 10,
+      })),
       refunds: [{ orderId: 'o1', at: daysBefore(2), amount: 10 }] as never,
     });
     expect(skipKindOf(decided(refunded).effect?.reason)).toBe('coolDown');
     expect(decided(refunded).effect?.status).toBe('skipped');
+  });
+
+  it('a negative impression balance skips it with the balance as the reason', () => {
+    const refunded = customer('unhappy', 1, {
+      refunds: [{ orderId: 'o1', at: daysBefore(2), amount: 10 }] as never,
+    });
+    expect(decided(refunded).effect).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^impression balance -10 \(1 bad, 0 good/),
+    });
+    expect(skipKindOf(decided(refunded).effect?.reason)).toBe('impressions');
   });
 });
 

@@ -9,9 +9,9 @@ lifecycleScenarios(() => {
   return new Scenario(store, store, store);
 });
 
-contactPolicyScenarios(() => {
+contactPolicyScenarios((settings) => {
   const store = new MemoryStore();
-  return new Scenario(store, store, store);
+  return new Scenario(store, store, store, settings);
 });
 
 predictiveScenarios((settings) => {

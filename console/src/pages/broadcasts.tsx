@@ -103,6 +103,7 @@ const LEFT_OUT: Record<string, (n: number) => string> = {
   relationship: (n) => `${count(n)} asked for few emails (a fling)`,
   caps: (n) => `${count(n)} over the frequency caps`,
   coolDown: (n) => `${count(n)} in a cool-down or a marketing pause`,
+  impressions: (n) => `${count(n)} with more bad impressions than good lately`,
   quietHours: (n) => `${count(n)} kept too long by quiet hours`,
   stale: (n) => `${count(n)} too late to send`,
   cancelled: (n) => `${count(n)} not sent: the broadcast was cancelled`,
