@@ -2,12 +2,19 @@
 
 import { displayName } from '../../shared/adapters/dynamodb/directory.ts';
 import type { Answer as RatingAnswer } from '../../shared/domain/answers.ts';
+import {
+  balanceOf,
+  type Impression,
+  type ImpressionPolicy,
+  impressionPolicyOf,
+} from '../../shared/domain/impressions.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import { PREDICTION_HORIZON_WEEKS } from '../../shared/domain/metrics.ts';
 import { type CustomerPrediction, type FittedModel, predict } from '../../shared/domain/models/fitted.ts';
 import { purchaseSummary } from '../../shared/domain/models/summary.ts';
 import { DAY_MS, type Profile, STAGES, summarize } from '../../shared/domain/profile.ts';
 import { QUESTIONS, REASONS } from '../../shared/domain/ratings.ts';
+import type { ContactPolicy } from '../../shared/domain/rules.ts';
 import type { SegmentDefinition } from '../../shared/domain/segments.ts';
 import type {
   CustomerData,
@@ -53,6 +60,16 @@ export interface CustomerView {
     /** A click not yet an answer: it settles when a minute passes without a scanner's burst. */
     pendingSince: string | null;
   }[];
+  /** The impression balance now, and what made it (the impressions inside the window, newest first). */
+  impressions: {
+    balance: number;
+    good: number;
+    bad: number;
+    windowDays: number;
+    weights: { good: number; bad: number };
+    recoversAt: string | null;
+    recent: Impression[];
+  };
   /** Their latest replies to our email (cleaned of quotes and signatures). */
   replies: { at: string; campaignId: string; occurrence: number; subject?: string; text: string }[];
   /** The journeys the customer entered: where they are (the step, until when) or why they left. */
@@ -63,6 +80,8 @@ export interface CustomerView {
     enteredAt?: string;
     step?: string;
     waitingUntil?: string;
+    /** Why they wait at a marketing email (a negative impression balance). */
+    heldBecause?: string;
     leftAt?: string;
     leftBecause?: string;
   }[];
@@ -201,6 +220,19 @@ export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEn
   return timeline.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, TIMELINE_LIMIT);
 }
 
+function impressionView(profile: Profile, now: string, rules: ImpressionPolicy): CustomerView['impressions'] {
+  const balance = balanceOf(profile, now, rules);
+  return {
+    balance: balance.balance,
+    good: balance.good,
+    bad: balance.bad,
+    windowDays: rules.windowDays,
+    weights: { good: rules.goodWeight, bad: rules.badWeight },
+    recoversAt: balance.recoversAt ?? null,
+    recent: balance.impressions.slice(0, 30),
+  };
+}
+
 function answerText(answer: RatingAnswer) {
   if (answer.question === 'reason') return `reason "${REASONS[answer.score]?.label ?? answer.score}"`;
   return `${answer.question.toUpperCase()} ${answer.score} of ${QUESTIONS[answer.question].max}`;
@@ -212,6 +244,8 @@ export interface CustomerDeps {
   ledger: Ledger;
   model: () => Promise<FittedModel | undefined>;
   segments: () => Promise<SegmentDefinition[]>;
+  /** The contact policy (the impression balance's window and weights). */
+  policy: () => Promise<ContactPolicy>;
   now: () => Date;
 }
 
@@ -254,6 +288,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
       };
     }),
     replies: profile.replies ?? [],
+    impressions: impressionView(profile, deps.now().toISOString(), impressionPolicyOf(await deps.policy())),
     prediction:
       model && summary
         ? {
@@ -273,6 +308,7 @@ export async function getCustomer(id: string, deps: CustomerDeps): Promise<Custo
         ...(state.enteredAt ? { enteredAt: state.enteredAt } : {}),
         ...(state.path ? { step: state.path.join('.') } : {}),
         ...(state.until ? { waitingUntil: state.until } : {}),
+        ...(state.heldBecause ? { heldBecause: state.heldBecause } : {}),
         ...(state.leftAt ? { leftAt: state.leftAt } : {}),
         ...(state.leftBecause ? { leftBecause: state.leftBecause } : {}),
       }))

@@ -59,6 +59,7 @@ const routes = adminRoutes({
     ledger,
     model: async () => (await settings()).model,
     segments: async () => (await settings()).segments.ordered,
+    policy: async () => (await settings()).policy,
     now,
   },
   customerData: {

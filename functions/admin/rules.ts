@@ -1,5 +1,6 @@
 /** The engine's rules that are not journeys, as marketers change them: the stage rules and the contact policy. */
-import { broadcastPolicyOf, type EngineSettings } from '../../shared/domain/rules.ts';
+import { impressionPolicyOf } from '../../shared/domain/impressions.ts';
+import { broadcastPolicyOf, type ContactPolicy, type EngineSettings } from '../../shared/domain/rules.ts';
 import { updatedLifecycle, updatedPolicy } from '../../shared/domain/settings.ts';
 import type { JobReason, JobState, SettingsStore } from '../../shared/ports.ts';
 import { type Answer, invalid } from './http.ts';
@@ -29,12 +30,17 @@ export async function updateLifecycle(patch: unknown, deps: RulesDeps): Promise<
 export async function getPolicy(deps: RulesDeps): Promise<Answer> {
   const { policy } = await deps.settings();
   // The broadcasts' defaults shown as they apply, also when nobody changed them.
-  return { status: 200, body: { ...policy, broadcasts: broadcastPolicyOf(policy) } };
+  return { status: 200, body: shownPolicy(policy) };
+}
+
+/** The policy with the defaults that apply where nobody changed them (broadcasts, impressions). */
+function shownPolicy(policy: ContactPolicy) {
+  return { ...policy, broadcasts: broadcastPolicyOf(policy), impressions: impressionPolicyOf(policy) };
 }
 
 export async function updatePolicy(patch: unknown, deps: RulesDeps): Promise<Answer> {
   const result = updatedPolicy((await deps.settings()).policy, patch);
   if (!result.ok) return invalid(result.problems);
   await deps.store.savePolicy(result.value, deps.now().toISOString());
-  return { status: 200, body: { ...result.value, broadcasts: broadcastPolicyOf(result.value) } };
+  return { status: 200, body: shownPolicy(result.value) };
 }

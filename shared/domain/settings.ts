@@ -130,6 +130,9 @@ export function updatedPolicy(current: ContactPolicy, patch: unknown): Validated
     ...update,
     caps: { ...current.caps, ...update.caps },
     quietHours: { ...current.quietHours, ...update.quietHours },
+    ...(update.impressions || current.impressions
+      ? { impressions: { ...current.impressions, ...update.impressions } }
+      : {}),
   };
   return validated(policySchema, merged);
 }

@@ -229,3 +229,84 @@ describe('replies', () => {
     expect(health.status).toBe(200);
   });
 });
+
+describe('impression balance', () => {
+  it('a refund holds a marketing journey at its email; enough good impressions release it', async () => {
+    const run = uniqueId('balance');
+    const journeyId = `${run}-promo`;
+    const policy = (await admin('/admin/contact-policy')).body;
+    const putPolicy = (body: unknown) =>
+      admin('/admin/contact-policy', { method: 'PUT', body: JSON.stringify(body) });
+    // Only the balance holds it here: no cool-down (the minimum) and caps that never bind.
+    expect((await putPolicy({ cooldownDays: 0, caps: { perDay: 50, perWeek: 100 } })).status).toBe(200);
+    try {
+      const saved = await admin(`/admin/journeys/${journeyId}`, {
+        method: 'PUT',
+        body: JSON.stringify({
+          name: 'Promotion',
+          enabled: true,
+          category: 'marketing',
+          entry: { event: `Promo ${run}` },
+          reentry: 'always',
+          steps: [{ send: { template: 'win-back' } }],
+        }),
+      });
+      expect(saved.status, JSON.stringify(saved.body)).toBeLessThan(300);
+      const published = await admin(`/admin/journeys/${journeyId}/publish`, {
+        method: 'POST',
+        body: JSON.stringify({ version: saved.body.version }),
+      });
+      expect(published.status).toBe(200);
+
+      const userId = `${run}-c`;
+      const email = `${userId}@example.com`;
+      await sendWithSegment((analytics) => {
+        analytics.identify({ userId, traits: { email } });
+        analytics.track({
+          userId,
+          event: 'Order Completed',
+          properties: { order_id: `${userId}-1`, revenue: 30 },
+        });
+        analytics.track({ userId, event: 'Order Refunded', properties: { order_id: `${userId}-1` } });
+      });
+      await sendWithSegment((analytics) => analytics.track({ userId, event: `Promo ${run}` }));
+      type View = {
+        impressions: { balance: number; recent: { kind: string; what: string }[] };
+        journeys: { id: string; heldBecause?: string }[];
+        messages: { campaignId: string; status: string }[];
+      };
+      const held = (await admin(`/admin/customers/${userId}`)).body as unknown as View;
+      expect(held.impressions.balance).toBe(-9);
+      expect(held.impressions.recent).toEqual(
+        expect.arrayContaining([
+          { at: expect.any(String), kind: 'bad', what: `refund of order ${userId}-1` },
+        ]),
+      );
+      expect(held.journeys.find((journey) => journey.id === journeyId)?.heldBecause).toMatch(
+        /^impression balance -9 \(1 bad, 1 good in 90 days/,
+      );
+      expect(held.messages.filter((message) => message.campaignId === journeyId)).toEqual([]);
+
+      // Nine more orders: nine good impressions bring the balance back to 0, and the email goes.
+      await sendWithSegment((analytics) => {
+        for (let index = 2; index <= 10; index++)
+          analytics.track({
+            userId,
+            event: 'Order Completed',
+            properties: { order_id: `${userId}-${index}`, revenue: 10 },
+          });
+      });
+      const emails = await eventually(
+        () => emailsTo(email),
+        (found) => found.some((candidate) => candidate.headers?.some((h) => h.value === journeyId)),
+      );
+      expect(emails.some((candidate) => candidate.headers?.some((h) => h.value === journeyId))).toBe(true);
+      const released = (await admin(`/admin/customers/${userId}`)).body as unknown as View;
+      expect(released.impressions.balance).toBe(0);
+      expect(released.journeys.find((journey) => journey.id === journeyId)?.heldBecause).toBeUndefined();
+    } finally {
+      await putPolicy({ cooldownDays: policy.cooldownDays, caps: policy.caps });
+      await admin(`/admin/journeys/${journeyId}`, { method: 'DELETE' });
+    }
+  });
+});
