@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import {
   type Counts,
   delta,
+  feedbackAdded,
   journeyMovesAdded,
   messageContributions,
   profileContributions,
@@ -92,6 +93,7 @@ function movesOf({ before, after }: Change): Counts {
   if (profileAfter) {
     sumCounts(moves, stageChangesAdded(profileBefore, profileAfter));
     sumCounts(moves, journeyMovesAdded(profileBefore, profileAfter));
+    sumCounts(moves, feedbackAdded(profileBefore, profileAfter));
   }
   const entryBefore = before?.kind === 'message' ? before.entry : undefined;
   const entryAfter = after?.kind === 'message' ? after.entry : undefined;

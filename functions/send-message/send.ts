@@ -18,7 +18,7 @@ import { ratingLinks } from '../../shared/domain/ratings.ts';
 import { renderEmail, type Sender, templateData } from '../../shared/domain/render.ts';
 import { replyAddress, replyId } from '../../shared/domain/reply-address.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
-import { chooseVariant, contentOf, variantCount } from '../../shared/domain/templates.ts';
+import { chooseVariant, contentOf, ratingQuestionsIn, variantCount } from '../../shared/domain/templates.ts';
 import { makeUnsubscribeToken } from '../../shared/domain/unsubscribe-token.ts';
 import {
   type CustomerStore,
@@ -189,8 +189,10 @@ export async function sendMessage(
     headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
+  const content = contentOf(template.definition, variant);
+  const asked = ratingQuestionsIn([content.html, content.text]);
   const rendered = renderEmail(
-    contentOf(template.definition, variant),
+    content,
     templateData(profile, {
       brandName: deps.sender.brandName,
       unsubscribeUrl,
@@ -210,6 +212,7 @@ export async function sendMessage(
       recipient: profile.email,
       template: { name: templateName, version: template.version },
       variant,
+      ...(asked.length > 0 ? { asked } : {}),
     },
   });
   if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);

@@ -12,6 +12,8 @@
  * Counter names are `<item>/<attribute>`: item `GAUGES` for the whole base, `DAY#<yyyy-mm-dd>`
  * for what is dated (orders by their day, messages by the day they were decided).
  */
+
+import type { Answer } from './answers.ts';
 import { isBroadcast, skipKindOf } from './broadcasts.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { KEPT_STAGE_CHANGES, type Profile } from './profile.ts';
@@ -35,6 +37,8 @@ export function messageContributions(entry: LedgerEntry, counts: Counts = new Ma
   switch (entry.status) {
     case 'sent':
       bucket('sent');
+      // The questions it asked (a rating row): the response rate's denominator.
+      for (const question of entry.asked ?? []) add(counts, day, `asked:${question}:${entry.campaignId}`);
       if (entry.deliveredAt) bucket('delivered');
       if (entry.openedAt) bucket('opened');
       if (entry.clickedAt) bucket('clicked');
@@ -171,6 +175,34 @@ export function journeyMovesAdded(before: Profile | undefined, after: Profile, c
     if (state.leftAt && (newRun || state.leftAt !== previous?.leftAt)) {
       add(counts, GAUGES, `${key}:left:${state.leftBecause ?? 'finished'}`);
     }
+  }
+  return counts;
+}
+
+/**
+ * Ratings and reasons, counted when an answer settles (by its day): by the email's journey (or
+ * `preferences`) and by the customer's stage then. A later answer to the same email replaces the
+ * earlier one in the counts; like stage changes, an erased customer's answers stay counted.
+ */
+export function feedbackAdded(before: Profile | undefined, after: Profile, counts: Counts = new Map()) {
+  const count = (answer: Answer, where: string, value: number) => {
+    const day = dayItem(answer.at);
+    add(counts, day, `feedback:${answer.question}:campaign:${where}:${answer.score}`, value);
+    add(counts, day, `feedback:${answer.question}:stage:${answer.stage}:${answer.score}`, value);
+  };
+  for (const state of after.feedback ?? []) {
+    const { answer } = state;
+    if (!answer) continue;
+    const previous = before?.feedback?.find(
+      (candidate) =>
+        candidate.campaignId === state.campaignId &&
+        candidate.occurrence === state.occurrence &&
+        candidate.question === state.question,
+    )?.answer;
+    if (previous && previous.at === answer.at && previous.score === answer.score) continue;
+    const where = state.campaignId ?? 'preferences';
+    if (previous) count(previous, where, -1);
+    count(answer, where, 1);
   }
   return counts;
 }

@@ -17,6 +17,7 @@
  */
 import { type FittedModel, trustworthy } from './models/fitted.ts';
 import { roundMoney, STAGES, type Stage } from './profile.ts';
+import { REASONS } from './ratings.ts';
 
 const DAY_MS = 86_400_000;
 /** z for a two-sided 95% interval. */
@@ -74,6 +75,35 @@ export interface Metrics {
   };
   /** By journey (or broadcast) id: every one with an email decided in the window, and those asked for. */
   campaigns: Record<string, CampaignMetrics>;
+  /** What customers told us in the window: ratings, response rate, why they left. */
+  satisfaction: Satisfaction;
+}
+
+/** CSAT: the share of answers of 4 or 5 (of 5). */
+export interface CsatScore {
+  responses: number;
+  satisfied: number;
+  score: number | null;
+}
+
+/** NPS: promoters (9-10) less detractors (0-6), as a share of answers, -100 to 100. */
+export interface NpsScore {
+  responses: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  score: number | null;
+}
+
+export interface Satisfaction {
+  csat: CsatScore;
+  nps: NpsScore;
+  /** Answers to emails that asked (a rating row), of those emails sent in the window. */
+  responseRate: { asked: number; answered: number; rate: number | null };
+  byJourney: Record<string, { csat: CsatScore; nps: NpsScore }>;
+  byStage: Record<Stage, { csat: CsatScore; nps: NpsScore }>;
+  /** Why customers left (the preference page, the farewell's one-click reasons), by reason. */
+  leaving: { left: number; reasons: Record<string, number>; answered: number };
 }
 
 /** Parses and checks a window; days as YYYY-MM-DD. The default is the 30 days up to `today`. */
@@ -216,6 +246,7 @@ export function metricsFromCounts(
   ) as Record<string, CampaignMetrics>;
   return {
     window,
+    satisfaction: satisfactionOf(inWindow),
     customers: {
       total: gauges.customers ?? 0,
       buyers,
@@ -248,5 +279,89 @@ export function metricsFromCounts(
           : null,
     },
     campaigns,
+  };
+}
+
+type Scores = Record<number, number>;
+
+function csatOf(scores: Scores): CsatScore {
+  const responses = Object.values(scores).reduce((total, count) => total + count, 0);
+  const satisfied = (scores[4] ?? 0) + (scores[5] ?? 0);
+  return { responses, satisfied, score: rate(satisfied, responses) };
+}
+
+function npsOf(scores: Scores): NpsScore {
+  let promoters = 0;
+  let passives = 0;
+  let detractors = 0;
+  for (const [score, count] of Object.entries(scores)) {
+    if (Number(score) >= 9) promoters += count;
+    else if (Number(score) >= 7) passives += count;
+    else detractors += count;
+  }
+  const responses = promoters + passives + detractors;
+  return {
+    responses,
+    promoters,
+    passives,
+    detractors,
+    score: responses > 0 ? Math.round(((promoters - detractors) / responses) * 100) : null,
+  };
+}
+
+/** The window's ratings from the `feedback:<question>:<campaign|stage>:<key>:<score>` counters. */
+function satisfactionOf(inWindow: MetricsCounts['days']): Satisfaction {
+  const tallies = new Map<string, Scores>();
+  const tally = (key: string, score: number, count: number) => {
+    const scores = tallies.get(key) ?? {};
+    scores[score] = (scores[score] ?? 0) + count;
+    tallies.set(key, scores);
+  };
+  let asked = 0;
+  let left = 0;
+  for (const day of inWindow) {
+    left += day.counts['stage:termination'] ?? 0;
+    for (const [name, count] of Object.entries(day.counts)) {
+      if (name.startsWith('asked:') && !name.startsWith('asked:reason:')) asked += count;
+      if (!name.startsWith('feedback:')) continue;
+      const [, question, dimension, key, score] = name.split(':');
+      if (!question || !dimension || key === undefined || score === undefined) continue;
+      tally(`${question}|${dimension}|${key}`, Number(score), count);
+      if (dimension === 'campaign') tally(`${question}|all`, Number(score), count);
+    }
+  }
+  const scoresOf = (key: string) => tallies.get(key) ?? {};
+  const both = (dimension: string, key: string) => ({
+    csat: csatOf(scoresOf(`csat|${dimension}|${key}`)),
+    nps: npsOf(scoresOf(`nps|${dimension}|${key}`)),
+  });
+  const keysOf = (dimension: string) =>
+    [...tallies.keys()].flatMap((key) => {
+      const [question, kind, id] = key.split('|');
+      return kind === dimension && question !== 'reason' && id ? [id] : [];
+    });
+  const csat = csatOf(scoresOf('csat|all'));
+  const nps = npsOf(scoresOf('nps|all'));
+  const answeredToEmails = [...tallies.entries()]
+    .filter(([key]) => /^(csat|nps)\|campaign\|/.test(key) && !key.endsWith('|preferences'))
+    .reduce((total, [, scores]) => total + Object.values(scores).reduce((sum, count) => sum + count, 0), 0);
+  const reasons: Record<string, number> = {};
+  let answeredReasons = 0;
+  for (const [score, count] of Object.entries(scoresOf('reason|all'))) {
+    const id = REASONS[Number(score)]?.id ?? 'other';
+    reasons[id] = (reasons[id] ?? 0) + count;
+    answeredReasons += count;
+  }
+  return {
+    csat,
+    nps,
+    responseRate: { asked, answered: answeredToEmails, rate: rate(answeredToEmails, asked) },
+    byJourney: Object.fromEntries(
+      [...new Set(keysOf('campaign'))].sort().map((id) => [id, both('campaign', id)]),
+    ),
+    byStage: Object.fromEntries(
+      STAGES.map((stage) => [stage, both('stage', stage)]),
+    ) as Satisfaction['byStage'],
+    leaving: { left, reasons, answered: answeredReasons },
   };
 }

@@ -238,3 +238,12 @@ function checkPart(field: string, source: string, isHtml: boolean, allowed: Set<
   walk(program.body, false);
   return problems;
 }
+
+/** The questions a template's rating rows ask (`{{rating "csat"}}`, ...), for the response rate. */
+export function ratingQuestionsIn(parts: readonly (string | undefined)[]): string[] {
+  const asked = new Set<string>();
+  for (const part of parts)
+    for (const match of (part ?? '').matchAll(/\{\{~?\s*rating\s+"(csat|nps|reason)"/g))
+      if (match[1]) asked.add(match[1]);
+  return [...asked].sort();
+}

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedbackInput } from '../../shared/domain/answers.ts';
 import { evaluate } from '../../shared/domain/conditions.ts';
+import { feedbackAdded, sumCounts } from '../../shared/domain/counters.ts';
 import { decide, type Effect, type EngineInput } from '../../shared/domain/lifecycle.ts';
+import { metricsFromCounts } from '../../shared/domain/metrics.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import { identify, order } from '../support/events.ts';
@@ -142,5 +144,58 @@ describe('ratings in the engine', () => {
     expect(profile.replies).toHaveLength(10);
     expect(profile.replies?.at(-1)?.text).toBe('Reply 11');
     expect(profile.lastClickAt).toBe(at(11));
+  });
+});
+
+describe('satisfaction in the metrics', () => {
+  it('counts each email’s latest answer once, by journey and stage; CSAT, NPS, response rate, reasons', () => {
+    const inputs: EngineInput[] = [
+      click(5, 0, { confirmed: true }),
+      click(2, 100, { confirmed: true, campaignId: 'welcome-kit' }),
+      click(1, 200, { confirmed: true, campaignId: 'welcome-kit' }), // replaces the 2
+      click(10, 300, { confirmed: true, question: 'nps', campaignId: 'loyalty-reward' }),
+      click(3, 400, { confirmed: true, question: 'nps', campaignId: 'loyalty-reward', occurrence: 2 }),
+      click(0, 500, { confirmed: true, question: 'reason', campaignId: undefined, occurrence: undefined }),
+    ];
+    // Moved change by change, as the projections do: the replaced answer leaves the counts.
+    const moves = new Map<string, number>();
+    let before: Profile = customer();
+    for (const input of inputs) {
+      const after = run(before, input).profile;
+      sumCounts(moves, feedbackAdded(before, after));
+      before = after;
+    }
+    const days = new Map<string, Record<string, number>>();
+    for (const [key, value] of moves) {
+      const [item, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      const date = item.replace('DAY#', '');
+      days.set(date, { ...days.get(date), [name]: value });
+    }
+    days.set('2026-03-01', {
+      ...days.get('2026-03-01'),
+      'asked:csat:feedback-request': 1,
+      'asked:csat:welcome-kit': 3,
+      'asked:nps:loyalty-reward': 4,
+    });
+    const metrics = metricsFromCounts(
+      { from: '2026-03-01', to: '2026-03-01' },
+      { gauges: {}, days: [...days].map(([date, counts]) => ({ date, counts })) },
+    );
+    expect(metrics.satisfaction.csat).toEqual({ responses: 2, satisfied: 1, score: 0.5 });
+    expect(metrics.satisfaction.nps).toEqual({
+      responses: 2,
+      promoters: 1,
+      passives: 0,
+      detractors: 1,
+      score: 0,
+    });
+    expect(metrics.satisfaction.byJourney['welcome-kit']?.csat).toEqual({
+      responses: 1,
+      satisfied: 0,
+      score: 0,
+    });
+    expect(metrics.satisfaction.byStage.buildup.csat.responses).toBe(2);
+    expect(metrics.satisfaction.responseRate).toEqual({ asked: 8, answered: 4, rate: 0.5 });
+    expect(metrics.satisfaction.leaving.reasons).toEqual({ 'too-many': 1 });
   });
 });
