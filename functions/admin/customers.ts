@@ -442,6 +442,8 @@ export async function exportCustomer(id: string, deps: CustomerDataDeps) {
     messages: bySort('MESSAGE#'),
     aliases: collected.items.filter((item) => item.entity === 'alias'),
     suppressions,
+    /** Where their replies to each email would come back (the email each address names). */
+    replyAddresses: collected.items.filter((item) => item.entity === 'reply-address'),
     items: collected.items,
   };
 }

@@ -203,6 +203,8 @@ export async function sendMessage(
     deps.sender,
   );
 
+  // The entry names its reply address, so that erasure and export find it.
+  const reply = deps.replies ? replyId(secret, key) : undefined;
   const sending = await deps.ledger.transition(key, {
     status: 'sending',
     from: ['claimed'],
@@ -213,16 +215,16 @@ export async function sendMessage(
       template: { name: templateName, version: template.version },
       variant,
       ...(asked.length > 0 ? { asked } : {}),
+      ...(reply ? { replyId: reply } : {}),
     },
   });
   if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);
 
   // Replies reach us: the address names this email, kept before the email goes (a retry keeps the same).
   let replyTo: string | undefined;
-  if (deps.replies) {
-    const id = replyId(secret, key);
-    await deps.replies.addresses.put(id, key, deps.now());
-    replyTo = replyAddress(id, deps.replies.domain);
+  if (deps.replies && reply) {
+    await deps.replies.addresses.put(reply, key, deps.now());
+    replyTo = replyAddress(reply, deps.replies.domain);
   }
 
   try {

@@ -28,6 +28,8 @@ export interface LedgerEntry extends Omit<MessageEffect, 'type' | 'status' | 'te
   templateName?: string;
   category?: 'marketing' | 'service';
   status: LedgerStatus;
+  /** Its reply address's id (`reply+<id>@`), so that erasure and export find the address's item. */
+  replyId?: string;
   /** The questions its rating rows asked (`{{rating "csat"}}`), for the response rate. */
   asked?: string[];
   /** Which variant of the template was sent (0 when it has none). */

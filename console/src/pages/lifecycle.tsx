@@ -14,6 +14,7 @@ import {
   NumberField,
   Select,
   Status,
+  TextArea,
   TextField,
   useLoad,
 } from '../components.tsx';
@@ -34,7 +35,17 @@ interface ContactPolicy {
   cooldownDays: Num;
   customTraits?: string[];
   broadcasts: { quietDays: Num; rateShare: Num };
+  impressions: {
+    windowDays: Num;
+    goodWeight: Num;
+    badWeight: Num;
+    goodEvents: string[];
+    badEvents: string[];
+  };
 }
+
+/** Event names typed one per line, as the API takes them (blank lines dropped when saved). */
+const namesOf = (lines: string[]) => lines.map((name) => name.trim()).filter(Boolean);
 
 export function Lifecycle() {
   const rules = useLoad(() => api<LifecycleRules>('/admin/lifecycle'), []);
@@ -178,7 +189,15 @@ function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
     '/admin/contact-policy',
     'Contact policy saved: it applies to the next email.',
   );
-  const { customTraits: _kept, ...body } = draft;
+  const { customTraits: _kept, ...rest } = draft;
+  const body = {
+    ...rest,
+    impressions: {
+      ...rest.impressions,
+      goodEvents: namesOf(rest.impressions.goodEvents),
+      badEvents: namesOf(rest.impressions.badEvents),
+    },
+  };
   return (
     <form class="card" aria-labelledby="policy-title" noValidate onSubmit={(event) => save(event, body)}>
       <h2 id="policy-title">Contact policy</h2>
@@ -213,9 +232,52 @@ function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
         <NumberField
           {...field('cooldownDays')}
           label="Cool-down after a refund or complaint (days)"
-          help="no promotional email for this long; 0: none"
+          help="no promotional email for this long, whatever the impression balance; 0: none"
         />
       </div>
+      <fieldset>
+        <legend>Impression balance</legend>
+        <p class="hint">
+          While bad impressions outweigh good ones, marketing email waits (a journey holds the customer) or is
+          skipped; service email still goes.
+        </p>
+        <div class="fields">
+          <NumberField
+            {...field('impressions.windowDays')}
+            label="Over the last (days)"
+            step="1"
+            help="7 to 365"
+          />
+          <NumberField
+            {...field('impressions.goodWeight')}
+            label="A good impression weighs"
+            step="1"
+            help="an order, a visit day, a click, a high rating"
+          />
+          <NumberField
+            {...field('impressions.badWeight')}
+            label="A bad impression weighs"
+            step="1"
+            help="a refund, a complaint, a low rating, leaving a journey"
+          />
+        </div>
+        <div class="fields">
+          <TextArea
+            {...at('impressions.badEvents')}
+            label="Events that are bad impressions (one per line)"
+            value={draft.impressions.badEvents.join('\n')}
+            rows={3}
+            onInput={(value) => set('impressions.badEvents', value.split('\n'))}
+          />
+          <TextArea
+            {...at('impressions.goodEvents')}
+            label="Events that are good impressions (one per line)"
+            value={draft.impressions.goodEvents.join('\n')}
+            rows={3}
+            onInput={(value) => set('impressions.goodEvents', value.split('\n'))}
+          />
+        </div>
+      </fieldset>
       <fieldset>
         <legend>Broadcasts</legend>
         <div class="fields">

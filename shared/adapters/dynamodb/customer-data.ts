@@ -43,6 +43,16 @@ export class DynamoCustomerData implements CustomerData {
       items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))).map(readable));
     // The directory's copies of the address and name, kept by the projections.
     if (stored?.entity === 'profile') items.push(...(await this.directory.itemsOf(profileFromItem(stored))));
+    // The reply addresses of their emails (each names the customer).
+    for (const replyId of items.flatMap((item) => (typeof item.replyId === 'string' ? [item.replyId] : []))) {
+      const { Item: address } = await this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEYS.partition]: `REPLY#${replyId}`, [TABLE_KEYS.sort]: 'ADDRESS' },
+        }),
+      );
+      if (address) items.push(address);
+    }
     const addresses = new Set<string>();
     for (const item of items) {
       for (const value of [item.email, item.recipient, (item.traits as Item | undefined)?.email]) {
