@@ -96,8 +96,12 @@ export function withFeedbackClick(profile: Profile, input: FeedbackInput): Profi
   };
   const states = profile.feedback ?? [];
   const existing = states.find((state) => sameEmail(state, input));
+  // Only the latest comment is kept with the clicks (the answer keeps its own): bounded per email.
+  const earlier = click.comment
+    ? (existing?.clicks ?? []).map(({ comment: _dropped, ...rest }) => rest)
+    : (existing?.clicks ?? []);
   const state: FeedbackState = existing
-    ? { ...existing, clicks: withClick(existing.clicks, click) }
+    ? { ...existing, clicks: withClick(earlier, click) }
     : {
         ...(input.campaignId !== undefined ? { campaignId: input.campaignId } : {}),
         ...(input.occurrence !== undefined ? { occurrence: input.occurrence } : {}),

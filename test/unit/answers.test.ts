@@ -199,3 +199,19 @@ describe('satisfaction in the metrics', () => {
     expect(metrics.satisfaction.leaving.reasons).toEqual({ 'too-many': 1 });
   });
 });
+
+describe('bounds', () => {
+  it('keeps one comment per email however many are posted, and at most 20 emails', () => {
+    const posts = Array.from({ length: 30 }, (_, index) =>
+      click(2, index * 100, { confirmed: true, comment: 'x'.repeat(2000), messageId: `c${index}` }),
+    );
+    const { profile } = run(customer(), ...posts);
+    const comments = profile.feedback?.[0]?.clicks.filter((entry) => entry.comment) ?? [];
+    expect(comments).toHaveLength(1);
+    const many = Array.from({ length: 30 }, (_, index) =>
+      click(4, index, { occurrence: index + 1, confirmed: true }),
+    );
+    expect(run(customer(), ...many).profile.feedback).toHaveLength(20);
+    expect(JSON.stringify(run(customer(), ...posts, ...many).profile).length).toBeLessThan(60_000);
+  });
+});
