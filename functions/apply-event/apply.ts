@@ -8,8 +8,9 @@
  * the dispatcher, which finds every ledger entry still unclaimed after a grace period.
  */
 
+import type { z } from 'zod';
 import type { BroadcastSend } from '../../shared/domain/broadcasts.ts';
-import type { DetailOf } from '../../shared/domain/contracts/contract.ts';
+import type { Contract, DetailOf } from '../../shared/domain/contracts/contract.ts';
 import { EmailReplied, FeedbackGiven } from '../../shared/domain/contracts/customer-answered.ts';
 import type { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
@@ -317,66 +318,40 @@ function linkedIdsOf(event: Extract<EngineInput, { kind: 'event' }>['event'], cu
   return ids.filter((id) => id !== customerId);
 }
 
-/** Queued messages go to send-message and stage changes to whoever listens. */
+/**
+ * Queued messages go to send-message; stage changes, segment entries and exits and the customer's
+ * answers to whoever listens (webhooks among them).
+ */
 function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
+  const entry = (contract: Contract<z.ZodType>, detail: Record<string, unknown>): BusEntry[] => [
+    {
+      source: contract.source,
+      detailType: contract.detailType,
+      detail: { version: 1, customerId, ...detail },
+    },
+  ];
   return effects.flatMap((effect): BusEntry[] => {
-    if (effect.type === 'message' && effect.status === 'queued') {
-      return [
-        {
-          source: MessageRequested.source,
-          detailType: MessageRequested.detailType,
-          detail: { version: 1, customerId, campaignId: effect.campaignId, occurrence: effect.occurrence },
-        },
-      ];
-    }
-    if (effect.type === 'segment-changed') {
-      const contract = effect.change === 'entered' ? SegmentEntered : SegmentExited;
-      return [
-        {
-          source: contract.source,
-          detailType: contract.detailType,
-          detail: {
-            version: 1,
-            customerId,
-            segment: effect.segment,
-            at: effect.at,
-            triggeredBy: effect.triggeredBy,
-          },
-        },
-      ];
-    }
-    if (effect.type === 'answered') {
-      const contract = effect.event === FeedbackGiven.detailType ? FeedbackGiven : EmailReplied;
-      return [
-        {
-          source: contract.source,
-          detailType: contract.detailType,
-          detail: {
-            version: 1,
-            customerId,
-            at: effect.at,
-            properties: effect.properties,
-            triggeredBy: effect.triggeredBy,
-          },
-        },
-      ];
-    }
-    if (effect.type === 'stage-changed') {
-      return [
-        {
-          source: StageChanged.source,
-          detailType: StageChanged.detailType,
-          detail: {
-            version: 1,
-            customerId,
-            from: effect.from,
-            to: effect.to,
-            at: effect.at,
-            triggeredBy: effect.triggeredBy,
-          },
-        },
-      ];
-    }
+    if (effect.type === 'message' && effect.status === 'queued')
+      return entry(MessageRequested, { campaignId: effect.campaignId, occurrence: effect.occurrence });
+    if (effect.type === 'segment-changed')
+      return entry(effect.change === 'entered' ? SegmentEntered : SegmentExited, {
+        segment: effect.segment,
+        at: effect.at,
+        triggeredBy: effect.triggeredBy,
+      });
+    if (effect.type === 'answered')
+      return entry(effect.event === FeedbackGiven.detailType ? FeedbackGiven : EmailReplied, {
+        at: effect.at,
+        properties: effect.properties,
+        triggeredBy: effect.triggeredBy,
+      });
+    if (effect.type === 'stage-changed')
+      return entry(StageChanged, {
+        from: effect.from,
+        to: effect.to,
+        at: effect.at,
+        triggeredBy: effect.triggeredBy,
+      });
     return [];
   });
 }

@@ -72,12 +72,7 @@ export class DynamoWebhookStore implements WebhookStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...deliveryKey(delivery),
-            entity: 'webhook-delivery',
-            ...delivery,
-            expiresAt: expiry(delivery),
-          },
+          Item: deliveryItem(delivery),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': pk },
         }),
@@ -97,12 +92,7 @@ export class DynamoWebhookStore implements WebhookStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: {
-                ...deliveryKey(delivery),
-                entity: 'webhook-delivery',
-                ...delivery,
-                expiresAt: expiry(delivery),
-              },
+              Item: deliveryItem(delivery),
             },
           },
           ...(previousRetryAt
@@ -170,8 +160,10 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 }
 
-function expiry(delivery: Delivery) {
-  return Math.floor(Date.parse(delivery.createdAt) / 1000) + KEPT_SECONDS;
+/** A delivery as stored: in its webhook's partition, leaving after KEPT_SECONDS. */
+function deliveryItem(delivery: Delivery) {
+  const expiresAt = Math.floor(Date.parse(delivery.createdAt) / 1000) + KEPT_SECONDS;
+  return { ...deliveryKey(delivery), entity: 'webhook-delivery', ...delivery, expiresAt };
 }
 
 function webhookOf(item: Record<string, unknown>): StoredWebhook {
