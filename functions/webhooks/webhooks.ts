@@ -39,6 +39,7 @@ export interface WebhookDeps {
 }
 
 const TIMEOUT_MS = 10_000;
+const FIRST_ATTEMPT_GRACE_MS = 120_000;
 /** Deliveries retried per pass (a minute): more wait for the next. */
 const RETRIES_PER_PASS = 100;
 
@@ -68,6 +69,7 @@ export async function fanOut(
         data,
       },
       event.time,
+      deps.now(),
     );
     if ((await deps.store.createDelivery(delivery)) === 'exists') continue;
     await attempt(webhook, delivery, deps);
@@ -97,12 +99,18 @@ export async function testDelivery(webhook: StoredWebhook, id: string, deps: Web
     webhook,
     { id: `test_${id}`, type: TEST_EVENT, at: now, customerId: 'test', data: { message: 'A test delivery' } },
     now,
+    deps.now(),
   );
   await deps.store.createDelivery(delivery);
   return attempt(webhook, delivery, deps, { once: true });
 }
 
-function newDelivery(webhook: StoredWebhook, event: WebhookEvent, createdAt: string): Delivery {
+/**
+ * A delivery to make now. It is also filed among the retries a little later (FIRST_ATTEMPT_GRACE_MS,
+ * well past an attempt's time-out): should the first attempt never finish (a crash), the retry
+ * pass makes it, and a finished attempt takes it off again.
+ */
+function newDelivery(webhook: StoredWebhook, event: WebhookEvent, createdAt: string, now: Date): Delivery {
   return {
     id: event.id,
     webhookId: webhook.id,
@@ -111,6 +119,7 @@ function newDelivery(webhook: StoredWebhook, event: WebhookEvent, createdAt: str
     body: deliveryBody(event),
     state: 'pending',
     attempts: [],
+    nextAttemptAt: new Date(now.getTime() + FIRST_ATTEMPT_GRACE_MS).toISOString(),
   };
 }
 

@@ -24,6 +24,7 @@ class MemoryWebhooks implements WebhookStore {
     const key = `${delivery.webhookId}/${delivery.id}`;
     if (this.log.has(key)) return 'exists' as const;
     this.log.set(key, delivery);
+    if (delivery.nextAttemptAt) this.retries.set(key, delivery.nextAttemptAt);
     return 'created' as const;
   }
   async saveAttempt(delivery: Delivery) {
@@ -133,6 +134,21 @@ describe('webhook deliveries', () => {
       'network: ECONNREFUSED',
       'HTTP 200',
     ]);
+  });
+
+  it('a first attempt that never finished (a crash) is made by the retry pass', async () => {
+    const { deps, store, posts, advance } = setup(() => 200);
+    const crashing = { ...deps, post: async () => Promise.reject(new Error('the function was killed')) };
+    await expect(fanOut(stageChanged, crashing)).rejects.toThrow('killed');
+    // The bus delivers the event again: the delivery exists, nothing is sent twice.
+    expect(await fanOut(stageChanged, deps)).toBe(0);
+    advance(60_000);
+    await retryDue(deps);
+    expect(posts).toHaveLength(0);
+    advance(61_000);
+    await retryDue(deps);
+    expect(posts).toHaveLength(1);
+    expect((await store.deliveries('crm'))[0]?.state).toBe('delivered');
   });
 
   it('a URL that resolves inside a private network is refused and never called', async () => {

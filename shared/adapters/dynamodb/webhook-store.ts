@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -67,19 +67,36 @@ export class DynamoWebhookStore implements WebhookStore {
     return !!gone;
   }
 
+  /**
+   * A new delivery, and its place among the retries at its first attempt's time, in one
+   * transaction: if the first attempt never finishes (a crash), the retry pass makes it.
+   */
   async createDelivery(delivery: Delivery): Promise<'created' | 'exists'> {
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: deliveryItem(delivery),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': pk },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: deliveryItem(delivery),
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': pk },
+              },
+            },
+            ...(delivery.nextAttemptAt
+              ? [{ Put: { TableName: this.tableName, Item: retryItem(delivery, delivery.nextAttemptAt) } }]
+              : []),
+          ],
         }),
       );
       return 'created';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'exists';
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return 'exists';
       throw error;
     }
   }
@@ -99,18 +116,7 @@ export class DynamoWebhookStore implements WebhookStore {
             ? [{ Delete: { TableName: this.tableName, Key: retryKey(delivery, previousRetryAt) } }]
             : []),
           ...(delivery.nextAttemptAt
-            ? [
-                {
-                  Put: {
-                    TableName: this.tableName,
-                    Item: {
-                      ...retryKey(delivery, delivery.nextAttemptAt),
-                      entity: 'webhook-retry',
-                      delivery: deliveryKey(delivery),
-                    },
-                  },
-                },
-              ]
+            ? [{ Put: { TableName: this.tableName, Item: retryItem(delivery, delivery.nextAttemptAt) } }]
             : []),
         ],
       }),
@@ -158,6 +164,11 @@ export class DynamoWebhookStore implements WebhookStore {
     }
     return deliveries;
   }
+}
+
+/** Its place among the retries: the time of its next attempt, and where the delivery is. */
+function retryItem(delivery: Delivery, at: string) {
+  return { ...retryKey(delivery, at), entity: 'webhook-retry', delivery: deliveryKey(delivery) };
 }
 
 /** A delivery as stored: in its webhook's partition, leaving after KEPT_SECONDS. */
