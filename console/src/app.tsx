@@ -18,6 +18,7 @@ import { JourneyEditor, Journeys } from './pages/journeys.tsx';
 import { Lifecycle } from './pages/lifecycle.tsx';
 import { SegmentEditor, Segments } from './pages/segments.tsx';
 import { TemplateEditor, Templates } from './pages/templates.tsx';
+import { WebhookCreate, WebhookPage, Webhooks } from './pages/webhooks.tsx';
 import { href, useRoute } from './router.ts';
 
 const PAGES = [
@@ -28,6 +29,7 @@ const PAGES = [
   { path: 'segments', title: 'Segments' },
   { path: 'customers', title: 'Customers' },
   { path: 'lifecycle', title: 'Lifecycle rules' },
+  { path: 'webhooks', title: 'Webhooks' },
 ] as const;
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -179,6 +181,9 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return item ? <SegmentEditor key={item} id={item} /> : <Segments />;
     case 'customers':
       return item ? <CustomerPage key={item} id={item} /> : <CustomerSearch />;
+    case 'webhooks':
+      if (item === 'new') return <WebhookCreate />;
+      return item ? <WebhookPage key={item} id={item} /> : <Webhooks />;
     default:
       return (
         <>

@@ -4,19 +4,10 @@
  * the score. Nothing in a link can be changed or made up: a forged, altered or foreign token
  * opens to nothing.
  */
+import { REASONS } from './reasons.ts';
 import { openToken, sealToken } from './sealed-token.ts';
 
-/**
- * Why a customer leaves, asked on the preference page and in the farewell: the "score" of a
- * `reason` answer is the index of its choice here (append only: stored answers keep their index).
- */
-export const REASONS = [
-  { id: 'too-many', label: 'Too many emails' },
-  { id: 'not-relevant', label: 'Not relevant to me' },
-  { id: 'never-signed-up', label: 'I never signed up' },
-  { id: 'bad-experience', label: 'A bad experience with the shop' },
-  { id: 'other', label: 'Another reason' },
-] as const;
+export { REASONS };
 
 /** CSAT: how satisfied, 1 to 5; NPS: how likely to recommend, 0 to 10; reason: why one leaves. */
 export const QUESTIONS = {

@@ -16,24 +16,15 @@ import {
 import * as z from 'zod';
 import { DEFINITION_ID, type Problem } from './conditions.ts';
 import { issuesAt } from './journeys.ts';
+import { EVERY_EVENT, TEST_EVENT, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.ts';
 
-export const WEBHOOK_EVENT_TYPES = [
-  'Feedback Given',
-  'Email Replied',
-  'Stage Changed',
-  'Segment Entered',
-  'Segment Exited',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-/** What the console's test button sends: every webhook takes it, whatever it subscribed to. */
-export const TEST_EVENT = 'Webhook Test';
+export { TEST_EVENT, WEBHOOK_EVENT_TYPES, type WebhookEventType };
 
 /** A webhook's id has the same shape as every definition's: it appears in paths and logs. */
 export const WEBHOOK_ID = DEFINITION_ID;
 
 const MAX_URL_LENGTH = 2048;
 const MAX_DESCRIPTION_LENGTH = 200;
-const EVERY_EVENT = '*';
 
 /** What is wrong with a webhook's URL, if anything (its length is the schema's to check). */
 function urlProblem(text: string, allowInsecure: boolean): string | undefined {

@@ -7,9 +7,23 @@
  * test-results/screenshots/ for a person to look at.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTransport } from 'nodemailer';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, emailsTo, eventually, post, restoreJourney, stack, uniqueId } from '../support/stack.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../shared/domain/webhooks.ts';
+import {
+  admin,
+  emailsTo,
+  eventually,
+  idle,
+  post,
+  restoreJourney,
+  type StoredEmail,
+  stack,
+  uniqueId,
+} from '../support/stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/screenshots';
@@ -591,5 +605,358 @@ describe('the console in Chromium', () => {
     await page.goto(consoleUrl());
     await page.getByRole('heading', { name: 'Customers per stage' }).waitFor();
     await shot('7-dashboard-tablet');
+  });
+});
+
+describe('the console’s two-way pages in Chromium', () => {
+  const rater = uniqueId('console-rater');
+  const raterEmail = `${rater}@example.com`;
+  const hook = uniqueId('console-hook');
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += String(chunk);
+    });
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.end('ok');
+    });
+  });
+  let receiverUrl = '';
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/console`;
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+  afterAll(async () => {
+    // Deleted in the test; here too if it stopped before (nothing more is sent to the receiver).
+    await admin(`/admin/webhooks/${hook}`, { method: 'DELETE' });
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  /** The rating links of an email's HTML, in the order the row shows them. */
+  const ratingLinksOf = (email: StoredEmail | undefined) =>
+    [...(email?.body.html ?? '').matchAll(/href="([^"]*\/f\/[A-Za-z0-9_-]+)"/g)].map(
+      (match) => match[1] ?? '',
+    );
+
+  it('a customer’s page shows the impression balance, a rating while it settles and once given, and a reply', async () => {
+    // An order, then its refund: the service asks what went wrong, with a row of scores.
+    const sent = await post('/v1/batch', {
+      batch: [
+        { type: 'identify', userId: rater, traits: { email: raterEmail, firstName: 'Rita' } },
+        {
+          type: 'track',
+          userId: rater,
+          event: 'Order Completed',
+          properties: { order_id: `${rater}-1`, revenue: 40 },
+        },
+        { type: 'track', userId: rater, event: 'Order Refunded', properties: { order_id: `${rater}-1` } },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    const emails = await eventually(
+      () => emailsTo(raterEmail),
+      (found) => found.some((email) => email.subject.startsWith('What went wrong')),
+      15_000,
+    );
+    const request = emails.find((email) => email.subject.startsWith('What went wrong'));
+    const [lowest] = ratingLinksOf(request);
+    expect(lowest).toMatch(/\/f\//);
+
+    // One click from the inbox: kept, and settles once its minute passes without a scanner's burst.
+    expect((await fetch(lowest ?? '')).status).toBe(200);
+    await page.goto(`${consoleUrl()}#/customers/${rater}`);
+    const ratings = page.getByRole('region', { name: 'Ratings' });
+    await ratings.getByText('Waiting a minute: link scanners click every link.').waitFor();
+    expect(await ratings.getByRole('rowheader').first().innerText()).toBe('Feedback request #1');
+
+    // The thank-you page's comment answers at once; the customer replies to the email too.
+    const comment = await fetch(lowest ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ comment: 'The box arrived crushed.' }).toString(),
+    });
+    expect(comment.status).toBe(200);
+    const replyTo = (request as StoredEmail & { replyTo?: string[] }).replyTo?.[0] ?? '';
+    expect(replyTo).toMatch(/^reply\+/);
+    await createTransport({
+      host: '127.0.0.1',
+      port: stack().smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    }).sendMail({
+      from: raterEmail,
+      to: replyTo,
+      subject: `Re: ${request?.subject}`,
+      text: 'It was the second time.\nPlease call me.',
+    });
+    // On unsubscribing, the preference page (every email links to it) asks why: too many emails.
+    const preferences = request?.body.html?.match(/href="([^"]*\/u\/[A-Za-z0-9_-]+)"/)?.[1];
+    expect(preferences).toMatch(/\/u\//);
+    const why = await fetch(preferences ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ choice: 'reason', reason: '0' }).toString(),
+    });
+    expect(why.status).toBe(200);
+    await idle();
+    await eventually(
+      async () =>
+        (await admin(`/admin/customers/${rater}`)).body as {
+          replies: unknown[];
+          feedback: { answer: unknown }[];
+        },
+      (view) => view.replies.length > 0 && view.feedback[0]?.answer !== null,
+      15_000,
+    );
+    await page.reload();
+    await ratings.getByText('1 of 5', { exact: true }).waitFor();
+    await ratings.locator('blockquote').getByText('The box arrived crushed.').waitFor();
+    expect(await ratings.getByText(/Waiting a minute/).count()).toBe(0);
+    const reason = ratings.getByRole('row', { name: /^Preference page/ });
+    await reason.getByText('Why they left', { exact: true }).waitFor();
+    await reason.getByText('Too many emails', { exact: true }).waitFor();
+
+    const replies = page.getByRole('region', { name: 'Replies' });
+    expect(await replies.locator('blockquote').innerText()).toBe('It was the second time.\nPlease call me.');
+    await replies.getByText(/to Feedback request #1/).waitFor();
+
+    // A refund and a low rating: bad impressions, each outweighing the order.
+    const balance = page.getByRole('region', { name: 'Impression balance' });
+    await balance.getByText(/^Negative: marketing email waits/).waitFor();
+    await balance
+      .getByText(/^1 good, [2-9] bad in the last 90 days; one bad impression weighs 10 good\.$/)
+      .waitFor();
+    await balance.getByText(/^Recovers at \d{4}-\d{2}-\d{2}/).waitFor();
+    const recent = balance.getByRole('list');
+    await recent.getByRole('listitem').filter({ hasText: '− Bad' }).first().waitFor();
+    await recent.getByRole('listitem').filter({ hasText: '+ Good' }).first().waitFor();
+
+    const journeys = page.getByRole('region', { name: 'Journeys' });
+    await journeys.getByRole('link', { name: 'Feedback request' }).waitFor();
+    // The timeline's feedback entries carry what the customer wrote.
+    const timeline = page.locator('.timeline');
+    await timeline.getByText(/^Feedback Given on feedback-request #1: CSAT 1 of 5/).waitFor();
+    await timeline
+      .locator('.timeline-feedback .timeline-detail')
+      .getByText('The box arrived crushed.')
+      .waitFor();
+    await timeline
+      .locator('.timeline-feedback .timeline-detail')
+      .getByText(/It was the second time/)
+      .waitFor();
+    await shot('18-customer-feedback');
+  });
+
+  it('the dashboard says what customers tell us, and so when nobody has yet', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const section = page.getByRole('region', { name: 'What customers tell us' });
+    await section.waitFor();
+    const figure = (term: string) =>
+      section
+        .locator('.kpis > div')
+        .filter({ has: page.getByRole('term').getByText(term, { exact: true }) })
+        .getByRole('definition');
+    // The rating above counts (its counters move as it settles): a CSAT of 1 is not satisfied.
+    await eventually(
+      async () => {
+        await page.reload();
+        return section
+          .getByRole('table', { name: 'By journey' })
+          .getByRole('row', { name: /Feedback request/ })
+          .count();
+      },
+      (found) => found === 1,
+      15_000,
+    );
+    expect(await figure('Satisfied (CSAT)').innerText()).toMatch(
+      /^\d+(\.\d)?%\n\d+ of \d+ answers? gave 4 or 5 of 5$/,
+    );
+    expect(await figure('Response rate').innerText()).toMatch(/answers? to \d+ emails? that asked/);
+    await section.getByRole('table', { name: 'By stage (when they answered)' }).waitFor();
+    await section.getByRole('heading', { name: 'Why customers left' }).waitFor();
+    const reasons = section.getByRole('table', { name: 'Why customers left' });
+    expect(
+      Number(
+        await reasons
+          .getByRole('row', { name: /Too many emails/ })
+          .getByRole('cell')
+          .first()
+          .innerText(),
+      ),
+    ).toBeGreaterThan(0);
+    await shot('19-dashboard-satisfaction');
+
+    // A window long before this stack: the friendly words instead of empty tables.
+    await page.getByLabel('From', { exact: true }).fill('2001-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2001-01-31');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await section.getByText(/^No ratings yet in this window\./).waitFor();
+    await section.getByText('Nobody left in this window, and nobody told us why they would.').waitFor();
+    expect(await figure('Satisfied (CSAT)').innerText()).toBe('—\nno answers yet');
+    expect(await section.getByRole('table').count()).toBe(0);
+  });
+
+  it('makes a webhook: problems next to their fields, the secret once, a test delivered, rotated, deleted', async () => {
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'New webhook' }).click();
+    await page.getByRole('heading', { name: 'New webhook', level: 1 }).waitFor();
+    await page.getByLabel('Id', { exact: true }).fill(hook);
+    await page.getByLabel('URL', { exact: true }).fill('not a url');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    // The API's words next to the URL and the events; the focus on the first.
+    await page.locator('#url-error').getByText('must not contain spaces or control characters').waitFor();
+    await page
+      .locator('#events-error')
+      .getByText(/must list at least one event type/)
+      .waitFor();
+    const url = page.getByLabel('URL', { exact: true });
+    expect(await url.getAttribute('aria-invalid')).toBe('true');
+    expect(await url.getAttribute('aria-describedby')).toContain('url-error');
+    expect(await page.evaluate('document.activeElement.id')).toBe('url');
+    await page.getByRole('alert').getByText('Not saved: 2 problems, shown next to their fields.').waitFor();
+    await shot('20-webhook-problems');
+
+    await url.fill(receiverUrl);
+    await page.getByLabel('All events (also the types added later)').check();
+    expect(await page.getByLabel('Stage Changed').isDisabled()).toBe(true);
+    expect(await page.getByLabel('Stage Changed').isChecked()).toBe(true);
+    await page.getByLabel('Description (optional)').fill('Console test receiver');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+
+    // Its page, with the secret in a box of its own, this once.
+    await page.getByRole('heading', { name: hook, level: 1 }).waitFor();
+    const box = page.getByRole('region', { name: 'The webhook’s signing secret' });
+    await box.getByText('Copy it now: it will not be shown again.').waitFor();
+    const secret = await box.getByLabel('Signing secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    expect(await page.evaluate('document.activeElement.id')).toBe('secret-title');
+    expect(JSON.stringify((await admin(`/admin/webhooks/${hook}`)).body)).not.toContain(secret);
+    await page
+      .getByRole('region', { name: 'Deliveries' })
+      .getByText(/^Nothing sent yet/)
+      .waitFor();
+    await shot('21-webhook-secret');
+
+    // A test event: its outcome in words, and in the log.
+    const before = received.length;
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/^Test delivered: HTTP 200 in \d+ ms\.$/)
+      .waitFor();
+    const log = page.getByRole('region', { name: 'Deliveries' });
+    const row = log.getByRole('row', { name: /Webhook Test/ });
+    await row.getByText('Delivered', { exact: true }).waitFor();
+    await row.getByText(/: HTTP 200/).waitFor();
+    const delivery = received.slice(before).find((candidate) => candidate.body.includes('Webhook Test'));
+    const signature = String(delivery?.headers[SIGNATURE_HEADER.toLowerCase()] ?? '');
+    expect(verifySignature(secret, signature, delivery?.body ?? '', Math.floor(Date.now() / 1000))).toBe(
+      true,
+    );
+    await row.getByText('Body').click();
+    await row
+      .locator('pre')
+      .getByText(/"type": "Webhook Test"/)
+      .waitFor();
+    await shot('22-webhook-delivered');
+
+    // Shown once: opened again, the page has no secret.
+    await page.reload();
+    await page.getByRole('heading', { name: hook, level: 1 }).waitFor();
+    expect(await page.getByLabel('Signing secret').count()).toBe(0);
+
+    // Rotating asks first, then shows the new secret once.
+    await page.getByRole('button', { name: 'Rotate secret…' }).click();
+    const rotate = page.getByRole('alertdialog');
+    await rotate.getByRole('heading', { name: `Rotate the signing secret of ${hook}?` }).waitFor();
+    await rotate.getByLabel('Type rotate to confirm').fill('rotate');
+    await rotate.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = page.getByRole('region', { name: 'The new signing secret' });
+    const newSecret = await rotated.getByLabel('Signing secret').inputValue();
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(secret);
+    await rotated.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.getByLabel('Signing secret').count()).toBe(0);
+
+    // A change of settings is saved in place.
+    await page.getByLabel('Enabled: send it events (a paused webhook keeps its settings and log)').uncheck();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.', { exact: true }).waitFor();
+    await page.locator('.lead').getByText('Paused', { exact: true }).waitFor();
+    expect((await admin(`/admin/webhooks/${hook}`)).body).toMatchObject({ enabled: false, events: ['*'] });
+
+    // The list shows it; deleting asks for its id.
+    await page.getByRole('link', { name: '← All webhooks' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(hook) })
+      .getByText('Paused')
+      .waitFor();
+    await shot('23-webhooks');
+    await page.getByRole('link', { name: hook, exact: true }).click();
+    await page.getByRole('button', { name: 'Delete webhook…' }).click();
+    const remove = page.getByRole('alertdialog');
+    expect(await remove.getByRole('button', { name: 'Delete for good' }).isDisabled()).toBe(true);
+    await remove.getByLabel(`Type ${hook} to confirm`).fill(hook);
+    await remove.getByRole('button', { name: 'Delete for good' }).click();
+    await page.getByText(`Deleted the webhook ${hook}: nothing more is sent to it.`).waitFor();
+    expect((await admin(`/admin/webhooks/${hook}`)).status).toBe(404);
+  });
+
+  it('the new pages label every field and fit a tablet; they read at phone width', async () => {
+    const kept = uniqueId('console-kept');
+    const saved = await admin(`/admin/webhooks/${kept}`, {
+      method: 'PUT',
+      body: JSON.stringify({ url: receiverUrl, events: ['Stage Changed'], enabled: false }),
+    });
+    expect(saved.status).toBe(201);
+    await admin(`/admin/webhooks/${kept}/test`, { method: 'POST', body: '{}' });
+    try {
+      await page.setViewportSize({ width: 820, height: 1180 });
+      for (const route of [
+        '#/',
+        '#/webhooks',
+        '#/webhooks/new',
+        `#/webhooks/${kept}`,
+        `#/customers/${rater}`,
+      ]) {
+        await page.goto(`${consoleUrl()}${route}`);
+        await page.locator('main h1').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        const unlabelled = await page.evaluate(
+          `[...document.querySelectorAll('input, select, textarea')]
+            .filter((field) => field.labels.length === 0)
+            .map((field) => field.id || field.outerHTML)`,
+        );
+        expect({ route, unlabelled }).toEqual({ route, unlabelled: [] });
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+        expect({ route, overflow }).toEqual({ route, overflow: 0 });
+      }
+      await shot('24-webhook-tablet');
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const route of ['#/webhooks/new', `#/webhooks/${kept}`, `#/customers/${rater}`]) {
+        await page.goto(`${consoleUrl()}${route}`);
+        await page.locator('main h1').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+        expect({ route, overflow }).toEqual({ route, overflow: 0 });
+      }
+      await page.goto(`${consoleUrl()}#/webhooks/${kept}`);
+      await page.getByRole('region', { name: 'Deliveries' }).getByRole('table').waitFor();
+      await shot('25-webhook-phone');
+      await page.goto(`${consoleUrl()}#/customers/${rater}`);
+      await page.getByRole('region', { name: 'Replies' }).locator('blockquote').waitFor();
+      await shot('26-customer-phone');
+      await page.goto(consoleUrl());
+      await page.getByRole('region', { name: 'What customers tell us' }).getByRole('table').first().waitFor();
+      await shot('27-dashboard-phone');
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await admin(`/admin/webhooks/${kept}`, { method: 'DELETE' });
+    }
   });
 });

@@ -1,9 +1,13 @@
-/** Customer lookup: by id or email; stage, traits, prediction, messages and the timeline; export and erase. */
+/**
+ * Customer lookup: by id or email; stage, traits, prediction, the impression balance, journeys,
+ * messages, their ratings and replies, and the timeline; export and erase.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import type { CustomerView } from '../../../functions/admin/customers.ts';
+import { REASONS } from '../../../shared/domain/reasons.ts';
 import { ApiError, api } from '../api.ts';
 import { ConfirmDialog, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
-import { amount, count, label, percent, when } from '../format.ts';
+import { amount, count, counted, label, percent, when } from '../format.ts';
 import { href } from '../router.ts';
 import { STAGES, segmentOptions } from './segments.tsx';
 
@@ -246,6 +250,7 @@ export function CustomerPage({ id }: { id: string }) {
                 {data.prediction ? <p class="help">Model as of {data.prediction.modelAsOf}.</p> : null}
               </section>
             </div>
+            <ImpressionCard impressions={data.impressions} />
             <section class="card" aria-labelledby="segments-title">
               <h2 id="segments-title">Segments</h2>
               {data.segments.length === 0 ? (
@@ -276,6 +281,7 @@ export function CustomerPage({ id }: { id: string }) {
                 </dl>
               )}
             </section>
+            <JourneysCard journeys={data.journeys} />
             <section class="card" aria-labelledby="messages-title">
               <h2 id="messages-title">Emails</h2>
               <div class="table-scroll">
@@ -315,6 +321,8 @@ export function CustomerPage({ id }: { id: string }) {
                 </table>
               </div>
             </section>
+            <RatingsCard feedback={data.feedback} />
+            <RepliesCard replies={data.replies} />
             <section class="card" aria-labelledby="timeline-title">
               <h2 id="timeline-title">Timeline</h2>
               <ol class="timeline">
@@ -352,5 +360,244 @@ export function CustomerPage({ id }: { id: string }) {
         )}
       </Loading>
     </>
+  );
+}
+
+// ——— What the customer told us, and what we made of it ———
+
+/** A whole number with its sign: `+3`, `−12`, `0`. */
+const signed = (value: number) => (value > 0 ? `+${value}` : value < 0 ? `−${Math.abs(value)}` : '0');
+
+/** How much one bad impression weighs against good ones, in words. */
+function weightWords({ good, bad }: { good: number; bad: number }): string {
+  const ratio = bad / good;
+  if (ratio === 1) return 'a bad impression weighs as much as a good one';
+  if (Number.isInteger(ratio)) return `one bad impression weighs ${count(ratio)} good`;
+  return `a bad impression weighs ${bad}, a good one ${good}`;
+}
+
+function ImpressionCard({ impressions }: { impressions: Customer['impressions'] }) {
+  const { balance, good, bad, windowDays, weights, recoversAt, recent } = impressions;
+  const tone = balance < 0 ? 'negative' : balance > 0 ? 'positive' : 'even';
+  return (
+    <section class="card impressions" aria-labelledby="impressions-title">
+      <h2 id="impressions-title">Impression balance</h2>
+      <p class="balance">
+        <strong class={`balance-value balance-${tone}`}>{signed(balance)}</strong>{' '}
+        <span class="balance-words">
+          {balance < 0
+            ? 'Negative: marketing email waits (journeys hold it, broadcasts skip it) until it recovers.'
+            : balance > 0
+              ? 'Positive: marketing email goes out as usual.'
+              : 'Even: marketing email goes out as usual.'}
+        </span>
+      </p>
+      <p>
+        {count(good)} good, {count(bad)} bad in the last {counted(windowDays, 'day')}; {weightWords(weights)}.
+      </p>
+      {balance < 0 ? (
+        <p>
+          {recoversAt
+            ? `Recovers at ${when(recoversAt)}, when the bad impressions leave the window (sooner with good ones).`
+            : 'It recovers with good impressions: orders, visits, clicks in our email, good ratings.'}
+        </p>
+      ) : null}
+      <h3 id="impressions-recent-title">Recent impressions</h3>
+      {recent.length === 0 ? (
+        <p class="empty">None in the last {counted(windowDays, 'day')}.</p>
+      ) : (
+        <ul class="impression-list" aria-labelledby="impressions-recent-title">
+          {recent.map((impression, index) => (
+            <li key={`${impression.at}-${index}`} class={`impression-${impression.kind}`}>
+              <span class="impression-kind">{impression.kind === 'good' ? '+ Good' : '− Bad'}</span>
+              <span class="impression-what">{impression.what}</span>
+              <time dateTime={impression.at}>{when(impression.at)}</time>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Where in a journey a step key (`0.timedOut.1`) is, in words: `step 1 › if it does not come › step 2`. */
+function stepWords(key: string): string {
+  const lists = new Map([
+    ['then', 'then'],
+    ['else', 'otherwise'],
+    ['timedOut', 'if it does not come'],
+  ]);
+  return key
+    .split('.')
+    .map((part) => (/^\d+$/.test(part) ? `step ${Number(part) + 1}` : (lists.get(part) ?? part)))
+    .join(' › ');
+}
+
+const LEFT_BECAUSE: Record<string, string> = {
+  finished: 'finished',
+  exit: 'an exit step',
+  exitWhen: 'the exit rule',
+  disabled: 'the journey was turned off',
+};
+
+function JourneysCard({ journeys }: { journeys: Customer['journeys'] }) {
+  return (
+    <section class="card" aria-labelledby="journeys-title">
+      <h2 id="journeys-title">Journeys</h2>
+      {journeys.length === 0 ? (
+        <p class="empty">In no journey yet.</p>
+      ) : (
+        <div class="table-scroll">
+          <table class="customer-journeys">
+            <caption class="visually-hidden">The journeys the customer entered, and where they are</caption>
+            <thead>
+              <tr>
+                <th scope="col">Journey</th>
+                <th scope="col">Entered</th>
+                <th scope="col">Where</th>
+              </tr>
+            </thead>
+            <tbody>
+              {journeys.map((journey) => (
+                <tr key={journey.id}>
+                  <th scope="row">
+                    <a href={href('journeys', journey.id)}>{label(journey.id)}</a>
+                    <div class="help">
+                      version {journey.version} · {counted(journey.entries, 'time')} entered
+                    </div>
+                  </th>
+                  <td>{when(journey.enteredAt)}</td>
+                  <td>
+                    {journey.step ? (
+                      <>
+                        At {stepWords(journey.step)}
+                        {journey.waitingUntil ? `, waiting until ${when(journey.waitingUntil)}` : ''}
+                      </>
+                    ) : journey.leftAt ? (
+                      `Left ${when(journey.leftAt)}${journey.leftBecause ? `: ${LEFT_BECAUSE[journey.leftBecause] ?? journey.leftBecause}` : ''}`
+                    ) : (
+                      '—'
+                    )}
+                    {journey.heldBecause ? (
+                      <p class="held">
+                        <strong>Held at the email:</strong> {journey.heldBecause}
+                      </p>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+const QUESTIONS: Record<string, { name: string; max?: number }> = {
+  csat: { name: 'Satisfaction (CSAT)', max: 5 },
+  nps: { name: 'Would recommend (NPS)', max: 10 },
+  reason: { name: 'Why they left' },
+};
+
+/** The email a rating or reply belongs to: `Feedback request #1`, or the preference page. */
+const emailName = (campaignId: string | null, occurrence: number | null) =>
+  campaignId ? `${label(campaignId)} #${occurrence ?? 1}` : 'Preference page';
+
+const PENDING = 'Waiting a minute: link scanners click every link';
+
+function RatingsCard({ feedback }: { feedback: Customer['feedback'] }) {
+  return (
+    <section class="card" aria-labelledby="ratings-title">
+      <h2 id="ratings-title">Ratings</h2>
+      {feedback.length === 0 ? (
+        <p class="empty">No ratings yet: no score clicked under an email or on the preference page.</p>
+      ) : (
+        <div class="table-scroll">
+          <table class="ratings">
+            <caption class="visually-hidden">The customer’s answer to each email’s question</caption>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Question</th>
+                <th scope="col">Answer</th>
+                <th scope="col">Answered</th>
+              </tr>
+            </thead>
+            <tbody>
+              {feedback.map((rating, index) => {
+                const question = QUESTIONS[rating.question] ?? { name: rating.question };
+                const answer = rating.answer;
+                return (
+                  <tr key={`${rating.campaignId}-${rating.occurrence}-${rating.question}-${index}`}>
+                    <th scope="row">{emailName(rating.campaignId, rating.occurrence)}</th>
+                    <td>{question.name}</td>
+                    <td>
+                      {answer ? (
+                        <>
+                          <strong>
+                            {rating.question === 'reason'
+                              ? (REASONS[answer.score]?.label ?? `reason ${answer.score}`)
+                              : `${answer.score} of ${question.max ?? '?'}`}
+                          </strong>{' '}
+                          <small>as {answer.stage}</small>
+                          {answer.comment ? <blockquote class="quote">{answer.comment}</blockquote> : null}
+                        </>
+                      ) : rating.pendingSince ? (
+                        <span class="pending">{PENDING}.</span>
+                      ) : (
+                        <span class="empty">
+                          No answer: the {counted(rating.clicks, 'click')} came as a link scanner’s burst.
+                        </span>
+                      )}
+                      {answer && rating.pendingSince ? (
+                        <p class="help pending">A newer click: {PENDING.toLowerCase()}.</p>
+                      ) : null}
+                    </td>
+                    <td>
+                      {answer
+                        ? when(answer.at)
+                        : rating.pendingSince
+                          ? `clicked ${when(rating.pendingSince)}`
+                          : '—'}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** A reason answer's score is the index of its reason (REASONS in shared/domain/ratings.ts, append only). */
+
+function RepliesCard({ replies }: { replies: Customer['replies'] }) {
+  const newestFirst = [...replies].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return (
+    <section class="card" aria-labelledby="replies-title">
+      <h2 id="replies-title">Replies</h2>
+      {newestFirst.length === 0 ? (
+        <p class="empty">No replies to our emails.</p>
+      ) : (
+        <ol class="replies">
+          {newestFirst.map((reply, index) => (
+            <li key={`${reply.at}-${index}`} class="reply">
+              <p class="reply-meta">
+                <strong>{reply.subject ?? '(no subject)'}</strong>
+                <span>
+                  {' '}
+                  · to {emailName(reply.campaignId, reply.occurrence)} ·{' '}
+                  <time dateTime={reply.at}>{when(reply.at)}</time>
+                </span>
+              </p>
+              <blockquote class="quote">{reply.text}</blockquote>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

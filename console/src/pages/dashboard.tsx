@@ -1,10 +1,16 @@
-/** The lifecycle at a glance: stages, their changes, emails per campaign and what they add. */
+/**
+ * The lifecycle at a glance: stages, their changes, emails per campaign and what they add, and
+ * what customers tell us (their ratings, how many answer, why they leave).
+ */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Metrics } from '../../../shared/domain/metrics.ts';
+import type { CsatScore, Metrics, NpsScore, Satisfaction } from '../../../shared/domain/metrics.ts';
+import { REASONS } from '../../../shared/domain/reasons.ts';
 import { api } from '../api.ts';
 import { CampaignTable, StageChanges, StageFunnel, UpliftChart } from '../charts.tsx';
 import { DayRange, Figures, Loading, messageOf, Status, useLoad } from '../components.tsx';
-import { amount, count, daysAgo, percent, when } from '../format.ts';
+import { amount, count, counted, daysAgo, label, percent, when } from '../format.ts';
+import { STAGES } from './segments.tsx';
 
 interface ModelReport {
   asOf: string;
@@ -81,6 +87,7 @@ export function Dashboard() {
               <h2 id="uplift-heading">Does it work? Uplift over the holdout</h2>
               <UpliftChart campaigns={data.campaigns} />
             </section>
+            <SatisfactionSection satisfaction={data.satisfaction} />
           </>
         )}
       </Loading>
@@ -136,5 +143,217 @@ function ModelCard() {
       </button>
       <Status message={status.message} tone={status.tone} />
     </section>
+  );
+}
+
+// ——— What customers tell us ———
+
+/** Why customers leave, by reason id, in the words the preference page and the farewell use. */
+const REASON_LABELS: Record<string, string> = Object.fromEntries(
+  REASONS.map((reason) => [reason.id, reason.label]),
+);
+
+/** An NPS (−100 to 100) with its sign: `+35`, `−20`, `0`. */
+const signed = (value: number) => (value > 0 ? `+${value}` : value < 0 ? `−${Math.abs(value)}` : '0');
+
+const csatText = (csat: CsatScore) => (csat.score === null ? '—' : percent(csat.score));
+const npsText = (nps: NpsScore) => (nps.score === null ? '—' : signed(nps.score));
+
+/** The campaign a rating came from, in words (the preference page has its own key). */
+const campaignName = (id: string) => (id === 'preferences' ? 'Preference page' : label(id));
+
+function SatisfactionSection({ satisfaction }: { satisfaction: Satisfaction }) {
+  const { csat, nps, responseRate, leaving } = satisfaction;
+  const answered = csat.responses + nps.responses > 0;
+  const journeys = Object.entries(satisfaction.byJourney);
+  const stages = STAGES.map(
+    (stage) => [stage, satisfaction.byStage[stage as keyof Satisfaction['byStage']]] as const,
+  );
+  return (
+    <section class="card satisfaction" aria-labelledby="satisfaction-title">
+      <h2 id="satisfaction-title">What customers tell us</h2>
+      <p class="help satisfaction-intro">
+        Their answers in the window: the scores under our emails and on the preference page, and why they
+        left.
+      </p>
+      <Figures
+        label="Ratings"
+        class="satisfaction-figures"
+        figures={[
+          [
+            'Satisfied (CSAT)',
+            csat.score === null ? (
+              <>
+                —<small class="block">no answers yet</small>
+              </>
+            ) : (
+              <>
+                {percent(csat.score)}
+                <small class="block">
+                  {count(csat.satisfied)} of {counted(csat.responses, 'answer')} gave 4 or 5 of 5
+                </small>
+              </>
+            ),
+          ],
+          [
+            'Net promoter score (NPS)',
+            nps.score === null ? (
+              <>
+                —<small class="block">no answers yet</small>
+              </>
+            ) : (
+              <>
+                {signed(nps.score)}
+                <small class="block">
+                  −100 to +100, of {counted(nps.responses, 'answer')}: {counted(nps.promoters, 'promoter')},{' '}
+                  {counted(nps.passives, 'passive')}, {counted(nps.detractors, 'detractor')}
+                </small>
+              </>
+            ),
+          ],
+          [
+            'Response rate',
+            responseRate.rate === null ? (
+              <>
+                —<small class="block">no email asked yet</small>
+              </>
+            ) : (
+              <>
+                {percent(responseRate.rate)}
+                <small class="block">
+                  {counted(responseRate.answered, 'answer')} to {counted(responseRate.asked, 'email')} that
+                  asked
+                </small>
+              </>
+            ),
+          ],
+        ]}
+      />
+      {answered ? (
+        <div class="grid-2 satisfaction-tables">
+          <div class="table-scroll">
+            <ScoreTable
+              caption="By journey"
+              head="Journey"
+              rows={journeys.map(([id, scores]) => [id, campaignName(id), scores])}
+            />
+          </div>
+          <div class="table-scroll">
+            <ScoreTable
+              caption="By stage (when they answered)"
+              head="Stage"
+              rows={stages.map(([stage, scores]) => [
+                stage,
+                <span class={`badge stage-${stage}`}>{stage}</span>,
+                scores,
+              ])}
+            />
+          </div>
+        </div>
+      ) : (
+        <p class="empty">
+          No ratings yet in this window. When customers click a score under an email, their answers show here,
+          by journey and by stage.
+        </p>
+      )}
+      <h3 id="leaving-title">Why customers left</h3>
+      <Leaving leaving={leaving} />
+    </section>
+  );
+}
+
+function ScoreTable({
+  caption,
+  head,
+  rows,
+}: {
+  caption: string;
+  head: string;
+  rows: readonly (readonly [string, ComponentChildren, { csat: CsatScore; nps: NpsScore }])[];
+}) {
+  return (
+    <table class="scores">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{head}</th>
+          <th scope="col" class="number">
+            Satisfied (CSAT)
+          </th>
+          <th scope="col" class="number">
+            CSAT answers
+          </th>
+          <th scope="col" class="number">
+            NPS
+          </th>
+          <th scope="col" class="number">
+            NPS answers
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([key, name, scores]) => (
+          <tr key={key}>
+            <th scope="row">{name}</th>
+            <td class="number">{csatText(scores.csat)}</td>
+            <td class="number">{count(scores.csat.responses)}</td>
+            <td class="number">{npsText(scores.nps)}</td>
+            <td class="number">{count(scores.nps.responses)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Leaving({ leaving }: { leaving: Satisfaction['leaving'] }) {
+  if (leaving.left === 0 && leaving.answered === 0)
+    return <p class="empty">Nobody left in this window, and nobody told us why they would.</p>;
+  const reasons = Object.entries(leaving.reasons)
+    .filter(([, value]) => value > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return (
+    <>
+      <p>
+        {leaving.left === 0 ? 'No customer' : counted(leaving.left, 'customer')} left in the window (reached
+        termination).{' '}
+        {leaving.answered === 0
+          ? 'No one has told us why yet: we ask on unsubscribing and in the farewell email.'
+          : `Asked why they leave (on unsubscribing and in the farewell email), ${counted(leaving.answered, 'customer')} answered:`}
+      </p>
+      {reasons.length > 0 ? (
+        <div class="table-scroll">
+          <table class="leaving" aria-labelledby="leaving-title">
+            <thead>
+              <tr>
+                <th scope="col">Reason</th>
+                <th scope="col" class="number">
+                  Answers
+                </th>
+                <th scope="col" class="number">
+                  Share of answers
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {reasons.map(([id, value]) => (
+                <tr key={id}>
+                  <th scope="row">{REASON_LABELS[id] ?? label(id)}</th>
+                  <td class="number">{count(value)}</td>
+                  <td class="number share">
+                    <span
+                      class="cell-bar"
+                      aria-hidden="true"
+                      style={{ width: `${(value / Math.max(1, leaving.answered)) * 100}%` }}
+                    />
+                    {percent(value / Math.max(1, leaving.answered))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
   );
 }
