@@ -8,6 +8,7 @@
  * expiry.
  */
 import type { ReplyInput } from '../../shared/domain/answers.ts';
+import { escapeHtml } from '../../shared/domain/html.ts';
 import type { ConsentInput } from '../../shared/domain/lifecycle.ts';
 import { autoReplyReason, type InboundMail, isStopRequest, replyText } from '../../shared/domain/replies.ts';
 import { replyIdIn } from '../../shared/domain/reply-address.ts';
@@ -89,14 +90,10 @@ export async function receiveMail(mail: ReceivedMail, deps: InboundDeps): Promis
       ...(stored.profile.email ? { replyTo: stored.profile.email } : {}),
       subject: `Reply from ${from}: ${subject ?? '(no subject)'}`,
       text: `${from} replied to ${email.campaignId} #${email.occurrence}:\n\n${text}\n`,
-      html: `<p>${escape(from)} replied to ${escape(email.campaignId)} #${email.occurrence}:</p><pre style="white-space:pre-wrap">${escape(text)}</pre>`,
+      html: `<p>${escapeHtml(from)} replied to ${escapeHtml(email.campaignId)} #${email.occurrence}:</p><pre style="white-space:pre-wrap">${escapeHtml(text)}</pre>`,
       headers: {},
       tags: {},
     });
   }
   return { kept: 'reply', customerId, campaignId: email.campaignId };
-}
-
-function escape(value: string) {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

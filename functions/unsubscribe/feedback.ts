@@ -5,6 +5,7 @@
  * or altered token gets 404 and changes nothing.
  */
 import type { FeedbackInput } from '../../shared/domain/answers.ts';
+import { escapeHtml } from '../../shared/domain/html.ts';
 import {
   MAX_COMMENT_CHARS,
   QUESTIONS,
@@ -15,7 +16,6 @@ import {
 import { layout, messagePage } from './page.ts';
 import { customerById, html, notFound, type Page, type UnsubscribeDeps } from './unsubscribe.ts';
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 export async function rated(token: string, path: string, deps: UnsubscribeDeps): Promise<Page> {
   const claim = readRatingToken(await deps.secret(), token);

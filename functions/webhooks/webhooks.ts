@@ -83,7 +83,7 @@ export async function retryDue(deps: WebhookDeps): Promise<number> {
   const due = await deps.store.dueRetries(deps.now().toISOString(), RETRIES_PER_PASS);
   for (const delivery of due) {
     const webhook = await deps.store.get(delivery.webhookId);
-    if (!webhook || !webhook.enabled) {
+    if (!webhook?.enabled) {
       await giveUp(delivery, webhook ? 'the webhook was disabled' : 'the webhook was deleted', deps);
       continue;
     }
