@@ -16,7 +16,6 @@ import {
 import { layout, messagePage } from './page.ts';
 import { customerById, html, notFound, type Page, type UnsubscribeDeps } from './unsubscribe.ts';
 
-
 export async function rated(token: string, path: string, deps: UnsubscribeDeps): Promise<Page> {
   const claim = readRatingToken(await deps.secret(), token);
   const customer = await customerById(claim?.customerId, deps);
