@@ -71,6 +71,8 @@ export interface FunctionSpec {
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
     /** Knows the sender: address, brand and postal address (for emails and pages). */
     sender?: boolean;
+    /** Reads the sources (their keys) and counts their events: the `SOURCES` partition only. */
+    sources?: boolean;
     /** Calls the shop's webhook URLs (outbound HTTP; private addresses only where allowed locally). */
     webhooks?: boolean;
     /** Its own concurrency ceiling (reserved concurrency in AWS, a cap on in-flight calls locally). */
@@ -108,7 +110,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 10,
     routes: SEGMENT_ROUTES,
     events: [],
-    access: { publishToBus: true, secrets: ['writeKey'] },
+    access: { publishToBus: true, secrets: ['writeKey'], sources: true },
   },
   {
     name: 'apply-event',
@@ -274,7 +276,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       dueIndex: true,
       scan: true,
       publishToBus: true,
-      secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret'],
+      secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret', 'writeKey'],
       webhooks: true,
     },
   },

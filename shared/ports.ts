@@ -13,6 +13,7 @@ import type { RepliedEmail } from './domain/reply-address.ts';
 import type { ContactPolicy, LifecycleRules } from './domain/rules.ts';
 import type { StoredSegment, StoredSettings } from './domain/settings.ts';
 import type { LoggedEvent } from './domain/signals.ts';
+import type { Source } from './domain/sources.ts';
 import type { StoredTemplate, TemplateDefinition } from './domain/templates.ts';
 import type { WebhookBody } from './domain/webhooks.ts';
 
@@ -436,4 +437,26 @@ export interface WebhookStore {
   saveAttempt(delivery: Delivery, previousRetryAt: string | undefined): Promise<void>;
   deliveries(webhookId: string, limit: number): Promise<Delivery[]>;
   dueRetries(now: string, limit: number): Promise<Delivery[]>;
+}
+
+/** A source's numbers for one day. */
+export interface SourceStats {
+  accepted: number;
+  rejected: number;
+  ignored: number;
+  lastEventAt: string;
+  latestRejections: string[];
+}
+
+export interface SourceStore {
+  list(): Promise<Source[]>;
+  get(id: string): Promise<Source | undefined>;
+  put(source: Source): Promise<void>;
+  /** Counts a request's events for the source's day (and the latest reasons some were refused). */
+  record(
+    id: string,
+    at: string,
+    counts: { accepted: number; rejected: number; ignored: number; reasons: string[] },
+  ): Promise<void>;
+  stats(id: string, day: string): Promise<SourceStats | undefined>;
 }

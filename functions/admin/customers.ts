@@ -144,14 +144,20 @@ export function timelineOf(profile: Profile, entries: LedgerEntry[]): TimelineEn
       at: order.at,
       kind: 'event',
       title: 'Order Completed',
-      detail: `order ${order.orderId}, ${order.revenue.toFixed(2)}${order.currency ? ` ${order.currency}` : ''}`,
+      detail: `order ${order.orderId}, ${order.revenue.toFixed(2)}${order.currency ? ` ${order.currency}` : ''}${order.source ? `, via ${order.source}` : ''}`,
     });
   for (const refund of profile.refunds)
     timeline.push({
       at: refund.at,
       kind: 'event',
       title: 'Order Refunded',
-      ...(refund.orderId ? { detail: `order ${refund.orderId}` } : {}),
+      ...(refund.orderId || refund.source
+        ? {
+            detail: [refund.orderId && `order ${refund.orderId}`, refund.source && `via ${refund.source}`]
+              .filter(Boolean)
+              .join(', '),
+          }
+        : {}),
     });
   for (const change of profile.segmentHistory ?? [])
     timeline.push({

@@ -11,12 +11,13 @@ import { DynamoJourneyStore } from '../../shared/adapters/dynamodb/journey-store
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-store.ts';
+import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store.ts';
 import { postJson } from '../../shared/adapters/http/outbound-post.ts';
 import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
-import { secretValue } from '../../shared/adapters/secrets.ts';
+import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
@@ -36,7 +37,11 @@ const config = loadConfig([
   'UNSUBSCRIBE_SECRET',
   'UNSUBSCRIBE_SECRET_ID',
   'WEBHOOKS_ALLOW_PRIVATE',
+  'WRITE_KEY',
+  'WRITE_KEY_SECRET_ID',
+  'PUBLIC_URL',
 ]);
+const masterKey = secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET');
 const allowPrivate = config.WEBHOOKS_ALLOW_PRIVATE === '1';
 const db = dynamoDocumentClient();
 const engine = applyDeps(db, config);
@@ -115,11 +120,19 @@ const routes = adminRoutes({
   },
   webhooks: {
     store: new DynamoWebhookStore(db, config.TABLE_NAME),
-    masterKey: secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET'),
+    masterKey,
     check: (url: string) => checkOutboundUrl(url, { allowPrivate }),
     post: postJson,
     allowPrivate,
     newId: () => randomBytes(8).toString('hex'),
+    now,
+  },
+  sources: {
+    sources: new DynamoSourceStore(db, config.TABLE_NAME),
+    writeKeyDigests: secretDigests(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY'),
+    masterKey,
+    publicUrl: config.PUBLIC_URL,
+    newId: () => randomBytes(3).toString('hex'),
     now,
   },
   sweep: {

@@ -49,6 +49,14 @@ import {
   segmentMembers,
 } from './segments.ts';
 import {
+  createSource,
+  getSource,
+  listSources,
+  revokeSource,
+  rotateSource,
+  type SourceDeps,
+} from './sources.ts';
+import {
   type AdminWebhookDeps,
   deleteWebhook,
   getWebhook,
@@ -61,6 +69,7 @@ import {
 
 export interface AdminDeps {
   webhooks: AdminWebhookDeps;
+  sources: SourceDeps;
   customers: CustomerDeps;
   customerData: CustomerDataDeps;
   rules: RulesDeps;
@@ -171,6 +180,12 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
     'GET /admin/model': () => answer(getModel(deps.insights)),
     'POST /admin/model/fit': (event) => answer(refitModel(body(event), deps.insights)),
     'PUT /admin/contact-policy': (event) => answer(updatePolicy(body(event), deps.rules)),
+    'GET /admin/sources': () => answer(listSources(deps.sources)),
+    'POST /admin/sources': (event) => answer(createSource(body(event), deps.sources)),
+    'GET /admin/sources/{id}': (event) => answer(getSource(param(event, 'id'), deps.sources)),
+    'POST /admin/sources/{id}/rotate': (event) =>
+      answer(rotateSource(param(event, 'id'), body(event), deps.sources)),
+    'POST /admin/sources/{id}/revoke': (event) => answer(revokeSource(param(event, 'id'), deps.sources)),
     'GET /admin/webhooks': () => answer(listWebhooks(deps.webhooks)),
     'GET /admin/webhooks/{id}': (event) => answer(getWebhook(param(event, 'id'), deps.webhooks)),
     'PUT /admin/webhooks/{id}': (event) => answer(putWebhook(param(event, 'id'), body(event), deps.webhooks)),

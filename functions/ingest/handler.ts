@@ -1,4 +1,6 @@
 import middy from '@middy/core';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   bodyBytes,
@@ -12,9 +14,11 @@ import { secretDigests } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MAX_BATCH_BYTES } from '../../shared/domain/segment.ts';
+import { log } from '../../shared/log.ts';
 import { ingest } from './ingest.ts';
 
-const config = loadConfig(['EVENT_BUS_NAME', 'WRITE_KEY', 'WRITE_KEY_SECRET_ID']);
+const config = loadConfig(['EVENT_BUS_NAME', 'WRITE_KEY', 'WRITE_KEY_SECRET_ID', 'TABLE_NAME']);
+const sources = new DynamoSourceStore(dynamoDocumentClient(), config.TABLE_NAME);
 const writeKeyDigests = secretDigests(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY');
 const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
 
@@ -27,7 +31,16 @@ export const handler = middy<HttpEvent, HttpResult>()
         body: bodyBytes(event, MAX_BATCH_BYTES),
         authorization: header(event, 'authorization'),
       },
-      { publisher, writeKeyDigests, now: () => clock.now() },
+      {
+        publisher,
+        writeKeyDigests,
+        sources: () => sources.list(),
+        record: (id, at, counts) =>
+          sources.record(id, at, counts).catch((error: unknown) => {
+            log.warn('ingest: source numbers not recorded', { source: id, error: String(error) });
+          }),
+        now: () => clock.now(),
+      },
     );
     return json(result.status, result.body);
   });

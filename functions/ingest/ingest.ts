@@ -17,8 +17,8 @@ import {
   type Rejection,
   tooDeepField,
 } from '../../shared/domain/segment.ts';
+import { type Source, type SourceTag, sourceOfKey } from '../../shared/domain/sources.ts';
 import type { BusEntry, EventPublisher } from '../../shared/ports.ts';
-import { matchesAnyDigest } from '../../shared/security.ts';
 
 export interface IngestRequest {
   /** The last path segment: `track`, `batch`, `t`, ... */
@@ -29,7 +29,16 @@ export interface IngestRequest {
 
 export interface IngestDeps {
   publisher: EventPublisher;
+  /** The write key the product was installed with (the `default` source until it is changed). */
   writeKeyDigests: () => Promise<readonly Buffer[]>;
+  /** Every source, read on each request: a revoked or retired key stops at once. */
+  sources: () => Promise<readonly Source[]>;
+  /** Counts the request's events for its source's day (never fails the request). */
+  record: (
+    sourceId: string,
+    at: string,
+    counts: { accepted: number; rejected: number; ignored: number; reasons: string[] },
+  ) => Promise<void>;
   now: () => Date;
 }
 
@@ -43,10 +52,11 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   const kind = endpointKind(request.endpoint);
   if (!kind) return fail(404, `unknown endpoint /v1/${request.endpoint}`);
 
-  const headerKey = basicAuthUser(request.authorization);
-  if (request.authorization && !(await deps.writeKeyDigests().then((d) => matchesAnyDigest(headerKey, d)))) {
-    return fail(401, 'invalid write key');
-  }
+  const [sources, configured] = await Promise.all([deps.sources(), deps.writeKeyDigests()]);
+  const sourceOf = (key: string | undefined) =>
+    sourceOfKey(key, sources, configured, receivedAt.toISOString());
+  let source = request.authorization ? sourceOf(basicAuthUser(request.authorization)) : undefined;
+  if (request.authorization && !source) return fail(401, 'invalid write key');
   const limit = kind === 'batch' ? MAX_BATCH_BYTES : MAX_EVENT_BYTES;
   if (request.body.length > limit) {
     return fail(413, `request body is larger than ${limit} bytes (Segment's limit for /v1/${kind})`);
@@ -60,20 +70,35 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   if (!isRecord(payload)) return fail(400, 'body: must be a JSON object');
   const body = payload;
   // analytics.js sends the key in the body (text/plain, no preflight); server libraries use Basic auth.
-  if (!request.authorization) {
-    const bodyKey = typeof body.writeKey === 'string' ? body.writeKey : undefined;
-    if (!matchesAnyDigest(bodyKey, await deps.writeKeyDigests()))
-      return fail(401, 'missing or invalid write key');
+  if (!source) {
+    source = sourceOf(typeof body.writeKey === 'string' ? body.writeKey : undefined);
+    if (!source) return fail(401, 'missing or invalid write key');
   }
+  const tagged = source;
+  const counted = (result: IngestResult, accepted: number, rejected: Rejection[]) =>
+    deps
+      .record(tagged.id, receivedAt.toISOString(), {
+        accepted,
+        rejected: rejected.length,
+        ignored: 0,
+        reasons: rejected.map((rejection) => rejection.error),
+      })
+      .then(
+        () => result,
+        () => result,
+      );
 
   const accepted: CustomerEvent[] = [];
   const rejected: Rejection[] = [];
   if (kind === 'batch') {
-    if (!Array.isArray(body.batch)) return fail(400, 'batch: must be an array of events');
+    if (!Array.isArray(body.batch))
+      return counted(fail(400, 'batch: must be an array of events'), 0, [
+        { index: 0, error: 'batch: must be an array of events' },
+      ]);
     // The envelope's context reaches every event of the batch: too deep, and none can be taken.
     const { batch: _events, ...rest } = body;
     const deep = tooDeepField(rest);
-    if (deep) return fail(400, deep);
+    if (deep) return counted(fail(400, deep), 0, [{ index: 0, error: deep }]);
     const envelope = envelopeOf(body);
     body.batch.forEach((raw, index) => {
       const parsed = parseEvent(raw, { index, where: `batch[${index}]`, receivedAt, envelope });
@@ -81,22 +106,34 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
       else rejected.push(parsed.rejection);
     });
     if (accepted.length === 0 && rejected.length > 0) {
-      return {
-        status: 400,
-        body: { success: false, error: 'every event in the batch was rejected', rejected },
-      };
+      return counted(
+        { status: 400, body: { success: false, error: 'every event in the batch was rejected', rejected } },
+        0,
+        rejected,
+      );
     }
   } else {
     const parsed = parseEvent({ ...body, type: kind }, { index: 0, where: '', receivedAt });
-    if (!parsed.ok) return fail(400, parsed.rejection.error);
+    if (!parsed.ok) return counted(fail(400, parsed.rejection.error), 0, [parsed.rejection]);
     accepted.push(parsed.event);
   }
 
-  await deps.publisher.publish(busEntriesFor(accepted));
-  return {
-    status: 200,
-    body: rejected.length > 0 ? { success: true, accepted: accepted.length, rejected } : { success: true },
-  };
+  await deps.publisher.publish(busEntriesFor(accepted.map((event) => withSource(event, tagged))));
+  return counted(
+    {
+      status: 200,
+      body: rejected.length > 0 ? { success: true, accepted: accepted.length, rejected } : { success: true },
+    },
+    accepted.length,
+    rejected,
+  );
+}
+
+/** Every event says where it came from (`context.source`): the timeline shows it. */
+export function withSource(event: CustomerEvent, source: SourceTag): CustomerEvent {
+  const context = event.context ?? {};
+  const known = isRecord(context.source) ? context.source : {};
+  return { ...event, context: { ...context, source: { ...known, ...source } } };
 }
 
 /**

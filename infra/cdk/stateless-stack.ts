@@ -321,7 +321,8 @@ export class StatelessStack extends Stack {
 
   private environmentFor(spec: FunctionSpec, props: StatelessStackProps): Record<string, string> {
     const environment: Record<string, string> = {};
-    if (spec.access.table || spec.access.dueIndex) environment.TABLE_NAME = props.table.tableName;
+    if (spec.access.table || spec.access.dueIndex || spec.access.sources)
+      environment.TABLE_NAME = props.table.tableName;
     if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
     for (const name of spec.access.secrets ?? []) {
       const { secret, variable } = secretsOf(props)[name];
@@ -334,10 +335,11 @@ export class StatelessStack extends Stack {
     }
     if (spec.access.readInboundMail) environment.INBOUND_BUCKET = inboundBucketName(this);
     if (spec.inboundMail && props.supportAddress) environment.SUPPORT_ADDRESS = props.supportAddress;
+    // Links in emails and the webhook URLs of sources name the API's public address.
+    if (spec.access.sendEmail || spec.routes.length > 0) environment.PUBLIC_URL = this.api.apiEndpoint;
     if (spec.access.sendEmail) {
       if (props.inboundDomain) environment.INBOUND_DOMAIN = props.inboundDomain;
       environment.SES_CONFIGURATION_SET = this.configurationSet.configurationSetName;
-      environment.PUBLIC_URL = this.api.apiEndpoint;
       if (spec.access.concurrency) environment.SEND_RATE_SHARE = String(spec.access.concurrency);
     }
     return environment;
@@ -407,6 +409,16 @@ function grant(
       new PolicyStatement({
         actions: spec.access.table === 'readWrite' ? [...read, ...write] : read,
         resources: [props.table.tableArn],
+      }),
+    );
+  }
+  if (spec.access.sources) {
+    // Only the sources' partition: their keys, and their numbers by day.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SOURCES'] } },
       }),
     );
   }

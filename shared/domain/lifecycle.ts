@@ -597,10 +597,12 @@ function applyRefund(profile: Profile, event: CustomerEvent): Profile {
   // Without a stated amount the refunded order's revenue counts, looked up when summarizing, so
   // a refund that arrives before its order still adds up right.
   const amount = numberOf(properties.total ?? properties.revenue ?? properties.value);
+  const source = sourceNameOf(event);
   const refund = {
     at: event.timestamp,
     ...(amount !== undefined ? { amount: roundMoney(amount) } : {}),
     ...(orderId ? { orderId } : {}),
+    ...(source ? { source } : {}),
   };
   const refunds = [...profile.refunds, refund].sort((a, b) => (a.at < b.at ? -1 : 1));
   return { ...profile, refunds };
@@ -656,7 +658,16 @@ function orderFrom(event: CustomerEvent): OrderFact {
   if (currency) order.currency = currency.toUpperCase();
   const coupon = stringOf(properties.coupon);
   if (coupon) order.coupon = coupon;
+  const source = sourceNameOf(event);
+  if (source) order.source = source;
   return order;
+}
+
+/** The name of the source an event came through (`context.source`, set by ingest and the platforms' webhooks). */
+function sourceNameOf(event: CustomerEvent): string | undefined {
+  const source = event.context?.source;
+  if (!source || typeof source !== 'object' || Array.isArray(source)) return undefined;
+  return stringOf((source as Record<string, unknown>).name)?.slice(0, 100);
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -20,6 +20,8 @@ export interface OrderFact {
   revenue: number;
   currency?: string;
   coupon?: string;
+  /** The source that reported it (its name), for the timeline. */
+  source?: string;
 }
 
 export interface RefundFact {
@@ -27,6 +29,8 @@ export interface RefundFact {
   at: string;
   /** As the refund event stated it; without it, the refunded order's revenue counts. */
   amount?: number;
+  /** The source that reported it (its name), for the timeline. */
+  source?: string;
 }
 
 export interface CampaignHistory {

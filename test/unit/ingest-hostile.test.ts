@@ -80,7 +80,13 @@ const ENDPOINTS = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as c
 async function post(endpoint: string, text: string, publisher: RecordingPublisher) {
   return ingest(
     { endpoint, body: Buffer.from(text), authorization: AUTH },
-    { publisher, writeKeyDigests: async () => [sha256(KEY)], now: () => new Date('2026-05-01T12:00:00Z') },
+    {
+      publisher,
+      writeKeyDigests: async () => [sha256(KEY)],
+      sources: async () => [],
+      record: async () => {},
+      now: () => new Date('2026-05-01T12:00:00Z'),
+    },
   );
 }
 

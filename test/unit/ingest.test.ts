@@ -12,6 +12,8 @@ function setup() {
   const deps = {
     publisher,
     writeKeyDigests: async () => [sha256(KEY)],
+    sources: async () => [],
+    record: async () => {},
     now: () => new Date('2026-05-01T12:00:00.000Z'),
   };
   const call = (endpoint: string, body: unknown, authorization: string | null = basic(KEY)) =>
