@@ -71,8 +71,11 @@ export interface FunctionSpec {
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
     /** Knows the sender: address, brand and postal address (for emails and pages). */
     sender?: boolean;
-    /** Reads the sources (their keys) and counts their events: the `SOURCES` partition only. */
-    sources?: boolean;
+    /**
+     * The sources' partition only (`SOURCES`): their keys, and their events counted (`keys`); the
+     * platforms' webhooks also remember the deliveries they took (`deliveries`: `SEEN#…`).
+     */
+    sources?: 'keys' | 'deliveries';
     /** Calls the shop's webhook URLs (outbound HTTP; private addresses only where allowed locally). */
     webhooks?: boolean;
     /** Its own concurrency ceiling (reserved concurrency in AWS, a cap on in-flight calls locally). */
@@ -110,7 +113,23 @@ export const FUNCTIONS: FunctionSpec[] = [
     timeoutSeconds: 10,
     routes: SEGMENT_ROUTES,
     events: [],
-    access: { publishToBus: true, secrets: ['writeKey'], sources: true },
+    access: { publishToBus: true, secrets: ['writeKey'], sources: 'keys' },
+  },
+  {
+    name: 'sources',
+    entry: 'functions/sources/handler.ts',
+    description:
+      'Shop platforms’ webhooks (Shopify, WooCommerce, Stripe): verified, deduplicated, mapped onto Segment events, published',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [
+      'POST /webhooks/shopify/{sourceId}',
+      'POST /webhooks/woocommerce/{sourceId}',
+      'POST /webhooks/stripe/{sourceId}',
+    ],
+    events: [],
+    // Platform signing secrets are sealed with the key of the email links (never rotated away).
+    access: { publishToBus: true, sources: 'deliveries', secrets: ['unsubscribeSecret'] },
   },
   {
     name: 'apply-event',

@@ -459,4 +459,6 @@ export interface SourceStore {
     counts: { accepted: number; rejected: number; ignored: number; reasons: string[] },
   ): Promise<void>;
   stats(id: string, day: string): Promise<SourceStats | undefined>;
+  seen(id: string, delivery: string): Promise<boolean>;
+  remember(id: string, delivery: string, at: string): Promise<void>;
 }

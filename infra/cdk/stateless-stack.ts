@@ -413,12 +413,23 @@ function grant(
     );
   }
   if (spec.access.sources) {
-    // Only the sources' partition: their keys, and their numbers by day.
+    // Only the sources' partition (their keys, their numbers by day), and for the platforms'
+    // webhooks the deliveries they took (`SEEN#<source>#<delivery>`).
+    const deliveries = spec.access.sources === 'deliveries';
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          ...(deliveries ? ['dynamodb:PutItem'] : []),
+        ],
         resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SOURCES'] } },
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': deliveries ? ['SOURCES', 'SEEN#*'] : ['SOURCES'],
+          },
+        },
       }),
     );
   }

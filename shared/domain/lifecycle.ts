@@ -527,6 +527,7 @@ function applyEvent(
   };
   const traits = { ...contextTraits(event), ...(event.type === 'identify' ? event.traits : undefined) };
   if (Object.keys(traits).length > 0) profile = withTraits(profile, traits, event.timestamp);
+  profile = withPlatformConsent(profile, event, traits, effects);
   const deviceTimezone = event.context?.timezone;
   if (typeof deviceTimezone === 'string' && (!profile.timezoneAt || profile.timezoneAt <= event.timestamp)) {
     profile = { ...profile, timezone: deviceTimezone, timezoneAt: event.timestamp };
@@ -558,6 +559,51 @@ function applyEvent(
       break;
   }
   return profile;
+}
+
+/**
+ * A shop platform's marketing consent (its checkbox, mapped onto a `marketingConsent` trait): a
+ * customer who did not accept marketing gets only service email, and gets marketing once they
+ * accept there; `Marketing Unsubscribed` from the platform is an unsubscribe, as our own link is.
+ * An older report never overrides a newer choice.
+ */
+function withPlatformConsent(
+  profile: Profile,
+  event: CustomerEvent,
+  traits: Record<string, unknown>,
+  effects: Effect[],
+): Profile {
+  const source = event.context?.source as { kind?: unknown } | undefined;
+  const fromPlatform =
+    source?.kind === 'shopify' || source?.kind === 'woocommerce' || source?.kind === 'stripe';
+  const before = profile.consent;
+  if (!fromPlatform || (before && before.changedAt > event.timestamp)) return profile;
+  if (event.type === 'track' && event.event === 'Marketing Unsubscribed')
+    return applyConsent(
+      profile,
+      {
+        kind: 'consent',
+        messageId: event.messageId,
+        at: event.timestamp,
+        source: 'platform',
+        marketing: false,
+      },
+      effects,
+    );
+  const accepted = traits.marketingConsent;
+  if (typeof accepted !== 'boolean' || accepted === (before?.marketing ?? true)) return profile;
+  // Accepting again counts only where the platform had said no: never over our own unsubscribe.
+  if (accepted && before?.source !== 'platform') return profile;
+  return {
+    ...profile,
+    consent: {
+      marketing: accepted,
+      optedOut: before?.optedOut ?? [],
+      service: before?.service ?? true,
+      changedAt: event.timestamp,
+      source: 'platform',
+    },
+  };
 }
 
 /** Segment lets any call carry the user's traits in `context.traits`. */

@@ -162,7 +162,7 @@ export interface Consent {
   source: ConsentSource;
 }
 
-export type ConsentSource = 'one-click' | 'preferences' | 'complaint' | 'admin' | 'reply';
+export type ConsentSource = 'one-click' | 'preferences' | 'complaint' | 'admin' | 'reply' | 'platform';
 
 export interface ProfileSummary {
   orderCount: number;

@@ -11,6 +11,13 @@ const sourceKey = (id: string) => ({ [pk]: PARTITION, [sk]: `SOURCE#${id}` });
 const statsKey = (id: string, day: string) => ({ [pk]: PARTITION, [sk]: `STATS#${id}#${day}` });
 /** A day's numbers of a source are kept 90 days. */
 const STATS_SECONDS = 90 * 86_400;
+/** A platform's delivery ids are remembered a week: platforms retry for up to two or three days. */
+const SEEN_SECONDS = 7 * 86_400;
+/** Each delivery in a partition of its own, so that no one partition takes every delivery. */
+const deliveryKey = (id: string, delivery: string) => ({
+  [pk]: `SEEN#${id}#${delivery.slice(0, 200)}`,
+  [sk]: 'DELIVERY',
+});
 /** The latest reasons a source's events were refused, kept with the day's numbers. */
 const KEPT_REASONS = 5;
 
@@ -65,6 +72,28 @@ export class DynamoSourceStore implements SourceStore {
           ':expires': Math.floor(Date.parse(at) / 1000) + STATS_SECONDS,
           ':entity': 'source-stats',
           ...(reasons.length > 0 ? { ':reasons': reasons } : {}),
+        },
+      }),
+    );
+  }
+
+  /** Whether a platform's delivery was taken already (its retries carry the same id). */
+  async seen(id: string, delivery: string): Promise<boolean> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: deliveryKey(id, delivery), ConsistentRead: true }),
+    );
+    return !!item;
+  }
+
+  async remember(id: string, delivery: string, at: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...deliveryKey(id, delivery),
+          entity: 'source-delivery',
+          at,
+          expiresAt: Math.floor(Date.parse(at) / 1000) + SEEN_SECONDS,
         },
       }),
     );
