@@ -424,3 +424,80 @@ describe('the rating page', () => {
     expect(tooLong.status).toBe(400);
   });
 });
+
+describe('a shop platform’s marketing consent', () => {
+  const settings = defaultSettings();
+  const fromShopify = {
+    source: { kind: 'shopify', topic: 'customers/update', delivery: 'd1', id: 'shop', name: 'Shop' },
+  };
+  const identify = (accepted: boolean, at: string) => ({
+    kind: 'event' as const,
+    event: {
+      type: 'identify' as const,
+      messageId: `id-${at}-${accepted}`,
+      userId: 'u1',
+      timestamp: at,
+      receivedAt: at,
+      traits: { email: 'u1@example.com', marketingConsent: accepted },
+      context: fromShopify,
+    },
+  });
+  it('one who did not accept gets only service email; accepting there turns marketing on; never over our own unsubscribe', () => {
+    let profile = decide(undefined, 'u1', identify(false, '2026-02-01T10:00:00.000Z'), settings).profile;
+    expect(profile.consent).toMatchObject({ marketing: false, source: 'platform' });
+    expect(profile.stage).toBe('acquaintance');
+    profile = decide(profile, 'u1', identify(true, '2026-02-02T10:00:00.000Z'), settings).profile;
+    expect(profile.consent).toMatchObject({ marketing: true, source: 'platform' });
+    // An older report never overrides the newer choice.
+    expect(
+      decide(profile, 'u1', identify(false, '2026-02-01T12:00:00.000Z'), settings).profile.consent?.marketing,
+    ).toBe(true);
+    const left = decide(
+      profile,
+      'u1',
+      {
+        kind: 'consent',
+        messageId: 'c',
+        at: '2026-02-03T10:00:00.000Z',
+        source: 'one-click',
+        marketing: false,
+      },
+      settings,
+    ).profile;
+    expect(
+      decide(left, 'u1', identify(true, '2026-02-04T10:00:00.000Z'), settings).profile.consent,
+    ).toMatchObject({
+      marketing: false,
+      source: 'one-click',
+    });
+    // The same trait from a site's own Segment call is only a trait.
+    const plain = { ...identify(false, '2026-02-01T10:00:00.000Z') };
+    plain.event = { ...plain.event, context: {} as typeof fromShopify };
+    expect(decide(undefined, 'u1', plain, settings).profile.consent).toBeUndefined();
+  });
+
+  it('a platform unsubscribe unsubscribes (and ends the relationship gracefully)', () => {
+    const profile = decide(undefined, 'u1', identify(true, '2026-02-01T10:00:00.000Z'), settings).profile;
+    const { profile: after, effects } = decide(
+      profile,
+      'u1',
+      {
+        kind: 'event',
+        event: {
+          type: 'track',
+          event: 'Marketing Unsubscribed',
+          messageId: 'unsub-1',
+          userId: 'u1',
+          timestamp: '2026-02-05T10:00:00.000Z',
+          receivedAt: '2026-02-05T10:00:00.000Z',
+          context: fromShopify,
+        },
+      },
+      settings,
+    );
+    expect(after.consent).toMatchObject({ marketing: false, source: 'platform' });
+    expect(effects).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'stage-changed', to: 'termination' })]),
+    );
+  });
+});
