@@ -165,12 +165,17 @@ describe('Shopify', () => {
     const noId = await post(sourceId, 'orders/create', JSON.stringify({ ...order, id: null }), `${run}-noid`);
     expect(noId.status).toBe(400);
     expect(((await noId.json()) as { error: string }).error).toMatch(/^id: /);
+    const notJson = await post(sourceId, 'orders/create', 'order=1', `${run}-form`);
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: string }).error).toBe('body: must be a JSON object');
+    const huge = JSON.stringify({ ...order, note: 'x'.repeat(2_000_000) });
+    expect((await post(sourceId, 'orders/create', huge, `${run}-huge`)).status).toBe(413);
     const today = (await admin(`/admin/sources/${sourceId}`)).body.today as {
       accepted: number;
       rejected: number;
       ignored: number;
     };
-    expect(today).toMatchObject({ rejected: 3, ignored: 1 });
+    expect(today).toMatchObject({ rejected: 5, ignored: 1 });
   });
 });
 
