@@ -9,7 +9,6 @@ import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
 import type { FittedModel } from './domain/models/fitted.ts';
 import type { Profile } from './domain/profile.ts';
-import type { RepliedEmail } from './domain/reply-address.ts';
 import type { ContactPolicy, LifecycleRules } from './domain/rules.ts';
 import type { StoredSegment, StoredSettings } from './domain/settings.ts';
 import type { LoggedEvent } from './domain/signals.ts';
@@ -281,10 +280,10 @@ export interface Ledger {
   recordFeedback(key: LedgerKey, feedback: Feedback): Promise<'recorded' | 'duplicate' | 'missing'>;
 }
 
-/** Where each email's replies go: its reply id, mapped to the email it answers. */
+/** Where a customer's replies go: their reply id, mapped to the customer (one item per customer). */
 export interface ReplyAddresses {
-  put(id: string, email: RepliedEmail, now: Date): Promise<void>;
-  get(id: string): Promise<RepliedEmail | undefined>;
+  put(id: string, customerId: string, now: Date): Promise<void>;
+  get(id: string): Promise<{ customerId: string; expiresAt: string } | undefined>;
 }
 
 export interface OutgoingEmail {

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
+import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoReplyAddresses } from '../../shared/adapters/dynamodb/reply-addresses.ts';
 import { MAX_MESSAGE_BYTES, parseInboundMail } from '../../shared/adapters/mail/parse-mime.ts';
 import { rawMailReader } from '../../shared/adapters/s3/raw-mail.ts';
@@ -26,11 +27,13 @@ const config = loadConfig([
 const db = dynamoDocumentClient();
 const engine = applyDeps(db, config);
 const mailer = new SesMailer(config.SES_CONFIGURATION_SET);
+const ledger = new DynamoLedger(db, config.TABLE_NAME);
 const deps = {
   rawMail: rawMailReader(config.INBOUND_BUCKET ?? '', MAX_MESSAGE_BYTES),
   parse: (raw: Buffer) => parseInboundMail(raw),
   addresses: new DynamoReplyAddresses(db, config.TABLE_NAME),
   customers: new DynamoCustomerStore(db, config.TABLE_NAME),
+  emailsOf: (customerId: string) => ledger.list(customerId),
   apply: (customerId: string, input: Parameters<typeof applyInput>[1]) =>
     applyInput(customerId, input, engine),
   ...(config.SUPPORT_ADDRESS

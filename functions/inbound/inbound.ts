@@ -11,7 +11,7 @@ import type { ReplyInput } from '../../shared/domain/answers.ts';
 import { escapeHtml } from '../../shared/domain/html.ts';
 import type { ConsentInput } from '../../shared/domain/lifecycle.ts';
 import { autoReplyReason, type InboundMail, isStopRequest, replyText } from '../../shared/domain/replies.ts';
-import { replyIdIn } from '../../shared/domain/reply-address.ts';
+import { journeyTag, replyIdIn } from '../../shared/domain/reply-address.ts';
 import type { CustomerStore, OutgoingEmail, ReplyAddresses } from '../../shared/ports.ts';
 
 /** The key prefix the receipt rule's S3 action stores messages under. */
@@ -23,6 +23,8 @@ export interface InboundDeps {
   parse: (raw: Buffer) => Promise<{ ok: true; mail: InboundMail } | { ok: false; reason: string }>;
   addresses: ReplyAddresses;
   customers: CustomerStore;
+  /** The customer's emails (their ledger), to find the one a reply answers. */
+  emailsOf: (customerId: string) => Promise<{ campaignId: string; occurrence: number; sentAt?: string }[]>;
   apply: (customerId: string, input: ReplyInput | ConsentInput) => Promise<unknown>;
   /** Sends the shop's support mailbox a copy (only when a support address is set). */
   forward?: { to: string; from: string; send: (email: OutgoingEmail) => Promise<unknown> };
@@ -48,19 +50,21 @@ export type InboundOutcome =
 
 export async function receiveMail(mail: ReceivedMail, deps: InboundDeps): Promise<InboundOutcome> {
   if (mail.virus === 'FAIL') return { dropped: 'virus verdict FAIL' };
-  const id = replyIdIn(mail.recipients);
-  if (!id) return { dropped: 'not addressed to a reply address' };
+  const address = replyIdIn(mail.recipients);
+  if (!address) return { dropped: 'not addressed to a reply address' };
   const raw = await deps.rawMail(mail.key);
   if (!raw) return { dropped: `no stored message at ${mail.key}` };
   if (!Buffer.isBuffer(raw)) return { dropped: `message too large (${raw.tooLarge} bytes)` };
   const parsed = await deps.parse(raw);
   if (!parsed.ok) return { dropped: parsed.reason };
-  const email = await deps.addresses.get(id);
-  if (!email) return { dropped: 'unknown or expired reply address' };
-  let stored = await deps.customers.load(email.customerId);
+  const known = await deps.addresses.get(address.id);
+  if (!known) return { dropped: 'unknown or expired reply address' };
+  let stored = await deps.customers.load(known.customerId);
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   if (stored?.kind !== 'profile') return { dropped: 'the customer was erased' };
   const customerId = stored.profile.id;
+  const email = await answeredEmail(customerId, address.email, deps);
+  if (!email) return { dropped: 'the customer has no email of ours to answer' };
   const automatic = autoReplyReason(parsed.mail);
   if (automatic) return { noted: `automatic reply (${automatic})`, customerId };
   if (mail.spam === 'FAIL') return { dropped: 'spam verdict FAIL' };
@@ -96,4 +100,24 @@ export async function receiveMail(mail: ReceivedMail, deps: InboundDeps): Promis
     });
   }
   return { kept: 'reply', customerId, campaignId: email.campaignId };
+}
+
+/**
+ * The email a reply answers: the one its address names (journey hash and occurrence), else the
+ * latest email sent to the customer (an address written by hand, or cut short by a mail client).
+ */
+async function answeredEmail(
+  customerId: string,
+  named: { tag: string; occurrence: number } | undefined,
+  deps: Pick<InboundDeps, 'emailsOf'>,
+): Promise<{ campaignId: string; occurrence: number } | undefined> {
+  const emails = (await deps.emailsOf(customerId)).filter((email) => email.sentAt);
+  const exact = named
+    ? emails.find(
+        (email) => email.occurrence === named.occurrence && journeyTag(email.campaignId) === named.tag,
+      )
+    : undefined;
+  const latest = [...emails].sort((a, b) => ((a.sentAt ?? '') < (b.sentAt ?? '') ? 1 : -1))[0];
+  const found = exact ?? latest;
+  return found ? { campaignId: found.campaignId, occurrence: found.occurrence } : undefined;
 }

@@ -51,6 +51,9 @@ export interface SendDeps {
   broadcastCancelledAt?: (broadcastId: string) => Promise<string | undefined>;
 }
 
+/** A reply address with less than this left is kept again (it is kept 400 days). */
+const RENEW_REPLY_ADDRESS_MS = 100 * 86_400_000;
+
 export type SendOutcome = 'sent' | 'skipped' | 'failed' | 'unknown' | 'already-done' | 'missing';
 
 /** Thrown when the message cannot be sent now but may be later: the bus retries the request. */
@@ -203,8 +206,8 @@ export async function sendMessage(
     deps.sender,
   );
 
-  // The entry names its reply address, so that erasure and export find it.
-  const reply = deps.replies ? replyId(secret, key) : undefined;
+  // The entry names its customer's reply address, so that erasure and export find it.
+  const reply = deps.replies ? replyId(secret, request.customerId) : undefined;
   const sending = await deps.ledger.transition(key, {
     status: 'sending',
     from: ['claimed'],
@@ -220,11 +223,14 @@ export async function sendMessage(
   });
   if (!sending) throw new RetryLaterError(`${describe(key)}: the claim was taken over before sending`);
 
-  // Replies reach us: the address names this email, kept before the email goes (a retry keeps the same).
+  // Replies reach us: the address names the customer (kept once for them, renewed while in use)
+  // and this email.
   let replyTo: string | undefined;
   if (deps.replies && reply) {
-    await deps.replies.addresses.put(reply, key, deps.now());
-    replyTo = replyAddress(reply, deps.replies.domain);
+    const known = await deps.replies.addresses.get(reply);
+    if (!known || Date.parse(known.expiresAt) - deps.now().getTime() < RENEW_REPLY_ADDRESS_MS)
+      await deps.replies.addresses.put(reply, request.customerId, deps.now());
+    replyTo = replyAddress(reply, key, deps.replies.domain);
   }
 
   try {

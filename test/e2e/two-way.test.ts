@@ -156,7 +156,7 @@ describe('replies', () => {
 
   it('a reply sent over SMTP lands on the right customer, without the quoted email; a copy reaches support', async () => {
     const { userId, email, kit, replyTo } = await welcomedCustomer('reply');
-    expect(replyTo).toMatch(/^reply\+[a-z2-7]{24}@replies\.shop\.example$/);
+    expect(replyTo).toMatch(/^reply\+[a-z2-7]{24}\.[a-z2-7]{6}1@replies\.shop\.example$/);
     await smtp().sendMail({
       from: email,
       to: replyTo,

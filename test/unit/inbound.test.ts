@@ -9,8 +9,8 @@ import type { OutgoingEmail } from '../../shared/ports.ts';
 import { MemoryStore } from '../support/fakes.ts';
 
 const email = { customerId: 'ada', campaignId: 'welcome-kit', occurrence: 1 };
-const id = replyId('secret', email);
-const to = replyAddress(id, 'replies.shop.example');
+const id = replyId('secret', email.customerId);
+const to = replyAddress(id, email, 'replies.shop.example');
 
 async function raw(options: Record<string, unknown>) {
   return (await new MailComposer({ from: 'ada@example.com', to, ...options }).compile().build()) as Buffer;
@@ -27,7 +27,16 @@ function setup(stored: Record<string, Buffer | { tooLarge: number }>) {
   const deps: InboundDeps = {
     rawMail: async (key) => stored[key],
     parse: (bytes) => parseInboundMail(bytes),
-    addresses: { put: async () => {}, get: async (candidate) => (candidate === id ? email : undefined) },
+    addresses: {
+      put: async () => {},
+      get: async (candidate) =>
+        candidate === id ? { customerId: 'ada', expiresAt: '2027-12-01T00:00:00.000Z' } : undefined,
+    },
+    emailsOf: async () => [
+      { campaignId: 'welcome-kit', occurrence: 1, sentAt: '2026-11-01T10:00:00.000Z' },
+      { campaignId: 'win-back', occurrence: 2, sentAt: '2026-11-20T10:00:00.000Z' },
+      { campaignId: 'win-back', occurrence: 3 },
+    ],
     customers: store,
     apply: async (customerId, input) => applied.push({ customerId, ...input }),
     forward: {
@@ -41,12 +50,17 @@ function setup(stored: Record<string, Buffer | { tooLarge: number }>) {
 }
 
 describe('reply addresses', () => {
-  it('name one email, fit a local part, and are found among the recipients', () => {
+  it('name the customer and the email, fit a local part, and are found among the recipients', () => {
     expect(id).toMatch(/^[a-z2-7]{24}$/);
-    expect(replyId('secret', email)).toBe(id);
-    expect(replyId('secret', { ...email, occurrence: 2 })).not.toBe(id);
-    expect(replyId('other', email)).not.toBe(id);
-    expect(replyIdIn(['someone@example.com', `Shop <${to.toUpperCase()}>`])).toBe(id);
+    expect(replyId('secret', 'ada')).toBe(id);
+    expect(replyId('secret', 'bob')).not.toBe(id);
+    expect(replyId('other', 'ada')).not.toBe(id);
+    expect(to.split('@')[0]?.length).toBeLessThanOrEqual(64);
+    expect(replyIdIn(['someone@example.com', `Shop <${to.toUpperCase()}>`])).toEqual({
+      id,
+      email: { tag: expect.stringMatching(/^[a-z2-7]{6}$/), occurrence: 1 },
+    });
+    expect(replyIdIn([`reply+${id}@replies.shop.example`])).toEqual({ id });
     expect(replyIdIn(['reply+short@replies.shop.example'])).toBeUndefined();
   });
 });
@@ -94,6 +108,19 @@ describe('receiving a reply', () => {
     expect(applied).toEqual([
       expect.objectContaining({ kind: 'consent', source: 'reply', marketing: false }),
     ]);
+  });
+
+  it('answers the email the address names, or the latest one sent when it names none', async () => {
+    const { deps, applied } = setup({ 'inbound/m': await raw({ subject: 'Re: hi', text: 'Hello' }) });
+    const named = replyAddress(id, { campaignId: 'win-back', occurrence: 2 }, 'replies.shop.example');
+    await receiveMail({ id: 'a', key: 'inbound/m', recipients: [named] }, deps);
+    await receiveMail({ id: 'b', key: 'inbound/m', recipients: [`reply+${id}@replies.shop.example`] }, deps);
+    expect(applied.map((input) => `${input.campaignId}#${input.occurrence}`)).toEqual([
+      'win-back#2',
+      'win-back#2',
+    ]);
+    await receiveMail({ id: 'c', key: 'inbound/m', recipients: [to] }, deps);
+    expect(applied.at(-1)).toMatchObject({ campaignId: 'welcome-kit', occurrence: 1 });
   });
 
   it('drops with a reason: unknown address, erased customer, too large, malformed, a virus', async () => {

@@ -43,8 +43,9 @@ export class DynamoCustomerData implements CustomerData {
       items.push(...(await queryAll(this.db, this.tableName, keys.customer(partition))).map(readable));
     // The directory's copies of the address and name, kept by the projections.
     if (stored?.entity === 'profile') items.push(...(await this.directory.itemsOf(profileFromItem(stored))));
-    // The reply addresses of their emails (each names the customer).
-    for (const replyId of items.flatMap((item) => (typeof item.replyId === 'string' ? [item.replyId] : []))) {
+    // Their reply address (it names the customer), which each of their emails names.
+    const replyIds = new Set(items.flatMap((item) => (typeof item.replyId === 'string' ? [item.replyId] : [])));
+    for (const replyId of replyIds) {
       const { Item: address } = await this.db.send(
         new GetCommand({
           TableName: this.tableName,
