@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
+import { sourceTally } from '../../shared/adapters/dynamodb/source-tally.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   bodyBytes,
@@ -19,6 +20,9 @@ import { ingest } from './ingest.ts';
 
 const config = loadConfig(['EVENT_BUS_NAME', 'WRITE_KEY', 'WRITE_KEY_SECRET_ID', 'TABLE_NAME']);
 const sources = new DynamoSourceStore(dynamoDocumentClient(), config.TABLE_NAME);
+const tally = sourceTally(sources, (error) =>
+  log.warn('ingest: source numbers not recorded', { error: String(error) }),
+);
 const writeKeyDigests = secretDigests(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY');
 const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
 
@@ -35,10 +39,7 @@ export const handler = middy<HttpEvent, HttpResult>()
         publisher,
         writeKeyDigests,
         sources: () => sources.list(),
-        record: (id, at, counts) =>
-          sources.record(id, at, counts).catch((error: unknown) => {
-            log.warn('ingest: source numbers not recorded', { source: id, error: String(error) });
-          }),
+        record: tally,
         now: () => clock.now(),
       },
     );

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
+import { sourceTally } from '../../shared/adapters/dynamodb/source-tally.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   type HttpEvent,
@@ -63,6 +64,9 @@ function verify(
 
 const deps = {
   sources,
+  record: sourceTally(sources, (error) =>
+    log.warn('sources: numbers not recorded', { error: String(error) }),
+  ),
   secretsOf: async (source: Parameters<typeof activeCredentials>[0]) => {
     const key = await masterKey();
     return activeCredentials(source, clock.now().toISOString()).flatMap((credential) => {

@@ -27,7 +27,9 @@ export interface PlatformRequest {
 }
 
 export interface PlatformDeps {
-  sources: SourceStore;
+  sources: Omit<SourceStore, 'record'>;
+  /** Counts a delivery for its source's day. */
+  record: SourceStore['record'];
   /** The source's signing secrets, opened (sealed at rest). */
   secretsOf: (source: Source) => Promise<string[]>;
   /** Checks the platform's signature with one secret; answers the parsed body when it matches. */
@@ -61,7 +63,7 @@ export async function receivePlatformWebhook(
     answer: PlatformAnswer,
     counts: { accepted?: number; rejected?: number; ignored?: number },
   ) =>
-    deps.sources
+    deps
       .record(source.id, at, {
         accepted: counts.accepted ?? 0,
         rejected: counts.rejected ?? 0,

@@ -1,5 +1,6 @@
 /** Sources: whose key is it, and does it still work (rotated with a grace, revoked at once). */
 import { describe, expect, it } from 'vitest';
+import { sourceTally } from '../../shared/adapters/dynamodb/source-tally.ts';
 import {
   activeCredentials,
   DEFAULT_SOURCE_ID,
@@ -66,5 +67,43 @@ describe('sources', () => {
     expect(fields({ kind: 'shopify', name: 'Shop', orderOn: 'paid', extra: 1 })).toEqual(['body']);
     expect(fields({ kind: 'stripe', name: 'Billing', signingSecret: 'whsec_123456789' })).toEqual([]);
     expect(sourceIdFor('Main Street Shop!', '3fa9c1')).toBe('main-street-shop-3fa9c1');
+  });
+});
+
+describe('a source’s numbers', () => {
+  it('are written at most once a second, at once when events were refused, the rest by a timer', async () => {
+    const written: { id: string; accepted: number; rejected: number; reasons: string[] }[] = [];
+    let now = 0;
+    const tally = sourceTally(
+      { record: async (id, _at, counts) => void written.push({ id, ...counts }) },
+      () => {},
+      () => now,
+    );
+    const at = '2026-11-30T10:00:00.000Z';
+    await tally('site', at, { accepted: 20, rejected: 0, ignored: 0, reasons: [] });
+    await tally('site', at, { accepted: 20, rejected: 0, ignored: 0, reasons: [] });
+    await tally('site', at, {
+      accepted: 19,
+      rejected: 1,
+      ignored: 0,
+      reasons: ['batch[3].userId: required'],
+    });
+    now = 500;
+    await tally('site', at, { accepted: 5, rejected: 0, ignored: 0, reasons: [] });
+    expect(written).toEqual([
+      { id: 'site', accepted: 20, rejected: 0, ignored: 0, reasons: [], lastAt: at },
+      {
+        id: 'site',
+        accepted: 39,
+        rejected: 1,
+        ignored: 0,
+        reasons: ['batch[3].userId: required'],
+        lastAt: at,
+      },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(written.at(-1)).toMatchObject({ accepted: 5 });
+    // Every event counted once.
+    expect(written.reduce((sum, counts) => sum + counts.accepted + counts.rejected, 0)).toBe(65);
   });
 });

@@ -44,7 +44,9 @@ export class DynamoCustomerData implements CustomerData {
     // The directory's copies of the address and name, kept by the projections.
     if (stored?.entity === 'profile') items.push(...(await this.directory.itemsOf(profileFromItem(stored))));
     // Their reply address (it names the customer), which each of their emails names.
-    const replyIds = new Set(items.flatMap((item) => (typeof item.replyId === 'string' ? [item.replyId] : [])));
+    const replyIds = new Set(
+      items.flatMap((item) => (typeof item.replyId === 'string' ? [item.replyId] : [])),
+    );
     for (const replyId of replyIds) {
       const { Item: address } = await this.db.send(
         new GetCommand({
