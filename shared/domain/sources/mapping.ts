@@ -67,6 +67,23 @@ export const DEFAULT_MAP_OPTIONS: MapOptions = { orderOn: 'paid' };
 
 export type Mapper = (webhook: Webhook, options: MapOptions) => Mapped;
 
+/** What a platform does with one topic: calls, or why it ignores the delivery. */
+export type TopicHandler = (
+  body: Record<string, unknown>,
+  origin: SourceOrigin,
+  options: MapOptions,
+) => SegmentCall[] | string;
+
+/** A platform's mapper from its handlers by topic: unknown topics are ignored, problems named. */
+export function mapperOf(kind: SourceKind, handlers: Record<string, TopicHandler>): Mapper {
+  return (webhook, options) => {
+    const handler = Object.hasOwn(handlers, webhook.topic) ? handlers[webhook.topic] : undefined;
+    if (!handler) return unmappedTopic(webhook.topic);
+    const origin: SourceOrigin = { kind, topic: webhook.topic, delivery: webhook.delivery };
+    return mapSafely(() => handler(bodyOf(webhook.body), origin, options));
+  };
+}
+
 /** The customer a call belongs to: the platform's customer id, else the email (lower-cased). */
 export interface CallKey {
   userId?: string;

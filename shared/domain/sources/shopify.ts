@@ -9,7 +9,6 @@
  */
 import {
   type Address,
-  bodyOf,
   type CallKey,
   couponOf,
   decimalOf,
@@ -19,9 +18,8 @@ import {
   isoTimeOf,
   keyOf,
   listOf,
-  type MapOptions,
-  type Mapped,
-  mapSafely,
+  type Mapper,
+  mapperOf,
   objectOf,
   personTraits,
   productsOf,
@@ -33,19 +31,12 @@ import {
   type SourceOrigin,
   streetOf,
   sumAmounts,
+  type TopicHandler,
   textOf,
   trackCall,
-  unmappedTopic,
-  type Webhook,
 } from './mapping.ts';
 
-type Handler = (
-  body: Record<string, unknown>,
-  origin: SourceOrigin,
-  options: MapOptions,
-) => SegmentCall[] | string;
-
-const HANDLERS: Record<string, Handler> = {
+const HANDLERS: Record<string, TopicHandler> = {
   'orders/create': (body, origin, options) =>
     options.orderOn === 'created'
       ? orderCompleted(body, origin, 'created')
@@ -65,12 +56,7 @@ const HANDLERS: Record<string, Handler> = {
 
 export const SHOPIFY_TOPICS = Object.keys(HANDLERS);
 
-export function mapShopify(webhook: Webhook, options: MapOptions): Mapped {
-  const handler = Object.hasOwn(HANDLERS, webhook.topic) ? HANDLERS[webhook.topic] : undefined;
-  if (!handler) return unmappedTopic(webhook.topic);
-  const origin: SourceOrigin = { kind: 'shopify', topic: webhook.topic, delivery: webhook.delivery };
-  return mapSafely(() => handler(bodyOf(webhook.body), origin, options));
-}
+export const mapShopify: Mapper = mapperOf('shopify', HANDLERS);
 
 /** The anonymousId every call about an order carries (see above). */
 export const shopifyOrderKey = (orderId: string) => `shopify-order-${orderId}`;

@@ -7,7 +7,6 @@
  */
 import {
   type Address,
-  bodyOf,
   type CallKey,
   couponOf,
   decimalOf,
@@ -17,8 +16,8 @@ import {
   keyOf,
   listOf,
   type MapOptions,
-  type Mapped,
-  mapSafely,
+  type Mapper,
+  mapperOf,
   objectOf,
   personTraits,
   problem,
@@ -31,19 +30,12 @@ import {
   type SourceOrigin,
   signedDecimalOf,
   streetOf,
+  type TopicHandler,
   textOf,
   trackCall,
-  unmappedTopic,
-  type Webhook,
 } from './mapping.ts';
 
-type Handler = (
-  body: Record<string, unknown>,
-  origin: SourceOrigin,
-  options: MapOptions,
-) => SegmentCall[] | string;
-
-const HANDLERS: Record<string, Handler> = {
+const HANDLERS: Record<string, TopicHandler> = {
   'order.created': order,
   'order.updated': order,
   'customer.created': customer,
@@ -52,12 +44,7 @@ const HANDLERS: Record<string, Handler> = {
 
 export const WOOCOMMERCE_TOPICS = Object.keys(HANDLERS);
 
-export function mapWooCommerce(webhook: Webhook, options: MapOptions): Mapped {
-  const handler = Object.hasOwn(HANDLERS, webhook.topic) ? HANDLERS[webhook.topic] : undefined;
-  if (!handler) return unmappedTopic(webhook.topic);
-  const origin: SourceOrigin = { kind: 'woocommerce', topic: webhook.topic, delivery: webhook.delivery };
-  return mapSafely(() => handler(bodyOf(webhook.body), origin, options));
-}
+export const mapWooCommerce: Mapper = mapperOf('woocommerce', HANDLERS);
 
 /** WooCommerce's statuses of a paid order. */
 const PAID = new Set(['processing', 'completed']);
