@@ -17,6 +17,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { JourneyEditor, Journeys } from './pages/journeys.tsx';
 import { Lifecycle } from './pages/lifecycle.tsx';
 import { SegmentEditor, Segments } from './pages/segments.tsx';
+import { SourceCreate, SourcePage, Sources } from './pages/sources.tsx';
 import { TemplateEditor, Templates } from './pages/templates.tsx';
 import { WebhookCreate, WebhookPage, Webhooks } from './pages/webhooks.tsx';
 import { href, useRoute } from './router.ts';
@@ -29,6 +30,7 @@ const PAGES = [
   { path: 'segments', title: 'Segments' },
   { path: 'customers', title: 'Customers' },
   { path: 'lifecycle', title: 'Lifecycle rules' },
+  { path: 'sources', title: 'Sources' },
   { path: 'webhooks', title: 'Webhooks' },
 ] as const;
 
@@ -181,6 +183,9 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return item ? <SegmentEditor key={item} id={item} /> : <Segments />;
     case 'customers':
       return item ? <CustomerPage key={item} id={item} /> : <CustomerSearch />;
+    case 'sources':
+      if (item === 'new') return <SourceCreate />;
+      return item ? <SourcePage key={item} id={item} /> : <Sources />;
     case 'webhooks':
       if (item === 'new') return <WebhookCreate />;
       return item ? <WebhookPage key={item} id={item} /> : <Webhooks />;

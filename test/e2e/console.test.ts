@@ -960,3 +960,316 @@ describe('the console’s two-way pages in Chromium', () => {
     }
   });
 });
+
+describe('the console’s Sources page in Chromium', () => {
+  const run = uniqueId('console-src');
+  const segmentName = `Landing pages ${run}`;
+  const shopName = `Main Street ${run}`;
+  const shopSecret = 'shpss_console_test_secret';
+  let segmentId = '';
+  let shopId = '';
+  const keys: string[] = [];
+
+  /** One Segment call, as a site's server sends it: Basic auth with the key as the user name. */
+  const track = (key: string, body: Record<string, unknown> = { userId: `${run}-visitor` }) =>
+    fetch(`${stack().api}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ event: 'Product Viewed', properties: { product_id: 'p1' }, ...body }),
+    });
+  /** A Shopify delivery, signed as Shopify signs it (base64 HMAC-SHA256 of the raw body). */
+  const deliver = async (topic: string, body: string, secret = shopSecret) => {
+    const { createHmac } = await import('node:crypto');
+    return fetch(`${stack().api}/webhooks/shopify/${shopId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-topic': topic,
+        'x-shopify-webhook-id': uniqueId('delivery'),
+        'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+      },
+      body,
+    });
+  };
+  /** A figure of a source's page (Accepted, Rejected, ...). */
+  const figure = (term: string) =>
+    page
+      .locator('.source-numbers > div')
+      .filter({ has: page.getByRole('term').getByText(term, { exact: true }) })
+      .getByRole('definition');
+  const listRow = (name: string) =>
+    page.locator('tr', { has: page.getByRole('link', { name, exact: true }) });
+  const idFromUrl = () => decodeURIComponent(page.url().split('#/sources/')[1] ?? '');
+
+  beforeAll(async () => {
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(consoleUrl());
+    await page.locator('main h1').first().waitFor();
+    // Signed in by the tests above; on its own (vitest -t), this signs in.
+    if ((await page.getByLabel('Admin token').count()) > 0) {
+      await page.getByLabel('Admin token').fill(stack().adminToken);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    }
+  });
+
+  it('creates a Segment source: a problem next to its field, the write key once, gone after reload', async () => {
+    await page.getByRole('link', { name: 'Sources', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sources', level: 1 }).waitFor();
+    await listRow('Website (the installed write key)').waitFor();
+    await page.getByRole('link', { name: 'New source' }).click();
+    await page.getByRole('heading', { name: 'New source', level: 1 }).waitFor();
+    // Only a platform asks when orders count and for its secret.
+    expect(await page.getByLabel('Signing secret (optional)').count()).toBe(0);
+    expect(await page.getByRole('group', { name: 'An order counts' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.locator('#name-error').getByText('must name the source').waitFor();
+    const name = page.getByLabel('Name', { exact: true });
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    expect(await name.getAttribute('aria-describedby')).toContain('name-error');
+    // The focus goes to the field named (after the page has drawn the errors).
+    await page.waitForFunction("document.activeElement?.id === 'name'");
+    await page.getByRole('alert').getByText('Not created: a problem, shown next to its field.').waitFor();
+
+    await name.fill(segmentName);
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.getByRole('heading', { name: segmentName, level: 1 }).waitFor();
+    segmentId = idFromUrl();
+    expect(segmentId).toMatch(/^landing-pages-console-src-/);
+    const box = page.getByRole('region', { name: 'The source’s write key' });
+    await box.getByText('Copy it now: it will not be shown again.').waitFor();
+    const key = await box.getByLabel('Write key', { exact: true }).inputValue();
+    expect(key).toMatch(/^wk_/);
+    keys.push(key);
+    await page.waitForFunction("document.activeElement?.id === 'key-title'");
+    // How to use it: the Segment libraries with this key and the tracking API's host.
+    expect(await box.locator('pre').innerText()).toContain(`writeKey: '${key}', host: '${stack().api}'`);
+    expect(JSON.stringify((await admin(`/admin/sources/${segmentId}`)).body)).not.toContain(key);
+    await shot('29-source-key');
+
+    // Events sent with it count on today's numbers; one refused names why.
+    expect((await track(key)).status).toBe(200);
+    expect((await track(key, {})).status).toBe(400);
+    // Shown once: opened again, the page has no key.
+    await page.reload();
+    await page.getByRole('heading', { name: segmentName, level: 1 }).waitFor();
+    expect(await page.getByLabel('Write key', { exact: true }).count()).toBe(0);
+    await shows(figure('Accepted'), '1');
+    await shows(figure('Rejected'), '1');
+    await page
+      .getByRole('region', { name: 'Today' })
+      .getByText(/userId or anonymousId is required/)
+      .waitFor();
+
+    await page.getByRole('link', { name: '← All sources' }).click();
+    const row = listRow(segmentName);
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allInnerTexts();
+    expect(cells.slice(0, 2)).toEqual(['Segment (a website or server)', 'Active']);
+    expect(cells[2]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    expect(cells.slice(3, 6)).toEqual(['1', '1', '0']);
+    expect(cells[6]).toMatch(/userId or anonymousId is required/);
+    await shot('28-sources');
+  });
+
+  it('rotates the write key with a grace: asked first, the new key once, both keys work meanwhile', async () => {
+    await page.getByRole('link', { name: segmentName, exact: true }).click();
+    await page.getByRole('heading', { name: segmentName, level: 1 }).waitFor();
+    const grace = page.getByLabel('Grace (hours)');
+    await grace.fill('800');
+    await page.getByRole('button', { name: 'Rotate write key…' }).click();
+    await page
+      .locator('#grace-hours-error')
+      .getByText('must be a whole number of hours from 0 to 720')
+      .waitFor();
+    expect(await grace.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+
+    await grace.fill('2');
+    expect(await grace.getAttribute('aria-invalid')).toBeNull();
+    await page.getByRole('button', { name: 'Rotate write key…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByRole('heading', { name: `Rotate the write key of ${segmentName}?` }).waitFor();
+    await dialog.getByText(/the old one keeps working for 2 hours, then stops/).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Rotate write key' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Type rotate to confirm').fill('rotate');
+    await dialog.getByRole('button', { name: 'Rotate write key' }).click();
+
+    const rotated = page.getByRole('region', { name: 'The new write key' });
+    const key = await rotated.getByLabel('Write key', { exact: true }).inputValue();
+    expect(key).toMatch(/^wk_/);
+    expect(keys).not.toContain(key);
+    keys.push(key);
+    await page
+      .getByRole('status')
+      .getByText('Rotated: the new key is shown above, this once; the old key works for 2 hours more.')
+      .waitFor();
+    // The keys with their dates: the old one retires in two hours.
+    const table = page.getByRole('table', { name: /^2 write keys, the oldest first/ });
+    const rows = table.locator('tbody tr');
+    await rows.nth(1).waitFor();
+    const view = (await admin(`/admin/sources/${segmentId}`)).body as {
+      credentials: { createdAt: string; retiresAt?: string; active: boolean }[];
+    };
+    const [old, fresh] = view.credentials;
+    expect(Date.parse(old?.retiresAt ?? '') - Date.parse(fresh?.createdAt ?? '')).toBe(2 * 3_600_000);
+    const utc = (iso: string | undefined) => `${(iso ?? '').slice(0, 16).replace('T', ' ')} UTC`;
+    expect(await rows.nth(0).getByRole('cell').allInnerTexts()).toEqual([
+      utc(old?.createdAt),
+      utc(old?.retiresAt),
+      'Works until it retires',
+    ]);
+    expect(await rows.nth(1).getByRole('cell').allInnerTexts()).toEqual([
+      utc(fresh?.createdAt),
+      '—',
+      'Active',
+    ]);
+    for (const each of keys) expect((await track(each)).status).toBe(200);
+    await shot('31-source-rotated');
+    await rotated.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.getByLabel('Write key', { exact: true }).count()).toBe(0);
+  });
+
+  it('creates a Shopify source: the webhook URL to paste, the topics to tick, then its signing secret', async () => {
+    const { SHOPIFY_TOPICS } = await import('../../shared/domain/sources/shopify.ts');
+    await page.getByRole('link', { name: '← All sources' }).click();
+    await page.getByRole('link', { name: 'New source' }).click();
+    await page.getByLabel('Kind', { exact: true }).selectOption('shopify');
+    expect(await page.getByLabel('When it is paid (recommended)').isChecked()).toBe(true);
+    await page.getByLabel('Name', { exact: true }).fill(shopName);
+    const secret = page.getByLabel('Signing secret (optional)');
+    await secret.fill('short');
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.locator('#signingSecret-error').getByText('must be the platform’s signing secret').waitFor();
+    expect(await secret.getAttribute('aria-invalid')).toBe('true');
+    await page.waitForFunction("document.activeElement?.id === 'signingSecret'");
+    await shot('30a-source-new-problem');
+    // Left empty: set on the source's page once Shopify shows it.
+    await secret.fill('');
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.getByRole('heading', { name: shopName, level: 1 }).waitFor();
+    shopId = idFromUrl();
+    expect(await page.getByLabel('Write key', { exact: true }).count()).toBe(0);
+
+    const connect = page.getByRole('region', { name: 'Connect Shopify' });
+    const url = `${stack().api}/webhooks/shopify/${shopId}`;
+    expect(await connect.getByLabel('Webhook URL').inputValue()).toBe(url);
+    // Orders count once paid: every topic the mapper takes but orders/create.
+    const topics = await connect
+      .getByRole('list', { name: 'Topics to tick' })
+      .locator('code')
+      .allInnerTexts();
+    expect([...topics].sort()).toEqual(SHOPIFY_TOPICS.filter((topic) => topic !== 'orders/create').sort());
+    await connect.getByText(/docs\/shopify\.md/).waitFor();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack().api });
+    await connect.getByRole('button', { name: 'Copy the URL' }).click();
+    await connect.getByRole('status').getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(url);
+    await page.locator('.lead').getByText('Active, no signing secret yet: deliveries are refused').waitFor();
+    await shot('30-source-platform');
+
+    // Until the secret is set, deliveries are refused; then they are taken, and counted.
+    expect((await deliver('customers/create', '{}')).status).toBe(401);
+    await page.getByLabel('Signing secret', { exact: true }).fill(shopSecret);
+    await page.getByRole('button', { name: 'Save signing secret' }).click();
+    await page
+      .getByRole('status')
+      .getByText('Signing secret saved: deliveries signed with it are taken.')
+      .waitFor();
+    await page.getByRole('heading', { name: 'Rotate the signing secret' }).waitFor();
+    await page.locator('.lead').getByText('Active', { exact: true }).waitFor();
+    const customer = JSON.stringify({
+      id: Date.now(),
+      email: `${run}@example.com`,
+      first_name: 'Ada',
+      updated_at: new Date().toISOString(),
+      email_marketing_consent: { state: 'subscribed' },
+    });
+    expect((await deliver('customers/create', customer)).status).toBe(200);
+    expect((await deliver('app/uninstalled', '{}')).status).toBe(200);
+    expect((await deliver('customers/update', customer, 'not-the-secret')).status).toBe(401);
+    await page.reload();
+    await page.getByRole('heading', { name: shopName, level: 1 }).waitFor();
+    await shows(figure('Accepted'), '1');
+    await shows(figure('Ignored'), '1');
+    await shows(figure('Rejected'), '2');
+    await page
+      .getByRole('region', { name: 'Today' })
+      .getByText('signature: does not match (X-Shopify-Hmac-Sha256)')
+      .waitFor();
+    const secrets = page.getByRole('table', { name: /^1 signing secret, the oldest first/ });
+    expect(await secrets.locator('tbody tr').getByRole('cell').last().innerText()).toBe('Active');
+
+    // A platform's rotation needs the new secret the platform shows.
+    await page.getByRole('button', { name: 'Rotate signing secret…' }).click();
+    await page
+      .locator('#new-secret-error')
+      .getByText('must be the signing secret Shopify shows you (at least 8 characters)')
+      .waitFor();
+    expect(await page.getByLabel('New signing secret').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+  });
+
+  it('revokes a source once its id is typed: its keys stop at once', async () => {
+    await page.goto(`${consoleUrl()}#/sources/${segmentId}`);
+    await page.getByRole('heading', { name: segmentName, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Revoke source…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByRole('heading', { name: `Revoke the source ${segmentName}?` }).waitFor();
+    // The focus is in the dialog; Escape backs out, and nothing changes.
+    await page.waitForFunction("document.activeElement?.id === 'confirm-word'");
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await admin(`/admin/sources/${segmentId}`)).body).toMatchObject({ status: 'active' });
+    await page.getByRole('button', { name: 'Revoke source…' }).click();
+    const revoke = dialog.getByRole('button', { name: 'Revoke for good' });
+    expect(await revoke.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${segmentId} to confirm`).fill('revoke');
+    expect(await revoke.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${segmentId} to confirm`).fill(segmentId);
+    await revoke.click();
+    await page.getByText(`Revoked the source ${segmentId}: its key is refused from now on.`).waitFor();
+    const status = listRow(segmentName).getByRole('cell').nth(1);
+    expect(await status.innerText()).toMatch(/^Revoked \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // Both keys, the one still in its grace too.
+    for (const key of keys) expect((await track(key)).status).toBe(401);
+    expect((await admin(`/admin/sources/${segmentId}`)).body).toMatchObject({ status: 'revoked' });
+    await page.getByRole('link', { name: segmentName, exact: true }).click();
+    await page.getByRole('heading', { name: 'Revoked', level: 2 }).waitFor();
+    expect(await page.getByRole('button', { name: /Rotate|Revoke/ }).count()).toBe(0);
+  });
+
+  it('the Sources pages label every field and fit a tablet; they read at phone width', async () => {
+    try {
+      for (const width of [820, 390]) {
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 1180 });
+        for (const route of ['#/sources', '#/sources/new', `#/sources/${shopId}`, `#/sources/${segmentId}`]) {
+          await page.goto(`${consoleUrl()}${route}`);
+          await page.locator('main h1').first().waitFor();
+          await page.waitForLoadState('networkidle');
+          if (route === '#/sources/new')
+            await page.getByLabel('Kind', { exact: true }).selectOption('shopify');
+          const unlabelled = await page.evaluate(
+            `[...document.querySelectorAll('input, select, textarea')]
+              .filter((field) => field.labels.length === 0)
+              .map((field) => field.id || field.outerHTML)`,
+          );
+          expect({ width, route, unlabelled }).toEqual({ width, route, unlabelled: [] });
+          const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+          expect({ width, route, overflow }).toEqual({ width, route, overflow: 0 });
+        }
+      }
+      await page.goto(`${consoleUrl()}#/sources`);
+      await listRow(shopName).waitFor();
+      await shot('32-sources-phone');
+      await page.goto(`${consoleUrl()}#/sources/${shopId}`);
+      await page.getByRole('region', { name: 'Connect Shopify' }).waitFor();
+      await shot('33-source-platform-phone');
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
+  });
+});
