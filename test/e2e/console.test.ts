@@ -1031,7 +1031,7 @@ describe('the console’s Sources page in Chromium', () => {
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     expect(await name.getAttribute('aria-describedby')).toContain('name-error');
     // The focus goes to the field named (after the page has drawn the errors).
-    await page.waitForFunction("document.activeElement?.id === 'name'");
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('name');
     await page.getByRole('alert').getByText('Not created: a problem, shown next to its field.').waitFor();
 
     await name.fill(segmentName);
@@ -1044,7 +1044,7 @@ describe('the console’s Sources page in Chromium', () => {
     const key = await box.getByLabel('Write key', { exact: true }).inputValue();
     expect(key).toMatch(/^wk_/);
     keys.push(key);
-    await page.waitForFunction("document.activeElement?.id === 'key-title'");
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('key-title');
     // How to use it: the Segment libraries with this key and the tracking API's host.
     expect(await box.locator('pre').innerText()).toContain(`writeKey: '${key}', host: '${stack().api}'`);
     expect(JSON.stringify((await admin(`/admin/sources/${segmentId}`)).body)).not.toContain(key);
@@ -1145,7 +1145,7 @@ describe('the console’s Sources page in Chromium', () => {
     await page.getByRole('button', { name: 'Create source' }).click();
     await page.locator('#signingSecret-error').getByText('must be the platform’s signing secret').waitFor();
     expect(await secret.getAttribute('aria-invalid')).toBe('true');
-    await page.waitForFunction("document.activeElement?.id === 'signingSecret'");
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('signingSecret');
     await shot('30a-source-new-problem');
     // Left empty: set on the source's page once Shopify shows it.
     await secret.fill('');
@@ -1220,7 +1220,7 @@ describe('the console’s Sources page in Chromium', () => {
     const dialog = page.getByRole('alertdialog');
     await dialog.getByRole('heading', { name: `Revoke the source ${segmentName}?` }).waitFor();
     // The focus is in the dialog; Escape backs out, and nothing changes.
-    await page.waitForFunction("document.activeElement?.id === 'confirm-word'");
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('confirm-word');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect((await admin(`/admin/sources/${segmentId}`)).body).toMatchObject({ status: 'active' });
