@@ -817,7 +817,7 @@ describe('the console’s two-way pages in Chromium', () => {
     const url = page.getByLabel('URL', { exact: true });
     expect(await url.getAttribute('aria-invalid')).toBe('true');
     expect(await url.getAttribute('aria-describedby')).toContain('url-error');
-    expect(await page.evaluate('document.activeElement.id')).toBe('url');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('url');
     await page.getByRole('alert').getByText('Not saved: 2 problems, shown next to their fields.').waitFor();
     await shot('20-webhook-problems');
 
@@ -834,7 +834,7 @@ describe('the console’s two-way pages in Chromium', () => {
     await box.getByText('Copy it now: it will not be shown again.').waitFor();
     const secret = await box.getByLabel('Signing secret').inputValue();
     expect(secret).toMatch(/^whsec_/);
-    expect(await page.evaluate('document.activeElement.id')).toBe('secret-title');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('secret-title');
     expect(JSON.stringify((await admin(`/admin/webhooks/${hook}`)).body)).not.toContain(secret);
     await page
       .getByRole('region', { name: 'Deliveries' })
