@@ -14,13 +14,20 @@ import {
   readRatingToken,
 } from '../../shared/domain/ratings.ts';
 import { layout, messagePage } from './page.ts';
-import { customerById, html, notFound, type Page, type UnsubscribeDeps } from './unsubscribe.ts';
+import {
+  customerById,
+  erasedCustomerPage,
+  html,
+  notFound,
+  type Page,
+  type UnsubscribeDeps,
+} from './unsubscribe.ts';
 
 export async function rated(token: string, path: string, deps: UnsubscribeDeps): Promise<Page> {
   const claim = readRatingToken(await deps.secret(), token);
   const customer = await customerById(claim?.customerId, deps);
   if (!claim || !customer) return notFound(deps);
-  if (customer === 'gone') return nothingToDo(deps);
+  if (customer === 'gone') return erasedCustomerPage(deps);
   await deps.apply(customer.id, answerOf(claim, deps));
   return html(200, thankYouPage(deps.brandName, claim, path));
 }
@@ -29,7 +36,7 @@ export async function commented(token: string, body: string, deps: UnsubscribeDe
   const claim = readRatingToken(await deps.secret(), token);
   const customer = await customerById(claim?.customerId, deps);
   if (!claim || !customer) return notFound(deps);
-  if (customer === 'gone') return nothingToDo(deps);
+  if (customer === 'gone') return erasedCustomerPage(deps);
   const comment = (new URLSearchParams(body).get('comment') ?? '').trim();
   if (comment.length > MAX_COMMENT_CHARS)
     return html(
@@ -85,8 +92,4 @@ function thankYouPage(brand: string, claim: RatingClaim, action: string) {
   <button class="primary" type="submit">Send</button>
 </form>`,
   );
-}
-
-function nothingToDo(deps: UnsubscribeDeps) {
-  return html(200, messagePage(deps.brandName, 'Nothing to do', 'This address gets no email from us.'));
 }

@@ -34,8 +34,7 @@ export interface Page {
 export async function showPreferences(token: string, path: string, deps: UnsubscribeDeps): Promise<Page> {
   const customer = await customerOf(token, deps);
   if (!customer) return notFound(deps);
-  if (customer === 'gone')
-    return html(200, messagePage(deps.brandName, 'Nothing to do', 'This address gets no email from us.'));
+  if (customer === 'gone') return erasedCustomerPage(deps);
   return html(200, preferencesPage(deps.brandName, await deps.settings(), customer.consent, path));
 }
 
@@ -57,8 +56,7 @@ export async function changePreferences(
       body: 'You are unsubscribed from all marketing email.\n',
     };
   }
-  if (customer === 'gone')
-    return html(200, messagePage(deps.brandName, 'Nothing to do', 'This address gets no email from us.'));
+  if (customer === 'gone') return erasedCustomerPage(deps);
   const stopService = form.get('stop-service') === 'yes';
   const choice = form.get('choice');
   if (choice === 'all') {
@@ -156,6 +154,11 @@ export async function customerById(customerId: string | undefined, deps: Pick<Un
   let stored = await deps.customers.load(customerId);
   if (stored?.kind === 'alias') stored = await deps.customers.load(stored.mergedInto);
   return stored?.kind === 'profile' ? stored.profile : ('gone' as const);
+}
+
+/** A link of ours whose customer was erased since: nothing to change, and nothing recorded. */
+export function erasedCustomerPage(deps: Pick<UnsubscribeDeps, 'brandName'>): Page {
+  return html(200, messagePage(deps.brandName, 'Nothing to do', 'This address gets no email from us.'));
 }
 
 export function notFound(deps: Pick<UnsubscribeDeps, 'brandName'>): Page {
