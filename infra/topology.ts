@@ -9,12 +9,10 @@ import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
 import { TEMPLATE_ROUTE_KEYS } from '../functions/templates/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { EmailReplied, FeedbackGiven } from '../shared/domain/contracts/customer-answered.ts';
-import { CustomerEventsReceived } from '../shared/domain/contracts/customer-events-received.ts';
 import { JobChunkRequested } from '../shared/domain/contracts/job-chunk.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
 import { SegmentEntered, SegmentExited } from '../shared/domain/contracts/segment-changed.ts';
 import { StageChanged } from '../shared/domain/contracts/stage-changed.ts';
-import { TimerDue } from '../shared/domain/contracts/timer-due.ts';
 
 export type EventPattern = Record<string, unknown>;
 
@@ -41,6 +39,26 @@ export type ScheduleTrigger = {
   | { everyMinutes: number }
 );
 
+/**
+ * The queue of customer inputs (their events, timers due): FIFO, the customer its message group,
+ * so one customer's inputs are applied in order by one worker at a time while one invocation
+ * applies many customers. Producers send to it directly (EventBridge cannot set a message group
+ * per event); everything else still travels over the bus.
+ */
+export const CUSTOMER_INPUTS_QUEUE = {
+  name: 'lifecycle-customer-inputs.fifo',
+  deadLetterName: 'lifecycle-customer-inputs-dead.fifo',
+  /** Receives before a message is a dead letter (the bus's two retries, plus the first try). */
+  maxReceiveCount: 3,
+  /** Dead letters are kept the longest SQS allows, for someone to look at and redrive. */
+  deadLetterRetentionDays: 14,
+} as const;
+
+export interface QueueTrigger {
+  /** Messages per invocation: 10 is the most a FIFO queue hands Lambda at once. */
+  batchSize: number;
+}
+
 export interface FunctionSpec {
   name: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -54,6 +72,8 @@ export interface FunctionSpec {
   schedules?: ScheduleTrigger[];
   /** Mail SES receives for the inbound domain (a receipt rule: stored in S3, then this function). */
   inboundMail?: boolean;
+  /** Takes batches from the customer-inputs queue (reporting each record that failed). */
+  customerInputs?: QueueTrigger;
   /** The table's change stream: batches of one shard at a time, in order. */
   stream?: { batchSize: number; maxBatchingWindowSeconds: number };
   access: {
@@ -63,6 +83,8 @@ export interface FunctionSpec {
     /** Read the whole table (Scan): the nightly model fit and the metrics, never an event's path. */
     scan?: boolean;
     publishToBus?: boolean;
+    /** Sends customer inputs (events, timers due) to their queue. */
+    sendCustomerInputs?: boolean;
     sendEmail?: boolean;
     /** Reads the raw messages SES receiving stored in the inbound bucket. */
     readInboundMail?: boolean;
@@ -108,18 +130,19 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: 'ingest',
     entry: 'functions/ingest/handler.ts',
-    description: 'Segment-compatible tracking API: validates events and publishes them to the bus',
+    description:
+      'Segment-compatible tracking API: validates events and queues them, by customer, for apply-event',
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: SEGMENT_ROUTES,
     events: [],
-    access: { publishToBus: true, secrets: ['writeKey'], sources: 'keys' },
+    access: { sendCustomerInputs: true, secrets: ['writeKey'], sources: 'keys' },
   },
   {
     name: 'sources',
     entry: 'functions/sources/handler.ts',
     description:
-      'Shop platforms’ webhooks (Shopify, WooCommerce, Stripe): verified, deduplicated, mapped onto Segment events, published',
+      'Shop platforms’ webhooks (Shopify, WooCommerce, Stripe): verified, deduplicated, mapped onto Segment events, queued',
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [
@@ -129,16 +152,18 @@ export const FUNCTIONS: FunctionSpec[] = [
     ],
     events: [],
     // Platform signing secrets are sealed with the key of the email links (never rotated away).
-    access: { publishToBus: true, sources: 'deliveries', secrets: ['unsubscribeSecret'] },
+    access: { sendCustomerInputs: true, sources: 'deliveries', secrets: ['unsubscribeSecret'] },
   },
   {
     name: 'apply-event',
     entry: 'functions/apply-event/handler.ts',
-    description: 'Runs the lifecycle engine over customer events and commits profile, records and ledger',
+    description:
+      'Runs the lifecycle engine over batches of customer inputs (events, timers due) and commits profile, records and ledger',
     memoryMb: 512,
     timeoutSeconds: 30,
     routes: [],
-    events: [on('CustomerEvents', CustomerEventsReceived), on('TimersDue', TimerDue)],
+    events: [],
+    customerInputs: { batchSize: 10 },
     access: { table: 'readWrite', publishToBus: true, secrets: ['offerSecret'] },
   },
   {
@@ -214,7 +239,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     name: 'sweep',
     entry: 'functions/sweep/handler.ts',
     description:
-      'Every minute (and nightly): reads the customers with a timer due and publishes Timer Due for each, and dispatches deferred messages',
+      'Every minute (and nightly): reads the customers with a timer due and queues Timer Due for each, and dispatches deferred messages',
     memoryMb: 512,
     timeoutSeconds: 900,
     routes: [],
@@ -224,7 +249,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       // The dispatcher: due timers (filed to the minute when near) and deferred messages.
       { name: 'Dispatch', everyMinutes: 1 },
     ],
-    access: { dueIndex: true, publishToBus: true },
+    access: { dueIndex: true, publishToBus: true, sendCustomerInputs: true },
   },
   {
     name: 'model',
@@ -295,6 +320,8 @@ export const FUNCTIONS: FunctionSpec[] = [
       dueIndex: true,
       scan: true,
       publishToBus: true,
+      // A sweep started by hand queues its timers as the schedule's does.
+      sendCustomerInputs: true,
       secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret', 'writeKey'],
       webhooks: true,
     },

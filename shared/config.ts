@@ -7,6 +7,8 @@ import * as z from 'zod';
 const variables = {
   TABLE_NAME: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
+  /** The FIFO queue of customer inputs (events, timers due) that apply-event takes in batches. */
+  CUSTOMER_INPUTS_QUEUE_URL: z.url().optional(),
   /** Locally the key itself; in AWS the id of the Secrets Manager secret that holds it. */
   WRITE_KEY: z.string().min(8).optional(),
   WRITE_KEY_SECRET_ID: z.string().min(1).optional(),

@@ -64,6 +64,8 @@ export interface CustomerCommit {
 
 export interface CustomerStore {
   load(id: string): Promise<StoredCustomer | undefined>;
+  /** Many at once (a batch of inputs reads its customers in one round); absent ones are undefined. */
+  loadMany?(ids: string[]): Promise<Map<string, StoredCustomer | undefined>>;
   /**
    * All or nothing; `conflict` when someone else wrote first. A commit that only changes the
    * profile is one conditional write; with aliases, ledger entries or conversions, a transaction.

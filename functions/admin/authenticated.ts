@@ -14,6 +14,7 @@ import {
 } from '../../shared/adapters/http/api-gateway.ts';
 import { secretDigests } from '../../shared/adapters/secrets.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { observed } from '../../shared/observability.ts';
 import { matchesAnyDigest } from '../../shared/security.ts';
 import type { Route } from './http.ts';
 
@@ -43,6 +44,7 @@ export function authenticatedHandler(routes: Record<string, Route>) {
   }
 
   return middy<HttpEvent, HttpResult>()
+    .use(observed())
     .use(httpErrors())
     .handler(async (event) => {
       await authenticate(event);

@@ -32,6 +32,7 @@ import { adminRoutes } from './routes.ts';
 const config = loadConfig([
   'TABLE_NAME',
   'EVENT_BUS_NAME',
+  'CUSTOMER_INPUTS_QUEUE_URL',
   'OFFER_SECRET',
   'OFFER_SECRET_ID',
   'UNSUBSCRIBE_SECRET',

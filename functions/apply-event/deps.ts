@@ -6,18 +6,24 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
+import { productPublisher } from '../../shared/adapters/sqs/customer-inputs.ts';
 import type { ApplyDeps } from './apply.ts';
 
 export function applyDeps(
   db: DynamoDBDocumentClient,
-  config: { TABLE_NAME: string; EVENT_BUS_NAME: string; OFFER_SECRET?: string; OFFER_SECRET_ID?: string },
+  config: {
+    TABLE_NAME: string;
+    EVENT_BUS_NAME: string;
+    CUSTOMER_INPUTS_QUEUE_URL?: string | undefined;
+    OFFER_SECRET?: string;
+    OFFER_SECRET_ID?: string;
+  },
 ): ApplyDeps & { store: DynamoCustomerStore } {
   const store = new DynamoCustomerStore(db, config.TABLE_NAME);
   return {
     store,
     history: store,
-    publisher: new EventBridgePublisher(config.EVENT_BUS_NAME),
+    publisher: productPublisher(config),
     settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
   };
 }

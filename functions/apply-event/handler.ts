@@ -1,21 +1,75 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
-import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
-import { log } from '../../shared/log.ts';
-import { applyCustomerEvents, applyTimers } from './apply.ts';
+import { log, MetricUnit, metrics, observed } from '../../shared/observability.ts';
+import { applyParsed, batchDeps, customerOf, type ParsedInput, parseQueuedInput } from './batch.ts';
 import { applyDeps } from './deps.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
 const deps = applyDeps(dynamoDocumentClient(), config);
 
-export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
-  // A malformed detail throws: the bus retries it, then parks it in the dead-letter queue with the reason.
-  const outcome =
-    event['detail-type'] === TimerDue.detailType
-      ? await applyTimers(TimerDue.schema.parse(event.detail), deps)
-      : await applyCustomerEvents(CustomerEventsReceived.schema.parse(event.detail), deps);
-  log.info('applied', { kind: event['detail-type'], ...outcome });
-});
+/**
+ * A batch from the customer-inputs FIFO queue. A record that fails (a malformed one, a customer
+ * still contended) is reported alone, with the rest of its customer's records after it; other
+ * customers' records are applied and deleted. The queue retries what failed, then parks it in the
+ * dead-letter queue. Each failure's reason is logged and answered beside the list (Lambda reads
+ * only `batchItemFailures`).
+ */
+export const handler = middy<SQSEvent, unknown, Error, Context>()
+  .use(observed())
+  .handler(async (event, context) => {
+    // Per invocation: a processor keeps the batch's state, and the local stack runs invocations side by side.
+    const processor = new SqsFifoPartialProcessorAsync();
+    const parsed = new Map<string, ParsedInput | Error>();
+    for (const record of event.Records) {
+      try {
+        parsed.set(record.messageId, parseQueuedInput(record.body));
+      } catch (error) {
+        parsed.set(record.messageId, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    const inputs = [...parsed.values()].filter((input): input is ParsedInput => !(input instanceof Error));
+    const batch = await batchDeps([...new Set(inputs.map(customerOf))], deps);
+    const totals = { records: event.Records.length, applied: 0, duplicates: 0, published: 0, emails: 0 };
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const input = parsed.get(record.messageId);
+        if (!input || input instanceof Error) throw input ?? new Error('the record was not parsed');
+        const outcome = await applyParsed(input, batch);
+        // How long a sweep's timers took to be applied: the queue's share of a timer's lateness.
+        if (input.kind === 'timers')
+          metrics.addMetric(
+            'TimerDelay',
+            MetricUnit.Milliseconds,
+            clock.now().getTime() - Date.parse(input.detail.now),
+          );
+        totals.applied += outcome.applied;
+        totals.duplicates += outcome.duplicates;
+        totals.published += outcome.published;
+        totals.emails += outcome.emails;
+      },
+      processor,
+      { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+    );
+    const reasons = Object.fromEntries(
+      processor.failureMessages.map((record, index) => [
+        (record as SQSRecord).messageId,
+        reasonOf(processor.errors[index]),
+      ]),
+    );
+    for (const [messageId, reason] of Object.entries(reasons))
+      log.warn('input not applied', { messageId, reason });
+    log.info('applied', { ...totals, failed: response.batchItemFailures.length });
+    metrics.addMetric('InputsApplied', MetricUnit.Count, totals.applied);
+    metrics.addMetric('InputsDuplicate', MetricUnit.Count, totals.duplicates);
+    metrics.addMetric('InputsFailed', MetricUnit.Count, response.batchItemFailures.length);
+    return { ...response, reasons };
+  });
+
+function reasonOf(error: Error | undefined): string {
+  return error ? `${error.name}: ${error.message}` : 'unknown';
+}

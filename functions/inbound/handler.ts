@@ -9,7 +9,7 @@ import { rawMailReader } from '../../shared/adapters/s3/raw-mail.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { INBOUND_PREFIX, receiveMail } from './inbound.ts';
@@ -61,24 +61,26 @@ const sesReceipt = z.object({
     .min(1),
 });
 
-export const handler = middy<unknown, void>().handler(async (event) => {
-  const parsed = sesReceipt.safeParse(event);
-  if (!parsed.success) {
-    log.warn('inbound: not an SES receipt event', { problem: parsed.error.issues[0]?.message });
-    return;
-  }
-  for (const record of parsed.data.Records) {
-    const { mail, receipt } = record.ses;
-    const outcome = await receiveMail(
-      {
-        id: mail.messageId,
-        key: `${INBOUND_PREFIX}${mail.messageId}`,
-        recipients: receipt.recipients,
-        ...(receipt.spamVerdict ? { spam: receipt.spamVerdict.status } : {}),
-        ...(receipt.virusVerdict ? { virus: receipt.virusVerdict.status } : {}),
-      },
-      deps,
-    );
-    log.info('inbound', { messageId: mail.messageId, ...outcome });
-  }
-});
+export const handler = middy<unknown, void>()
+  .use(observed())
+  .handler(async (event) => {
+    const parsed = sesReceipt.safeParse(event);
+    if (!parsed.success) {
+      log.warn('inbound: not an SES receipt event', { problem: parsed.error.issues[0]?.message });
+      return;
+    }
+    for (const record of parsed.data.Records) {
+      const { mail, receipt } = record.ses;
+      const outcome = await receiveMail(
+        {
+          id: mail.messageId,
+          key: `${INBOUND_PREFIX}${mail.messageId}`,
+          recipients: receipt.recipients,
+          ...(receipt.spamVerdict ? { spam: receipt.spamVerdict.status } : {}),
+          ...(receipt.virusVerdict ? { virus: receipt.virusVerdict.status } : {}),
+        },
+        deps,
+      );
+      log.info('inbound', { messageId: mail.messageId, ...outcome });
+    }
+  });

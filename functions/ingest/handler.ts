@@ -2,7 +2,6 @@ import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
 import { sourceTally } from '../../shared/adapters/dynamodb/source-tally.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   bodyBytes,
   type HttpEvent,
@@ -12,21 +11,29 @@ import {
   json,
 } from '../../shared/adapters/http/api-gateway.ts';
 import { secretDigests } from '../../shared/adapters/secrets.ts';
+import { productPublisher } from '../../shared/adapters/sqs/customer-inputs.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MAX_BATCH_BYTES } from '../../shared/domain/segment.ts';
-import { log } from '../../shared/log.ts';
+import { countedAsMetrics, log, observed } from '../../shared/observability.ts';
 import { ingest } from './ingest.ts';
 
-const config = loadConfig(['EVENT_BUS_NAME', 'WRITE_KEY', 'WRITE_KEY_SECRET_ID', 'TABLE_NAME']);
+const config = loadConfig([
+  'EVENT_BUS_NAME',
+  'CUSTOMER_INPUTS_QUEUE_URL',
+  'WRITE_KEY',
+  'WRITE_KEY_SECRET_ID',
+  'TABLE_NAME',
+]);
 const sources = new DynamoSourceStore(dynamoDocumentClient(), config.TABLE_NAME);
-const tally = sourceTally(sources, (error) =>
-  log.warn('ingest: source numbers not recorded', { error: String(error) }),
+const tally = countedAsMetrics(
+  sourceTally(sources, (error) => log.warn('ingest: source numbers not recorded', { error: String(error) })),
 );
 const writeKeyDigests = secretDigests(config.WRITE_KEY, config.WRITE_KEY_SECRET_ID, 'WRITE_KEY');
-const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
+const publisher = productPublisher(config);
 
 export const handler = middy<HttpEvent, HttpResult>()
+  .use(observed())
   .use(httpErrors())
   .handler(async (event) => {
     const result = await ingest(

@@ -14,7 +14,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { JobChunkRequested } from '../../shared/domain/contracts/job-chunk.ts';
 import { broadcastItem } from '../../shared/domain/counters.ts';
 import { broadcastPolicyOf } from '../../shared/domain/rules.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { applyBroadcast, reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { backtester } from './backtest.ts';
@@ -50,8 +50,9 @@ const deps = {
 };
 
 /** A chunk of a job (from the bus), or the minutely pass (from the schedule): stalled parts, due broadcasts. */
-export const handler = middy<EventBridgeEvent<string, unknown> | { resume: true }, void>().handler(
-  async (event) => {
+export const handler = middy<EventBridgeEvent<string, unknown> | { resume: true }, void>()
+  .use(observed())
+  .handler(async (event) => {
     if ('resume' in event) {
       const started = await startDueBroadcasts({ broadcasts, jobs, publisher: engine.publisher, now });
       if (started.length > 0) log.info('broadcasts started', { broadcasts: started });
@@ -61,5 +62,4 @@ export const handler = middy<EventBridgeEvent<string, unknown> | { resume: true 
     }
     const request = JobChunkRequested.schema.parse(event.detail);
     log.info('job chunk', { ...request, ...(await runChunk(request, deps)) });
-  },
-);
+  });

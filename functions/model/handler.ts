@@ -4,7 +4,7 @@ import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { nightlyModel } from './model.ts';
@@ -20,6 +20,8 @@ const deps = {
 };
 
 /** Nightly, before the sweep: fit the models on yesterday's history, then evaluate everyone again. */
-export const handler = middy<unknown, void>().handler(async () => {
-  log.info('model', await nightlyModel(deps));
-});
+export const handler = middy<unknown, void>()
+  .use(observed())
+  .handler(async () => {
+    log.info('model', await nightlyModel(deps));
+  });

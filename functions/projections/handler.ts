@@ -5,7 +5,7 @@ import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store
 import { DynamoDirectory } from '../../shared/adapters/dynamodb/directory.ts';
 import { storedFromStreamImage } from '../../shared/adapters/dynamodb/stream-images.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { type Change, project } from './projections.ts';
 
 const config = loadConfig(['TABLE_NAME']);
@@ -16,11 +16,13 @@ const deps = {
 };
 
 /** A batch of one shard of the table's stream (Lambda delivers each shard's records in order). */
-export const handler = middy<DynamoDBStreamEvent, void>().handler(async (event) => {
-  const changes: Change[] = event.Records.map((record) => ({
-    id: `${record.eventID}@${record.dynamodb?.SequenceNumber ?? ''}`,
-    before: storedFromStreamImage(record.dynamodb?.OldImage),
-    after: storedFromStreamImage(record.dynamodb?.NewImage),
-  }));
-  if (changes.length > 0) log.info('projected', await project(changes, deps));
-});
+export const handler = middy<DynamoDBStreamEvent, void>()
+  .use(observed())
+  .handler(async (event) => {
+    const changes: Change[] = event.Records.map((record) => ({
+      id: `${record.eventID}@${record.dynamodb?.SequenceNumber ?? ''}`,
+      before: storedFromStreamImage(record.dynamodb?.OldImage),
+      after: storedFromStreamImage(record.dynamodb?.NewImage),
+    }));
+    if (changes.length > 0) log.info('projected', await project(changes, deps));
+  });

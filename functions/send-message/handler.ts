@@ -15,7 +15,7 @@ import { accountSendRate, SendPacer } from '../../shared/adapters/ses/pacer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { MessageRequested } from '../../shared/domain/contracts/message-requested.ts';
-import { log } from '../../shared/log.ts';
+import { log, MetricUnit, metrics, observed } from '../../shared/observability.ts';
 import { resolveTemplate } from '../../shared/templates.ts';
 import { sendMessage } from './send.ts';
 
@@ -78,8 +78,14 @@ function cancelledAt(broadcasts: DynamoBroadcastStore) {
   };
 }
 
-export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
-  const request = MessageRequested.schema.parse(event.detail);
-  const outcome = await sendMessage(request, deps);
-  log.info('send-message', { outcome, ...request });
-});
+export const handler = middy<EventBridgeEvent<string, unknown>, void>()
+  .use(observed())
+  .handler(async (event) => {
+    const request = MessageRequested.schema.parse(event.detail);
+    const outcome = await sendMessage(request, deps);
+    log.info('send-message', { outcome, ...request });
+    // Emails by campaign and what became of the request (sent, skipped, already done, ...).
+    const emails = metrics.singleMetric();
+    emails.addDimensions({ campaign: request.campaignId, outcome: String(outcome) });
+    emails.addMetric('Emails', MetricUnit.Count, 1);
+  });

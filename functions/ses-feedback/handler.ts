@@ -4,7 +4,7 @@ import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { applyDeps as wireApply } from '../apply-event/deps.ts';
 import { handleSesEvent, sesEventDetail } from './feedback.ts';
@@ -21,15 +21,17 @@ const deps = {
     log[level](message, fields),
 };
 
-export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
-  const outcome = await handleSesEvent(
-    {
-      id: event.id,
-      detailType: event['detail-type'],
-      time: event.time,
-      detail: sesEventDetail.parse(event.detail),
-    },
-    deps,
-  );
-  log.info('ses-feedback', { detailType: event['detail-type'], outcome });
-});
+export const handler = middy<EventBridgeEvent<string, unknown>, void>()
+  .use(observed())
+  .handler(async (event) => {
+    const outcome = await handleSesEvent(
+      {
+        id: event.id,
+        detailType: event['detail-type'],
+        time: event.time,
+        detail: sesEventDetail.parse(event.detail),
+      },
+      deps,
+    );
+    log.info('ses-feedback', { detailType: event['detail-type'], outcome });
+  });

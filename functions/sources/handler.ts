@@ -2,7 +2,6 @@ import middy from '@middy/core';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
 import { sourceTally } from '../../shared/adapters/dynamodb/source-tally.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge/publisher.ts';
 import {
   type HttpEvent,
   type HttpResult,
@@ -12,6 +11,7 @@ import {
 } from '../../shared/adapters/http/api-gateway.ts';
 import { verifyStripe } from '../../shared/adapters/http/stripe-signature.ts';
 import { secretValue } from '../../shared/adapters/secrets.ts';
+import { productPublisher } from '../../shared/adapters/sqs/customer-inputs.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { mapShopify } from '../../shared/domain/sources/shopify.ts';
@@ -20,13 +20,19 @@ import { mapStripe } from '../../shared/domain/sources/stripe.ts';
 import { mapWooCommerce } from '../../shared/domain/sources/woocommerce.ts';
 import { activeCredentials, type PlatformKind } from '../../shared/domain/sources.ts';
 import { openSecret } from '../../shared/domain/webhooks.ts';
-import { log } from '../../shared/log.ts';
+import { countedAsMetrics, log, observed } from '../../shared/observability.ts';
 import { MAX_WEBHOOK_BYTES, receivePlatformWebhook, type Verified } from './platforms.ts';
 
-const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'UNSUBSCRIBE_SECRET', 'UNSUBSCRIBE_SECRET_ID']);
+const config = loadConfig([
+  'TABLE_NAME',
+  'EVENT_BUS_NAME',
+  'CUSTOMER_INPUTS_QUEUE_URL',
+  'UNSUBSCRIBE_SECRET',
+  'UNSUBSCRIBE_SECRET_ID',
+]);
 const masterKey = secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET');
 const sources = new DynamoSourceStore(dynamoDocumentClient(), config.TABLE_NAME);
-const publisher = new EventBridgePublisher(config.EVENT_BUS_NAME);
+const publisher = productPublisher(config);
 
 /** Each platform's signature over the raw body; the body is parsed only once it matches. */
 function verify(
@@ -64,8 +70,8 @@ function verify(
 
 const deps = {
   sources,
-  record: sourceTally(sources, (error) =>
-    log.warn('sources: numbers not recorded', { error: String(error) }),
+  record: countedAsMetrics(
+    sourceTally(sources, (error) => log.warn('sources: numbers not recorded', { error: String(error) })),
   ),
   secretsOf: async (source: Parameters<typeof activeCredentials>[0]) => {
     const key = await masterKey();
@@ -81,6 +87,7 @@ const deps = {
 };
 
 export const handler = middy<HttpEvent, HttpResult>()
+  .use(observed())
   .use(httpErrors())
   .handler(async (event) => {
     const raw = event.body

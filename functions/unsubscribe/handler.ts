@@ -10,6 +10,7 @@ import {
 import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { observed } from '../../shared/observability.ts';
 import { applyInput } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { commented, rated } from './feedback.ts';
@@ -48,6 +49,7 @@ function tooLarge() {
 }
 
 export const handler = middy<HttpEvent, HttpResult>()
+  .use(observed())
   .use(httpErrors())
   .handler(async (event) => {
     const token = event.pathParameters?.token ?? '';

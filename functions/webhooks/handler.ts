@@ -6,7 +6,7 @@ import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
 import { secretValue } from '../../shared/adapters/secrets.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { log } from '../../shared/log.ts';
+import { log, observed } from '../../shared/observability.ts';
 import { fanOut, retryDue } from './webhooks.ts';
 
 const config = loadConfig([
@@ -25,20 +25,22 @@ export const webhookDeps = {
 };
 
 /** A bus event (one of the subscribed types), or the minutely retry pass (`{ retry: true }`). */
-export const handler = middy<Record<string, unknown>, void>().handler(async (event) => {
-  if (event.retry === true) {
-    const retried = await retryDue(webhookDeps);
-    if (retried > 0) log.info('webhooks: retried', { retried });
-    return;
-  }
-  const started = await fanOut(
-    {
-      id: String(event.id),
-      detailType: String(event['detail-type']),
-      time: String(event.time),
-      detail: (event.detail ?? {}) as Record<string, unknown>,
-    },
-    webhookDeps,
-  );
-  log.info('webhooks', { detailType: event['detail-type'], deliveries: started });
-});
+export const handler = middy<Record<string, unknown>, void>()
+  .use(observed())
+  .handler(async (event) => {
+    if (event.retry === true) {
+      const retried = await retryDue(webhookDeps);
+      if (retried > 0) log.info('webhooks: retried', { retried });
+      return;
+    }
+    const started = await fanOut(
+      {
+        id: String(event.id),
+        detailType: String(event['detail-type']),
+        time: String(event.time),
+        detail: (event.detail ?? {}) as Record<string, unknown>,
+      },
+      webhookDeps,
+    );
+    log.info('webhooks', { detailType: event['detail-type'], deliveries: started });
+  });

@@ -1,7 +1,7 @@
 /**
  * What must wake someone up: SES reputation (bounce and complaint rates, before SES or the
- * mailbox providers act), anything in a dead-letter queue, function errors, and SES rendering
- * failures. Every alarm notifies one SNS topic (subscribe an address with `-c alarmEmail=...`).
+ * mailbox providers act), anything in a dead-letter queue, customer inputs waiting too long,
+ * function errors, and SES rendering failures. Every alarm notifies one SNS topic (subscribe an address with `-c alarmEmail=...`).
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,6 +17,8 @@ import { Construct } from 'constructs';
 export interface AlarmsProps {
   functions: Map<string, IFunction>;
   deadLetterQueues: Map<string, IQueue>;
+  /** The queue apply-event takes customers' inputs from: its oldest message says how far behind it is. */
+  customerInputs: IQueue;
   /** The ses-feedback function's log group, where rendering failures are logged. */
   feedbackLogs: ILogGroup | undefined;
   email?: string;
@@ -75,6 +77,15 @@ export class Alarms extends Construct {
         `${name}: events or sends gave up and wait in the dead-letter queue`,
       );
     }
+    alarm(
+      'CustomerInputsBehind',
+      props.customerInputs.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }) as Metric,
+      300,
+      'Customer inputs have waited over 5 minutes for apply-event: events and timers are applied late',
+    );
     for (const [name, fn] of props.functions) {
       alarm(
         `${pascal(name)}Errors`,

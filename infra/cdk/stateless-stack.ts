@@ -26,7 +26,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -42,11 +42,17 @@ import {
 } from 'aws-cdk-lib/aws-ses';
 import { Lambda as LambdaAction, LambdaInvocationType, S3 } from 'aws-cdk-lib/aws-ses-actions';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INBOUND_PREFIX } from '../../functions/inbound/inbound.ts';
 import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
-import { ADMIN_API_FUNCTIONS, FUNCTIONS, type FunctionSpec, parseTimeOfDay } from '../topology.ts';
+import {
+  ADMIN_API_FUNCTIONS,
+  CUSTOMER_INPUTS_QUEUE,
+  FUNCTIONS,
+  type FunctionSpec,
+  parseTimeOfDay,
+} from '../topology.ts';
 import { Alarms } from './alarms.ts';
 import { ConsoleSite } from './console-site.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
@@ -89,6 +95,8 @@ export class StatelessStack extends Stack {
   readonly functions = new Map<string, LifecycleFunction>();
   /** One dead-letter queue per event-driven function: what its rule or its retries gave up on. */
   readonly deadLetterQueues = new Map<string, Queue>();
+  /** Customer inputs (events, timers due) on their way to apply-event, in order per customer. */
+  readonly customerInputs: Queue;
   readonly configurationSet: ConfigurationSet;
   readonly alarmsTopic: Topic;
   readonly console: ConsoleSite;
@@ -139,12 +147,15 @@ export class StatelessStack extends Stack {
       ],
     });
 
+    this.customerInputs = this.customerInputsQueue();
+
     for (const spec of FUNCTIONS) {
       const fn = new LifecycleFunction(this, pascal(spec.name), {
         spec,
         environment: this.environmentFor(spec, props),
       });
       grant(fn, spec, props, this.configurationSet.configurationSetName);
+      if (spec.access.sendCustomerInputs) this.customerInputs.grantSendMessages(fn);
       this.functions.set(spec.name, fn);
       acknowledgeFunctionFindings(fn, spec);
 
@@ -190,6 +201,16 @@ export class StatelessStack extends Stack {
       if (spec.schedules?.length) this.acknowledgeSchedulerRole(fn);
 
       if (spec.inboundMail && props.inboundDomain) this.receiveReplies(fn, props);
+
+      if (spec.customerInputs) {
+        // Each record's failure reported alone: the rest of the batch is deleted, not retried.
+        fn.addEventSource(
+          new SqsEventSource(this.customerInputs, {
+            batchSize: spec.customerInputs.batchSize,
+            reportBatchItemFailures: true,
+          }),
+        );
+      }
 
       if (spec.stream) {
         fn.addEventSource(
@@ -300,6 +321,7 @@ export class StatelessStack extends Stack {
     return new Alarms(this, 'Alarms', {
       functions: this.functions,
       deadLetterQueues: this.deadLetterQueues,
+      customerInputs: this.customerInputs,
       feedbackLogs: this.functions.get('ses-feedback')?.logGroup,
       ...(email ? { email } : {}),
     });
@@ -324,6 +346,10 @@ export class StatelessStack extends Stack {
     if (spec.access.table || spec.access.dueIndex || spec.access.sources)
       environment.TABLE_NAME = props.table.tableName;
     if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    if (spec.access.sendCustomerInputs) {
+      environment.EVENT_BUS_NAME = props.bus.eventBusName;
+      environment.CUSTOMER_INPUTS_QUEUE_URL = this.customerInputs.queueUrl;
+    }
     for (const name of spec.access.secrets ?? []) {
       const { secret, variable } = secretsOf(props)[name];
       environment[variable] = secret.secretArn;
@@ -343,6 +369,38 @@ export class StatelessStack extends Stack {
       if (spec.access.concurrency) environment.SEND_RATE_SHARE = String(spec.access.concurrency);
     }
     return environment;
+  }
+
+  /**
+   * FIFO, high-throughput mode: the customer is the message group, so throughput and
+   * deduplication are per customer. A message is invisible for six times apply-event's timeout
+   * (AWS's advice for Lambda), and a dead letter after its third receive.
+   */
+  private customerInputsQueue() {
+    const consumer = FUNCTIONS.find((spec) => spec.customerInputs);
+    const dead = new Queue(this, 'CustomerInputsDeadLetters', {
+      fifo: true,
+      retentionPeriod: Duration.days(CUSTOMER_INPUTS_QUEUE.deadLetterRetentionDays),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(dead).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the customer inputs; it needs none of its own.',
+    });
+    this.deadLetterQueues.set('customer-inputs', dead);
+    return new Queue(this, 'CustomerInputs', {
+      fifo: true,
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      visibilityTimeout: Duration.seconds(6 * (consumer?.timeoutSeconds ?? 30)),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: dead, maxReceiveCount: CUSTOMER_INPUTS_QUEUE.maxReceiveCount },
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 
   private deadLetterQueue(spec: FunctionSpec) {

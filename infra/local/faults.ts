@@ -1,6 +1,6 @@
 /**
  * The fault injector of the local stack: an SDK middleware in front of every DynamoDB,
- * EventBridge and SES client the functions create, failing a given share of calls the way AWS
+ * EventBridge, SES and SQS client the functions create, failing a given share of calls the way AWS
  * fails them, and crash points that kill an invocation between two of its steps.
  *
  * HTTP-level faults are answered below the SDK's retry layer, as wire responses the SDK's own
@@ -19,6 +19,7 @@ export const FAULT_KINDS = {
   dynamodb: ['throughput-exceeded', 'throttling', 'server-error', 'server-error-after'],
   eventbridge: ['throttling', 'partial-failure', 'server-error-after'],
   ses: ['max-send-rate', 'server-error-after'],
+  sqs: ['throttling', 'server-error-after'],
 } as const satisfies Record<AwsService, readonly string[]>;
 
 export type FaultKind<S extends AwsService = AwsService> = (typeof FAULT_KINDS)[S][number];
@@ -42,6 +43,7 @@ export interface FaultPlan {
   dynamodb?: { rate: number; kinds?: FaultKind<'dynamodb'>[] };
   eventbridge?: { rate: number; kinds?: FaultKind<'eventbridge'>[] };
   ses?: { rate: number; kinds?: FaultKind<'ses'>[] };
+  sqs?: { rate: number; kinds?: FaultKind<'sqs'>[] };
   /** Per crash point: the share of the times it is reached that the invocation dies there. */
   crash?: Partial<Record<CrashPoint, number>>;
 }
@@ -55,6 +57,7 @@ export const faultPlan = z.strictObject({
   dynamodb: serviceRule('dynamodb').optional(),
   eventbridge: serviceRule('eventbridge').optional(),
   ses: serviceRule('ses').optional(),
+  sqs: serviceRule('sqs').optional(),
   crash: z.partialRecord(z.enum(Object.keys(CRASH_POINTS) as [CrashPoint, ...CrashPoint[]]), rate).optional(),
 }) satisfies z.ZodType<FaultPlan>;
 
@@ -78,7 +81,7 @@ const json = (statusCode: number, headers: Record<string, string>, body: unknown
   body: Buffer.from(JSON.stringify(body)),
 });
 
-/** What AWS answers for each fault, on the wire (JSON protocols of DynamoDB and EventBridge, REST-JSON of SES). */
+/** What AWS answers for each fault, on the wire (JSON protocols of DynamoDB, EventBridge and SQS, REST-JSON of SES). */
 const WIRE: Record<string, () => WireResponse> = {
   'dynamodb:throughput-exceeded': () =>
     json(
@@ -109,6 +112,19 @@ const WIRE: Record<string, () => WireResponse> = {
       { 'x-amzn-errortype': 'TooManyRequestsException' },
       { message: 'Maximum sending rate exceeded.' },
     ),
+  // SQS speaks JSON and names its errors as its query protocol did (awsQueryCompatible).
+  'sqs:throttling': () =>
+    json(
+      400,
+      { 'x-amzn-query-error': 'RequestThrottled;Sender' },
+      { __type: 'com.amazonaws.sqs#RequestThrottled', message: 'Request is throttled (injected)' },
+    ),
+  'sqs:server-error': () =>
+    json(
+      500,
+      { 'x-amzn-query-error': 'InternalError;Receiver' },
+      { __type: 'com.amazonaws.sqs#InternalError', message: 'injected' },
+    ),
   'ses:server-error': () =>
     json(500, { 'x-amzn-errortype': 'InternalFailure' }, { message: 'Internal failure (injected)' }),
 };
@@ -116,7 +132,7 @@ const WIRE: Record<string, () => WireResponse> = {
 export class FaultInjector {
   private plan: FaultPlan = {};
   readonly counters = {
-    calls: { dynamodb: 0, eventbridge: 0, ses: 0 } as Record<AwsService, number>,
+    calls: { dynamodb: 0, eventbridge: 0, ses: 0, sqs: 0 } as Record<AwsService, number>,
     injected: {} as Record<string, number>,
     refusedEntries: 0,
     crashes: {} as Record<string, number>,
@@ -129,7 +145,7 @@ export class FaultInjector {
   /** Replaces the plan (an empty plan turns everything off) and starts the counters again. */
   configure(plan: FaultPlan) {
     this.plan = structuredClone(plan);
-    this.counters.calls = { dynamodb: 0, eventbridge: 0, ses: 0 };
+    this.counters.calls = { dynamodb: 0, eventbridge: 0, ses: 0, sqs: 0 };
     this.counters.injected = {};
     this.counters.refusedEntries = 0;
     this.counters.crashes = {};

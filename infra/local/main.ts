@@ -51,6 +51,7 @@ Lifecycle pipeline running locally (ready in ${(stack.readyInMs / 1000).toFixed(
   Replies (SMTP, inbound)  ${urls.smtp}    reply to any email's Reply-To here
   DynamoDB Local           ${urls.dynamodb}
   EventBridge (local)      ${urls.eventBridge}
+  SQS (local)              ${urls.sqs}    the customer-inputs queue
   Data                     ${settings.dataDir ?? 'in memory (IN_MEMORY=1): nothing is kept'}
 
 Send a first event:

@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import S3rver from 's3rver';
 import { SMTPServer } from 'smtp-server';
 import { MAX_MESSAGE_BYTES } from '../../shared/adapters/mail/parse-mime.ts';
-import { log } from '../../shared/log.ts';
+import { log } from '../../shared/observability.ts';
 
 export const INBOUND_BUCKET = 'lifecycle-inbound';
 

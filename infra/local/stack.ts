@@ -3,7 +3,7 @@
  * Gateway, wired from infra/topology.ts and running the same handlers as AWS. Only endpoints
  * differ, and the handlers learn them from the SDK's own AWS_ENDPOINT_URL_* variables.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,17 +15,19 @@ import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
 import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
-import { FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
+import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
 import { freePort } from './free-port.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
+import { LocalQueuePoller } from './queue-poller.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
 import { INBOUND_BUCKET, startS3Local, startSmtpInbound } from './smtp-inbound.ts';
+import { FifoQueue, LocalSqs, type DeadLetter as QueueDeadLetter } from './sqs.ts';
 import { LocalStreamPoller } from './stream-poller.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -35,6 +37,8 @@ export interface LocalSettings {
   dynamodbPort: number;
   sesPort: number;
   eventBridgePort: number;
+  /** The local SQS endpoint (the customer-inputs queue). */
+  sqsPort: number;
   writeKey: string;
   adminToken: string;
   offerSecret: string;
@@ -76,6 +80,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sesPort: port('SES_PORT', 8005),
     eventBridgePort: port('EVENTBRIDGE_PORT', 8010),
+    sqsPort: port('SQS_PORT', 8020),
     writeKey: env.WRITE_KEY ?? 'dev-write-key',
     adminToken: env.ADMIN_TOKEN ?? 'dev-admin-token',
     offerSecret: env.OFFER_SECRET ?? 'dev-offer-secret',
@@ -98,7 +103,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
 
 export interface LocalStack {
   settings: LocalSettings;
-  urls: { api: string; inbox: string; dynamodb: string; eventBridge: string; smtp: string };
+  urls: { api: string; inbox: string; dynamodb: string; eventBridge: string; sqs: string; smtp: string };
   bus: LocalEventBus;
   readyInMs: number;
   stop(): Promise<void>;
@@ -153,6 +158,28 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       },
     );
 
+    // The customer-inputs queue and its dead-letter queue, behind the local SQS endpoint.
+    const sqs = new LocalSqs();
+    const queueDeadLetters: QueueDeadLetter[] = [];
+    const deadInputs = sqs.add(new FifoQueue({ name: CUSTOMER_INPUTS_QUEUE.deadLetterName }));
+    const customerInputs = sqs.add(
+      new FifoQueue({
+        name: CUSTOMER_INPUTS_QUEUE.name,
+        maxReceiveCount: CUSTOMER_INPUTS_QUEUE.maxReceiveCount,
+        deadLetterQueue: deadInputs,
+        onDeadLetter: (letter) => {
+          queueDeadLetters.push(letter);
+          console.error(
+            `dead letter: ${letter.queue} gave up on message ${letter.message.id}: ${letter.message.lastFailure ?? 'no reason noted'}`,
+          );
+          if (settings.dataDir)
+            appendFileSync(join(settings.dataDir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n`);
+        },
+      }),
+    );
+    await sqs.listen(settings.sqsPort);
+    stops.push(() => sqs.close());
+
     const eventBridge = `http://127.0.0.1:${settings.eventBridgePort}`;
     const sesEndpoint = `http://127.0.0.1:${settings.sesPort}`;
     configureEnvironment(settings, {
@@ -160,6 +187,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       ses: sesEndpoint,
       eventBridge,
       s3: s3.endpoint,
+      sqs: sqs.endpoint,
+      customerInputsQueue: sqs.urlOf(customerInputs.name),
     });
 
     const admin = new DynamoDBClient({});
@@ -181,6 +210,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       for (const unhook of unhooks) unhook();
     });
     const streams: LocalStreamPoller[] = [];
+    const queuePollers: LocalQueuePoller[] = [];
     const schedules = new Map<string, () => Promise<unknown>>();
     const inboxes: Awaited<ReturnType<typeof startSmtpInbound>>[] = [];
     for (const spec of FUNCTIONS) {
@@ -202,6 +232,18 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         scheduler.schedule(trigger, fn, settings.scheduleAtUtc[spec.name]);
         schedules.set(trigger.name, () => fn.invoke(trigger.input ?? {}));
       }
+      if (spec.customerInputs) {
+        queuePollers.push(
+          new LocalQueuePoller({
+            queue: customerInputs,
+            target: fn,
+            batchSize: spec.customerInputs.batchSize,
+            concurrency: spec.access.concurrency ?? 16,
+            region: settings.region,
+            retryDelaysMs: settings.retryDelaysMs,
+          }),
+        );
+      }
       if (spec.stream) {
         streams.push(
           new LocalStreamPoller({
@@ -215,6 +257,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       }
     }
     for (const poller of streams) await poller.start();
+    for (const poller of queuePollers) poller.start();
     await bus.listen(settings.eventBridgePort);
     const sesProxy = new SesProxy({
       upstream: ses.endpoint,
@@ -230,6 +273,9 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         for (const poller of streams) await poller.stop();
       },
       () => bus.close(),
+      async () => {
+        for (const poller of queuePollers) await poller.stop();
+      },
       () => sesProxy.close(),
       async () => scheduler.stop(),
       () => gateway.close(),
@@ -254,9 +300,16 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     // stream's followers have caught up with every write so far.
     const idle = async () => {
       for (const inbox of inboxes) await inbox.idle();
-      await bus.idle();
-      await Promise.all(streams.map((poller) => poller.idle()));
-      await bus.idle();
+      // Each part can give the others work (inputs decide emails; a sweep queues inputs): again
+      // until one pass finds every part already idle.
+      for (let pass = 0; pass < 10; pass++) {
+        const before = queuePollers.every((poller) => poller.isIdle()) && bus.metrics().inFlight === 0;
+        await Promise.all(queuePollers.map((poller) => poller.idle()));
+        await bus.idle();
+        await Promise.all(streams.map((poller) => poller.idle()));
+        await bus.idle();
+        if (before && queuePollers.every((poller) => poller.isIdle()) && bus.metrics().inFlight === 0) break;
+      }
     };
     gateway.localRoute('GET /_local/idle', async () => {
       await idle();
@@ -268,6 +321,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       jsonAnswer(200, {
         dynamodb: consumedCapacity,
         bus: bus.metrics(),
+        queues: queuePollers.map((poller) => poller.metrics()),
         streams: streams.map((poller) => poller.metrics()),
         memory: process.memoryUsage(),
       }),
@@ -325,7 +379,19 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(bus.deadLetters),
+        // The bus's, and the queue's in the same shape: the function, why, and the input.
+        body: JSON.stringify([
+          ...bus.deadLetters,
+          ...queueDeadLetters.map((letter) => ({
+            at: letter.at,
+            queue: letter.queue,
+            target: 'apply-event',
+            attempts: letter.message.receiveCount,
+            reason: letter.message.lastFailure ?? 'no reason noted',
+            messageId: letter.message.id,
+            event: parsedBody(letter.message.body),
+          })),
+        ]),
       };
     });
 
@@ -337,6 +403,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         inbox: sesEndpoint,
         dynamodb: dynamo.endpoint,
         eventBridge,
+        sqs: sqs.endpoint,
         smtp: `smtp://127.0.0.1:${inboxes[0]?.port ?? settings.smtpPort}`,
       },
       bus,
@@ -346,6 +413,14 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+function parsedBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }
 
@@ -360,7 +435,14 @@ function jsonAnswer(status: number, body: unknown) {
 /** What the handlers read: the same variables the CDK app sets, with local endpoints. */
 function configureEnvironment(
   settings: LocalSettings,
-  endpoints: { dynamodb: string; ses: string; eventBridge: string; s3: string },
+  endpoints: {
+    dynamodb: string;
+    ses: string;
+    eventBridge: string;
+    s3: string;
+    sqs: string;
+    customerInputsQueue: string;
+  },
 ) {
   // Never let a developer's real AWS profile leak into the local stack.
   delete process.env.AWS_PROFILE;
@@ -375,12 +457,16 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    CUSTOMER_INPUTS_QUEUE_URL: endpoints.customerInputsQueue,
     INBOUND_BUCKET: INBOUND_BUCKET,
     INBOUND_DOMAIN: settings.inboundDomain,
     ...(settings.supportAddress ? { SUPPORT_ADDRESS: settings.supportAddress } : {}),
     WEBHOOKS_ALLOW_PRIVATE: settings.allowPrivateWebhooks ? '1' : '0',
     TABLE_NAME: RESOURCE_NAMES.table,
     EVENT_BUS_NAME: RESOURCE_NAMES.bus,
+    // CloudWatch metrics (EMF lines on stdout) only when asked for: they would bury the logs here.
+    POWERTOOLS_METRICS_DISABLED: process.env.METRICS === '1' ? 'false' : 'true',
     // Counts the capacity every call consumes, for GET /_local/metrics and the benchmarks.
     DYNAMODB_CAPACITY_METRICS: '1',
     WRITE_KEY: settings.writeKey,

@@ -2,7 +2,7 @@
  * Lets the local stack reach the AWS clients the adapters create, to put its fault injector in
  * front of them. Nothing registers a hook in AWS, where this does nothing.
  */
-export type AwsService = 'dynamodb' | 'eventbridge' | 'ses';
+export type AwsService = 'dynamodb' | 'eventbridge' | 'ses' | 'sqs';
 
 /** What a hook gets: any SDK v3 client (all have a middleware stack). */
 export interface HookableClient {

@@ -1,7 +1,114 @@
-/** A poison event (one the consumer can never process) ends in the dead-letter file with its reason. */
+/**
+ * A poison input (one the consumer can never process) ends as a dead letter with its reason, from
+ * the customer-inputs queue and from the bus; its neighbours are applied.
+ */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { eventually, stack, uniqueId } from '../support/stack.ts';
+import { CUSTOMER_INPUTS_QUEUE } from '../../infra/topology.ts';
+import { admin, eventually, stack, uniqueId } from '../support/stack.ts';
+
+interface Letter {
+  target: string;
+  attempts: number;
+  reason: string;
+  queue?: string;
+  event: { detail: { customerKey?: string; customerId?: string } };
+}
+
+async function deadLetters(): Promise<Letter[]> {
+  const response = await fetch(`${stack().api}/_local/dead-letters`, {
+    headers: { authorization: `Bearer ${stack().adminToken}` },
+  });
+  return (await response.json()) as Letter[];
+}
+
+describe('the customer-inputs queue', () => {
+  it('dead-letters a poison message after its three receives, and applies the good one beside it', async () => {
+    const sqs = new SQSClient({
+      endpoint: stack().sqs,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: CUSTOMER_INPUTS_QUEUE.name }));
+    const poison = uniqueId('poison');
+    const good = uniqueId('good');
+    const now = new Date().toISOString();
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          {
+            Id: 'poison',
+            MessageGroupId: poison,
+            MessageDeduplicationId: poison,
+            MessageBody: JSON.stringify({
+              'detail-type': 'Customer Events Received',
+              detail: { version: 1, customerKey: poison, events: [{ type: 'track' }] },
+            }),
+          },
+          {
+            Id: 'good',
+            MessageGroupId: good,
+            MessageDeduplicationId: good,
+            MessageBody: JSON.stringify({
+              'detail-type': 'Customer Events Received',
+              detail: {
+                version: 1,
+                customerKey: good,
+                events: [
+                  {
+                    type: 'identify',
+                    messageId: `${good}-1`,
+                    userId: good,
+                    timestamp: now,
+                    receivedAt: now,
+                    traits: { email: `${good}@example.com` },
+                  },
+                ],
+              },
+            }),
+          },
+        ],
+      }),
+    );
+    expect(result.Failed ?? []).toEqual([]);
+    expect(result.Successful).toHaveLength(2);
+
+    const letters = await eventually(
+      deadLetters,
+      (found) => found.some((letter) => letter.event.detail.customerKey === poison),
+      10_000,
+    );
+    const letter = letters.find((candidate) => candidate.event.detail.customerKey === poison);
+    expect(letter).toMatchObject({ target: 'apply-event', attempts: 3, queue: CUSTOMER_INPUTS_QUEUE.name });
+    expect(letter?.reason).toMatch(/ZodError/);
+    const customer = await admin(`/admin/customers/${good}`);
+    expect(customer.status).toBe(200);
+    expect(customer.body).toMatchObject({ email: `${good}@example.com` });
+    sqs.destroy();
+  });
+
+  it('refuses a message without a message group, naming it, as SQS does', async () => {
+    const sqs = new SQSClient({
+      endpoint: stack().sqs,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: CUSTOMER_INPUTS_QUEUE.name }));
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [{ Id: 'a', MessageBody: '{}', MessageDeduplicationId: 'a' }],
+      }),
+    );
+    expect(result.Failed?.[0]).toMatchObject({ Id: 'a', SenderFault: true, Code: 'MissingParameter' });
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'no-such-queue.fifo' }))).rejects.toThrow(
+      /does not exist/,
+    );
+    sqs.destroy();
+  });
+});
 
 describe('local event bus', () => {
   it('retries a failing delivery and then parks it as a dead letter with the reason', async () => {
@@ -16,31 +123,21 @@ describe('local event bus', () => {
         Entries: [
           {
             EventBusName: 'lifecycle',
-            Source: 'lifecycle.ingest',
-            DetailType: 'Customer Events Received',
-            Detail: JSON.stringify({ version: 1, customerKey: marker, events: [{ type: 'track' }] }),
+            Source: 'lifecycle.engine',
+            DetailType: 'Message Requested',
+            Detail: JSON.stringify({ version: 1, customerId: marker }),
           },
         ],
       }),
     );
     expect(result.FailedEntryCount).toBe(0);
     const letters = await eventually(
-      async () => {
-        const response = await fetch(`${stack().api}/_local/dead-letters`, {
-          headers: { authorization: `Bearer ${stack().adminToken}` },
-        });
-        return (await response.json()) as {
-          target: string;
-          attempts: number;
-          reason: string;
-          event: { detail: { customerKey: string } };
-        }[];
-      },
-      (found) => found.some((letter) => letter.event.detail.customerKey === marker),
+      deadLetters,
+      (found) => found.some((letter) => letter.event.detail.customerId === marker),
       5000,
     );
-    const letter = letters.find((candidate) => candidate.event.detail.customerKey === marker);
-    expect(letter).toMatchObject({ target: 'apply-event', attempts: 3 });
+    const letter = letters.find((candidate) => candidate.event.detail.customerId === marker);
+    expect(letter).toMatchObject({ target: 'send-message', attempts: 3 });
     expect(letter?.reason).toMatch(/ZodError/);
   });
 

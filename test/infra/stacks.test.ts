@@ -101,14 +101,42 @@ describe('stateless stack', () => {
     });
   });
 
-  it('feeds apply-event and send-message from bus rules with retries and a dead-letter queue', () => {
+  it('feeds apply-event from a FIFO queue per customer, in batches, each record failing alone', () => {
+    const queues = stateless.findResources('AWS::SQS::Queue');
+    const inputs = Object.entries(queues).find(
+      ([id]) => id.startsWith('CustomerInputs') && !id.includes('Dead'),
+    );
+    expect(inputs?.[1].Properties).toMatchObject({
+      FifoQueue: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: 180,
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: expect.anything() },
+      SqsManagedSseEnabled: true,
+    });
+    const dead = Object.entries(queues).find(([id]) => id.startsWith('CustomerInputsDeadLetters'));
+    expect(dead?.[1].Properties).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 14 * 86_400 });
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [inputs?.[0], 'Arn'] },
+      FunctionName: Match.objectLike({ Ref: Match.stringLikeRegexp('^ApplyEvent') }),
+    });
+    // No bus rule carries customer inputs any more.
+    const patterns = Object.values(stateless.findResources('AWS::Events::Rule')).map(
+      (rule) => rule.Properties.EventPattern,
+    );
+    expect(patterns.flatMap((pattern) => pattern['detail-type'] ?? [])).not.toContain(
+      'Customer Events Received',
+    );
+    expect(patterns.flatMap((pattern) => pattern['detail-type'] ?? [])).not.toContain('Timer Due');
+  });
+
+  it('feeds send-message and the others from bus rules with retries and a dead-letter queue', () => {
     const rules = stateless.findResources('AWS::Events::Rule');
     const patterns = Object.values(rules).map((rule) => rule.Properties.EventPattern);
     expect(patterns).toEqual(
-      expect.arrayContaining([
-        { source: ['lifecycle.ingest'], 'detail-type': ['Customer Events Received'] },
-        { source: ['lifecycle.engine'], 'detail-type': ['Message Requested'] },
-      ]),
+      expect.arrayContaining([{ source: ['lifecycle.engine'], 'detail-type': ['Message Requested'] }]),
     );
     for (const rule of Object.values(rules)) {
       expect(rule.Properties.Targets[0]).toMatchObject({
@@ -208,10 +236,12 @@ describe('stateless stack', () => {
       Threshold: 0.001,
     });
     expect(named('SesRenderingFailures')).toBeDefined();
+    // Every queue but the customer inputs is a dead-letter queue: anything in one wakes someone.
     const queues = Object.keys(stateless.findResources('AWS::SQS::Queue')).length;
     expect(
       alarms.filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'),
-    ).toHaveLength(queues);
+    ).toHaveLength(queues - 1);
+    expect(named('ApproximateAgeOfOldestMessage')?.Properties).toMatchObject({ Threshold: 300 });
     expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'Errors')).toHaveLength(FUNCTIONS.length);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     stateless.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -272,7 +302,7 @@ describe('stateless stack', () => {
           policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action),
         );
     expect(actionsOf('IngestRole')).toEqual(
-      expect.arrayContaining(['events:PutEvents', 'secretsmanager:GetSecretValue']),
+      expect.arrayContaining(['sqs:SendMessage', 'secretsmanager:GetSecretValue']),
     );
     // Ingest reads and counts the sources, and nothing else of the table: the SOURCES partition.
     const ingestTableStatements = policies
@@ -301,6 +331,29 @@ describe('stateless stack', () => {
     ).toBe(false);
     expect(actionsOf('SendMessageRole')).toContain('ses:SendEmail');
     expect(actionsOf('ApplyEventRole')).not.toContain('ses:SendEmail');
+    // Customer inputs: sent by the tracking API, the platforms' webhooks, the sweep and the admin
+    // API (a sweep by hand); taken only by apply-event.
+    const inputsQueue = Object.keys(stateless.findResources('AWS::SQS::Queue')).find(
+      (id) => id.startsWith('CustomerInputs') && !id.includes('Dead'),
+    );
+    const senders = [
+      ...new Set(
+        policies
+          .filter(([, policy]) =>
+            policy.Properties.PolicyDocument.Statement.some(
+              (statement: { Action: string | string[]; Resource: unknown }) =>
+                [statement.Action].flat().includes('sqs:SendMessage') &&
+                JSON.stringify(statement.Resource).includes(`"${inputsQueue}"`),
+            ),
+          )
+          .map(([id]) => id.replace(/Role.*$/, 'Role')),
+      ),
+    ];
+    expect(senders.sort()).toEqual(['AdminRole', 'IngestRole', 'SourcesRole', 'SweepRole']);
+    expect(actionsOf('IngestRole')).not.toContain('events:PutEvents');
+    expect(actionsOf('ApplyEventRole')).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
     // Only the whole-base work reads the whole table: the model fit, the jobs' chunks, the admin API's metrics.
     const scanners = [...new Set(policies.map(([id]) => id.replace(/Role.*$/, 'Role')))].filter((role) =>
       actionsOf(role).includes('dynamodb:Scan'),

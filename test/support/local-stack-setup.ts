@@ -8,7 +8,8 @@ import { freePort } from '../../infra/local/free-port.ts';
 import { daytimeZone, type StackInfo } from './stack.ts';
 
 export default async function setup(project: TestProject) {
-  const [port, dynamodbPort, sesPort, eventBridgePort, smtpPort] = [
+  const [port, dynamodbPort, sesPort, eventBridgePort, smtpPort, sqsPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -20,6 +21,7 @@ export default async function setup(project: TestProject) {
     ses: `http://127.0.0.1:${sesPort}`,
     dynamodb: `http://127.0.0.1:${dynamodbPort}`,
     eventBridge: `http://127.0.0.1:${eventBridgePort}`,
+    sqs: `http://127.0.0.1:${sqsPort}`,
     smtpPort,
     writeKey: 'test-write-key',
     adminToken: 'test-admin-token',
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject) {
       SES_PORT: String(sesPort),
       EVENTBRIDGE_PORT: String(eventBridgePort),
       SMTP_PORT: String(smtpPort),
+      SQS_PORT: String(sqsPort),
       SUPPORT_ADDRESS: 'support@shop.example',
       WRITE_KEY: info.writeKey,
       ADMIN_TOKEN: info.adminToken,

@@ -8,6 +8,8 @@ export interface StackInfo {
   ses: string;
   dynamodb: string;
   eventBridge: string;
+  /** The local SQS endpoint (the customer-inputs queue). */
+  sqs: string;
   /** The local SMTP server that takes replies. */
   smtpPort: number;
   writeKey: string;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -40,11 +41,31 @@ export class DynamoCustomerStore implements CustomerStore, EventHistory {
     const { Item: item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: profileKey(id), ConsistentRead: true }),
     );
-    if (!item) return undefined;
-    if (item.entity === 'alias') {
-      return { kind: 'alias', id, mergedInto: String(item.mergedInto), version: Number(item.version) };
+    return item ? storedCustomer(id, item) : undefined;
+  }
+
+  /** Many customers in as few reads as DynamoDB allows (100 keys a BatchGetItem); absent ones are undefined. */
+  async loadMany(ids: string[]): Promise<Map<string, StoredCustomer | undefined>> {
+    const found = new Map<string, StoredCustomer | undefined>(ids.map((id) => [id, undefined]));
+    const unique = [...found.keys()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let request: Record<string, unknown>[] = unique.slice(start, start + 100).map(profileKey);
+      for (let attempt = 0; request.length > 0; attempt++) {
+        // Keys DynamoDB left unread (throttled, or the answer's 16 MB) are asked again, with backoff.
+        if (attempt > 0) await delay(Math.min(1000, 25 * 2 ** attempt));
+        const answer = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
+          }),
+        );
+        for (const item of answer.Responses?.[this.tableName] ?? []) {
+          const id = keys.customerIdOf(String(item[TABLE_KEYS.partition]));
+          found.set(id, storedCustomer(id, item));
+        }
+        request = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
     }
-    return { kind: 'profile', profile: profileFromItem(item) };
+    return found;
   }
 
   async history(profile: Profile): Promise<LoggedEvent[]> {
@@ -343,6 +364,13 @@ function unpacked(data: ReturnType<typeof packed>): Omit<Profile, 'version' | 'a
 }
 
 /** The stored item: the compressed profile, the packed input keys, and what DynamoDB reads. */
+function storedCustomer(id: string, item: Item): StoredCustomer {
+  if (item.entity === 'alias') {
+    return { kind: 'alias', id, mergedInto: String(item.mergedInto), version: Number(item.version) };
+  }
+  return { kind: 'profile', profile: profileFromItem(item) };
+}
+
 export function profileItem(profile: Profile): Item {
   const { version, applied, ...rest } = profile;
   return {
@@ -402,4 +430,8 @@ function legacyProfile(item: Item): Profile {
   const profile: Item = {};
   for (const field of LEGACY_FIELDS) if (item[field] !== undefined) profile[field] = item[field];
   return profile as unknown as Profile;
+}
+
+function delay(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
