@@ -48,8 +48,13 @@ export type ScheduleTrigger = {
 export const CUSTOMER_INPUTS_QUEUE = {
   name: 'lifecycle-customer-inputs.fifo',
   deadLetterName: 'lifecycle-customer-inputs-dead.fifo',
-  /** Receives before a message is a dead letter (the bus's two retries, plus the first try). */
-  maxReceiveCount: 3,
+  /**
+   * Receives before a message is a dead letter. A batch is given back whole when its invocation
+   * dies (a crash, a timeout), and each such try still applies at least one record before it
+   * dies: with batches of 10, ten receives let the last record of the batch through even if
+   * every try dies right after one write. (AWS advises at least 5 for Lambda's queues.)
+   */
+  maxReceiveCount: 10,
   /** Dead letters are kept the longest SQS allows, for someone to look at and redrive. */
   deadLetterRetentionDays: 14,
 } as const;

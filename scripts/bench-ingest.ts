@@ -13,10 +13,11 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoClient } from '../infra/local/dynamodb-local.ts';
-import { machine, options, ProgressBar, pool, random } from './cli.ts';
+import { machine, options, ProgressBar, pool } from './cli.ts';
 import {
   attachOrStart,
   countApplied,
+  eventMix,
   postBatch,
   STACK_OPTIONS,
   stackMetrics,
@@ -62,66 +63,17 @@ async function putItemRate(endpoint: string) {
   return { count, perSecond: count / seconds };
 }
 
-/** The events: each customer is identified, visits, and some order; shuffled across customers. */
-function events(run: string) {
-  const next = random(args.seed);
-  const list: Record<string, unknown>[] = [];
-  const now = Date.now();
-  for (let index = 0; index < args.events; index++) {
-    const customer = index < args.customers ? index : Math.floor(next() * args.customers);
-    const userId = `bench-${run}-${customer}`;
-    const timestamp = new Date(now - Math.floor(next() * 3_600_000)).toISOString();
-    const messageId = `bench-${run}-${index}`;
-    const roll = next();
-    if (index < args.customers) {
-      list.push({
-        type: 'identify',
-        userId,
-        messageId,
-        timestamp,
-        traits: { email: `${userId}@bench.example`, firstName: 'Bea' },
-      });
-    } else if (roll < 0.75) {
-      list.push({
-        type: 'page',
-        userId,
-        messageId,
-        timestamp,
-        name: 'Product',
-        properties: { path: `/p/${index % 500}` },
-      });
-    } else {
-      list.push({
-        type: 'track',
-        userId,
-        messageId,
-        timestamp,
-        event: 'Order Completed',
-        properties: {
-          order_id: `${run}-${index}`,
-          revenue: Math.round(next() * 20_000) / 100,
-          currency: 'USD',
-        },
-      });
-    }
-  }
-  // Shuffle, so batches mix customers as a busy site's traffic does.
-  for (let index = list.length - 1; index > 0; index--) {
-    const other = Math.floor(next() * (index + 1));
-    [list[index], list[other]] = [
-      list[other] as Record<string, unknown>,
-      list[index] as Record<string, unknown>,
-    ];
-  }
-  return list;
-}
-
 async function main() {
   const stack = await attachOrStart(args);
   try {
     const put = await putItemRate(stack.urls.dynamodb);
     const run = Date.now().toString(36);
-    const list = events(run);
+    const list = eventMix({
+      events: args.events,
+      customers: args.customers,
+      seed: args.seed,
+      prefix: `bench-${run}`,
+    });
     const batches: Record<string, unknown>[][] = [];
     for (let start = 0; start < list.length; start += args.batch)
       batches.push(list.slice(start, start + args.batch));

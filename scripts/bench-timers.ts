@@ -22,7 +22,7 @@ import { localDocumentClient } from '../infra/local/dynamodb-local.ts';
 import { LocalStreamPoller } from '../infra/local/stream-poller.ts';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
 import { DUE_INDEX } from '../shared/adapters/dynamodb/table.ts';
-import { machine, options, ProgressBar, pool, random } from './cli.ts';
+import { machine, options, ProgressBar, pool, random, shuffle } from './cli.ts';
 import { attachOrStart, postBatch, STACK_OPTIONS, waitUntilIdle } from './local-stack.ts';
 
 const args = options({
@@ -72,14 +72,7 @@ function ingestMix(run: string) {
         properties: { order_id: `${run}-${index}`, revenue: Math.round(next() * 20_000) / 100 },
       });
   }
-  for (let index = list.length - 1; index > 0; index--) {
-    const other = Math.floor(next() * (index + 1));
-    [list[index], list[other]] = [
-      list[other] as Record<string, unknown>,
-      list[index] as Record<string, unknown>,
-    ];
-  }
-  return list;
+  return shuffle(list, next);
 }
 
 type Image = Record<string, { S?: string } | undefined> | undefined;

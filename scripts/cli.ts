@@ -69,6 +69,15 @@ export function random(seed: number) {
   };
 }
 
+/** Shuffles in place (Fisher-Yates) with a seeded generator, so a run can be repeated exactly. */
+export function shuffle<T>(list: T[], next: () => number): T[] {
+  for (let index = list.length - 1; index > 0; index--) {
+    const other = Math.floor(next() * (index + 1));
+    [list[index], list[other]] = [list[other] as T, list[index] as T];
+  }
+  return list;
+}
+
 /** Runs `work(i)` for i in [0, count) with `concurrency` in flight; answers the seconds it took. */
 export async function pool(
   count: number,

@@ -7,6 +7,7 @@ import { localDocumentClient } from '../infra/local/dynamodb-local.ts';
 import { type LocalStack, settingsFromEnv, startLocalStack } from '../infra/local/stack.ts';
 import { RESOURCE_NAMES } from '../infra/topology.ts';
 import { DynamoCustomerBase } from '../shared/adapters/dynamodb/customer-base.ts';
+import { random, shuffle } from './cli.ts';
 
 export interface StackUrls {
   api: string;
@@ -151,4 +152,54 @@ export async function fullScan(client: DynamoDBClient, table: string) {
     startKey = page.LastEvaluatedKey as typeof startKey;
   } while (startKey);
   return itemsRead;
+}
+
+/**
+ * The benchmarks' traffic: each customer is identified, visits, and some order (a quarter of the
+ * events), shuffled across customers as a busy site's requests mix them. Ids start with `prefix`.
+ */
+export function eventMix(args: { events: number; customers: number; seed: number; prefix: string }) {
+  const next = random(args.seed);
+  const list: Record<string, unknown>[] = [];
+  const now = Date.now();
+  for (let index = 0; index < args.events; index++) {
+    const customer = index < args.customers ? index : Math.floor(next() * args.customers);
+    const userId = `${args.prefix}-${customer}`;
+    const timestamp = new Date(now - Math.floor(next() * 3_600_000)).toISOString();
+    const messageId = `${args.prefix}-${index}`;
+    const roll = next();
+    if (index < args.customers) {
+      list.push({
+        type: 'identify',
+        userId,
+        messageId,
+        timestamp,
+        traits: { email: `${userId}@bench.example`, firstName: 'Bea' },
+      });
+    } else if (roll < 0.75) {
+      list.push({
+        type: 'page',
+        userId,
+        messageId,
+        timestamp,
+        name: 'Product',
+        properties: { path: `/p/${index % 500}` },
+      });
+    } else {
+      list.push({
+        type: 'track',
+        userId,
+        messageId,
+        timestamp,
+        event: 'Order Completed',
+        properties: {
+          order_id: `${args.prefix}-o${index}`,
+          revenue: Math.round(next() * 20_000) / 100,
+          currency: 'USD',
+        },
+      });
+    }
+  }
+  // Shuffle, so batches mix customers as a busy site's traffic does.
+  return shuffle(list, next);
 }

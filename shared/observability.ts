@@ -8,7 +8,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type middy from '@middy/core';
 
 export const SERVICE = 'lifecycle';
@@ -23,10 +22,12 @@ export { MetricUnit };
  * added flushed once as it ends (nothing is written when it added none).
  */
 export function observed<Event, Result>(): middy.MiddlewareObj<Event, Result>[] {
-  const flushMetrics = logMetrics(metrics, { throwOnEmptyMetrics: false }) as middy.MiddlewareObj<
-    Event,
-    Result
-  >;
+  // Flushed after the handler, and after an error too; a function that added none writes nothing
+  // (Powertools' own middleware would warn on every such invocation).
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  const flushMetrics: middy.MiddlewareObj<Event, Result> = { after: flush, onError: flush };
   // The local stack runs every function in one process, side by side, sharing this logger: the
   // context of one invocation would be stamped on another's lines. Only Lambda gets it.
   if (!process.env.AWS_LAMBDA_FUNCTION_NAME) return [flushMetrics];

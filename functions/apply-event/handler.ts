@@ -1,4 +1,4 @@
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
@@ -12,17 +12,21 @@ const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFE
 const deps = applyDeps(dynamoDocumentClient(), config);
 
 /**
- * A batch from the customer-inputs FIFO queue. A record that fails (a malformed one, a customer
- * still contended) is reported alone, with the rest of its customer's records after it; other
- * customers' records are applied and deleted. The queue retries what failed, then parks it in the
- * dead-letter queue. Each failure's reason is logged and answered beside the list (Lambda reads
- * only `batchItemFailures`).
+ * A batch from the customer-inputs FIFO queue. Customers are applied side by side, each one's
+ * records one after another in the queue's order (Powertools' batch processor runs the records
+ * in parallel; a chain per message group keeps a customer's in order). So when an invocation dies,
+ * every customer of the batch has usually had its write: the batch comes back to duplicates.
+ *
+ * A record that fails (a malformed one, a customer still contended) is reported alone, with the
+ * rest of its customer's records after it; other customers' records are applied and deleted. The
+ * queue retries what failed, then parks it in the dead-letter queue. Each failure's reason is
+ * logged and answered beside the list (Lambda reads only `batchItemFailures`).
  */
 export const handler = middy<SQSEvent, unknown, Error, Context>()
   .use(observed())
   .handler(async (event, context) => {
     // Per invocation: a processor keeps the batch's state, and the local stack runs invocations side by side.
-    const processor = new SqsFifoPartialProcessorAsync();
+    const processor = new BatchProcessor(EventType.SQS);
     const parsed = new Map<string, ParsedInput | Error>();
     for (const record of event.Records) {
       try {
@@ -34,26 +38,40 @@ export const handler = middy<SQSEvent, unknown, Error, Context>()
     const inputs = [...parsed.values()].filter((input): input is ParsedInput => !(input instanceof Error));
     const batch = await batchDeps([...new Set(inputs.map(customerOf))], deps);
     const totals = { records: event.Records.length, applied: 0, duplicates: 0, published: 0, emails: 0 };
+
+    const applyRecord = async (record: SQSRecord) => {
+      const input = parsed.get(record.messageId);
+      if (!input || input instanceof Error) throw input ?? new Error('the record was not parsed');
+      const outcome = await applyParsed(input, batch);
+      // How long a sweep's timers took to be applied: the queue's share of a timer's lateness.
+      if (input.kind === 'timers')
+        metrics.addMetric(
+          'TimerDelay',
+          MetricUnit.Milliseconds,
+          clock.now().getTime() - Date.parse(input.detail.now),
+        );
+      totals.applied += outcome.applied;
+      totals.duplicates += outcome.duplicates;
+      totals.published += outcome.published;
+      totals.emails += outcome.emails;
+    };
+    // Each customer's chain: their records in order; once one fails, the rest of theirs are not applied.
+    const chains = new Map<string, Promise<void>>();
     const response = await processPartialResponse(
       event,
-      async (record: SQSRecord) => {
-        const input = parsed.get(record.messageId);
-        if (!input || input instanceof Error) throw input ?? new Error('the record was not parsed');
-        const outcome = await applyParsed(input, batch);
-        // How long a sweep's timers took to be applied: the queue's share of a timer's lateness.
-        if (input.kind === 'timers')
-          metrics.addMetric(
-            'TimerDelay',
-            MetricUnit.Milliseconds,
-            clock.now().getTime() - Date.parse(input.detail.now),
-          );
-        totals.applied += outcome.applied;
-        totals.duplicates += outcome.duplicates;
-        totals.published += outcome.published;
-        totals.emails += outcome.emails;
+      (record: SQSRecord) => {
+        const group = record.attributes.MessageGroupId ?? record.messageId;
+        const applied = (chains.get(group) ?? Promise.resolve()).then(
+          () => applyRecord(record),
+          () => {
+            throw new Error('not applied: an earlier input of this customer in the batch failed');
+          },
+        );
+        chains.set(group, applied);
+        return applied;
       },
       processor,
-      { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+      { context, throwOnFullBatchFailure: false },
     );
     const reasons = Object.fromEntries(
       processor.failureMessages.map((record, index) => [

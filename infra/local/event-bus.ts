@@ -62,6 +62,8 @@ export class LocalEventBus {
   readonly deadLetters: DeadLetter[] = [];
   readonly counters = {
     received: 0,
+    /** Events the product published (EventBridge bills these; AWS services' own events are free). */
+    custom: 0,
     delivered: 0,
     failedAttempts: 0,
     deadLettered: 0,
@@ -185,6 +187,7 @@ export class LocalEventBus {
       detail,
     };
     this.counters.received++;
+    if (!event.source.startsWith('aws.')) this.counters.custom++;
     for (const route of this.routes) {
       const routeBus = route.trigger.bus === 'default' ? 'default' : this.options.busName;
       if (routeBus === bus && matchesPattern(route.trigger.pattern, event)) this.deliver(route, event);

@@ -14,6 +14,8 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 export interface LocalFunction {
   spec: FunctionSpec;
   invoke(event: unknown): Promise<unknown>;
+  /** What Lambda would bill: invocations, and their duration rounded up to the millisecond. */
+  usage: { invocations: number; billedMs: number };
 }
 
 export class FunctionTimeoutError extends Error {
@@ -78,10 +80,14 @@ export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): 
   };
   const handler = module.handler;
   if (typeof handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
+  const usage = { invocations: 0, billedMs: 0 };
   return {
     spec,
+    usage,
     async invoke(event) {
       const started = Date.now();
+      const startedPrecisely = performance.now();
+      usage.invocations++;
       const deadline = started + spec.timeoutSeconds * 1000;
       const context = lambdaContext(spec, deadline);
       let end: (error: Error) => void = () => {};
@@ -102,6 +108,7 @@ export async function loadFunction(spec: FunctionSpec, repositoryRoot: string): 
         return await Promise.race([asInvocation(invocation, () => handler(event, context)), ended]);
       } finally {
         clearTimeout(timer);
+        usage.billedMs += Math.ceil(performance.now() - startedPrecisely);
       }
     },
   };

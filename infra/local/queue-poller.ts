@@ -35,6 +35,8 @@ export class LocalQueuePoller {
   private readonly idleWaiters: (() => void)[] = [];
   private unsubscribe: (() => void) | undefined;
   readonly counters = {
+    /** SQS requests Lambda's poller would make for these batches: a receive, a delete, a visibility change for failures. */
+    requests: 0,
     batches: 0,
     records: 0,
     failedRecords: 0,
@@ -111,6 +113,7 @@ export class LocalQueuePoller {
     const { queue, target } = this.options;
     this.counters.batches++;
     this.counters.records += messages.length;
+    this.counters.requests += 2;
     let failed: Map<string, string>;
     try {
       const response = (await target.invoke(this.eventOf(messages))) as BatchResponse | undefined;
@@ -132,6 +135,7 @@ export class LocalQueuePoller {
       this.counters.failures[key] = (this.counters.failures[key] ?? 0) + 1;
       failed = new Map(messages.map((message) => [message.id, reason]));
     }
+    if (failed.size > 0) this.counters.requests++;
     for (const message of messages) {
       const reason = failed.get(message.id);
       if (reason === undefined) {

@@ -9,7 +9,6 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import S3rver from 's3rver';
 import { SMTPServer } from 'smtp-server';
 import { MAX_MESSAGE_BYTES } from '../../shared/adapters/mail/parse-mime.ts';
-import { log } from '../../shared/observability.ts';
 
 export const INBOUND_BUCKET = 'lifecycle-inbound';
 
@@ -63,7 +62,7 @@ export async function startSmtpInbound(options: {
         const messageId = randomUUID();
         const recipients = session.envelope.rcptTo.map((recipient) => recipient.address.toLowerCase());
         const received = deliver(Buffer.concat(chunks), messageId, recipients).catch((error: unknown) =>
-          log.error('local inbound: delivery failed', { messageId, error: String(error) }),
+          console.error(`local inbound: delivery of ${messageId} failed: ${String(error)}`),
         );
         pending.add(received);
         void received.finally(() => pending.delete(received));

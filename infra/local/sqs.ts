@@ -62,7 +62,7 @@ export interface FifoQueueOptions {
 }
 
 export class FifoQueue {
-  /** Groups in the order they are served: a group just served goes to the back. */
+  /** Groups in the order their messages came (a group emptied and filled again goes to the back). */
   private readonly groups = new Map<string, QueuedMessage[]>();
   private readonly deduplicated = new Map<string, { id: string; sequence: string; at: number }>();
   private sequence = 0n;
@@ -93,8 +93,11 @@ export class FifoQueue {
         `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
       );
     const now = this.now();
-    for (const [key, seen] of this.deduplicated)
-      if (now - seen.at > DEDUPLICATION_MS) this.deduplicated.delete(key);
+    // Kept in the order sent: the expired ones are at the front.
+    for (const [key, seen] of this.deduplicated) {
+      if (now - seen.at <= DEDUPLICATION_MS) break;
+      this.deduplicated.delete(key);
+    }
     const md5 = md5Of(input.body);
     // Deduplication is per message group (the queue's high-throughput mode), as in AWS.
     const dedupeKey = `${input.group}\u0000${input.dedupe}`;
@@ -131,12 +134,12 @@ export class FifoQueue {
 
   /**
    * Up to `max` messages: as many of one group as are waiting, then the next group's (as SQS
-   * does), never from a group that has a message in flight.
+   * does), never from a group that has a message in flight. Groups are served oldest first, so a
+   * batch given back whole (its invocation crashed) comes back with the same messages first.
    */
   receive(max: number, visibilityMs: number): QueuedMessage[] {
     const now = this.now();
     const taken: QueuedMessage[] = [];
-    const served: string[] = [];
     for (const [groupId, messages] of this.groups) {
       if (taken.length >= max) break;
       while (
@@ -161,14 +164,6 @@ export class FifoQueue {
         message.invisibleUntil = now + visibilityMs;
         taken.push(message);
       }
-      served.push(groupId);
-    }
-    // Served groups go to the back, so a busy customer does not starve the others.
-    for (const groupId of served) {
-      const messages = this.groups.get(groupId);
-      if (!messages) continue;
-      this.groups.delete(groupId);
-      this.groups.set(groupId, messages);
     }
     this.counters.received += taken.length;
     return taken;
@@ -262,6 +257,8 @@ export class LocalSqs {
   private server: Server | undefined;
   private readonly queues = new Map<string, FifoQueue>();
   endpoint = '';
+  /** Requests by action, as SQS bills them (a batch is one request). */
+  readonly requests: Record<string, number> = {};
 
   add(queue: FifoQueue) {
     this.queues.set(queue.name, queue);
@@ -303,6 +300,7 @@ export class LocalSqs {
   private async handle(request: IncomingMessage, response: ServerResponse) {
     const body = await readBody(request, MAX_MESSAGE_BYTES * 2);
     const action = String(request.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '');
+    this.requests[action] = (this.requests[action] ?? 0) + 1;
     let input: Record<string, unknown>;
     try {
       input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;

@@ -21,7 +21,7 @@ import { LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
 import { freePort } from './free-port.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
-import { inertAfterEnd, loadFunction } from './lambda-runtime.ts';
+import { inertAfterEnd, type LocalFunction, loadFunction } from './lambda-runtime.ts';
 import { LocalQueuePoller } from './queue-poller.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
@@ -213,8 +213,10 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     const queuePollers: LocalQueuePoller[] = [];
     const schedules = new Map<string, () => Promise<unknown>>();
     const inboxes: Awaited<ReturnType<typeof startSmtpInbound>>[] = [];
+    const loaded: LocalFunction[] = [];
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
+      loaded.push(fn);
       if (spec.inboundMail) {
         const smtp = await startSmtpInbound({
           port: settings.smtpPort,
@@ -322,6 +324,9 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         dynamodb: consumedCapacity,
         bus: bus.metrics(),
         queues: queuePollers.map((poller) => poller.metrics()),
+        sqsRequests: sqs.requests,
+        ses: sesProxy.counters,
+        functions: Object.fromEntries(loaded.map((fn) => [fn.spec.name, fn.usage])),
         streams: streams.map((poller) => poller.metrics()),
         memory: process.memoryUsage(),
       }),

@@ -24,7 +24,7 @@ async function deadLetters(): Promise<Letter[]> {
 }
 
 describe('the customer-inputs queue', () => {
-  it('dead-letters a poison message after its three receives, and applies the good one beside it', async () => {
+  it('dead-letters a poison message after its last receive with the input behind it, and applies another customer’s', async () => {
     const sqs = new SQSClient({
       endpoint: stack().sqs,
       region: 'us-east-1',
@@ -45,6 +45,28 @@ describe('the customer-inputs queue', () => {
             MessageBody: JSON.stringify({
               'detail-type': 'Customer Events Received',
               detail: { version: 1, customerKey: poison, events: [{ type: 'track' }] },
+            }),
+          },
+          {
+            // Behind the poison in its customer's order: never applied out of order, so it ends beside it.
+            Id: 'behind',
+            MessageGroupId: poison,
+            MessageDeduplicationId: `${poison}-behind`,
+            MessageBody: JSON.stringify({
+              'detail-type': 'Customer Events Received',
+              detail: {
+                version: 1,
+                customerKey: poison,
+                events: [
+                  {
+                    type: 'identify',
+                    messageId: `${poison}-2`,
+                    userId: poison,
+                    timestamp: now,
+                    receivedAt: now,
+                  },
+                ],
+              },
             }),
           },
           {
@@ -73,16 +95,22 @@ describe('the customer-inputs queue', () => {
       }),
     );
     expect(result.Failed ?? []).toEqual([]);
-    expect(result.Successful).toHaveLength(2);
+    expect(result.Successful).toHaveLength(3);
 
     const letters = await eventually(
       deadLetters,
-      (found) => found.some((letter) => letter.event.detail.customerKey === poison),
+      (found) => found.filter((letter) => letter.event.detail.customerKey === poison).length === 2,
       10_000,
     );
-    const letter = letters.find((candidate) => candidate.event.detail.customerKey === poison);
-    expect(letter).toMatchObject({ target: 'apply-event', attempts: 3, queue: CUSTOMER_INPUTS_QUEUE.name });
+    const [letter, behind] = letters.filter((candidate) => candidate.event.detail.customerKey === poison);
+    expect(letter).toMatchObject({
+      target: 'apply-event',
+      attempts: CUSTOMER_INPUTS_QUEUE.maxReceiveCount,
+      queue: CUSTOMER_INPUTS_QUEUE.name,
+    });
     expect(letter?.reason).toMatch(/ZodError/);
+    expect(behind?.reason).toMatch(/an earlier input of this customer in the batch failed/);
+    expect((await admin(`/admin/customers/${poison}`)).status).toBe(404);
     const customer = await admin(`/admin/customers/${good}`);
     expect(customer.status).toBe(200);
     expect(customer.body).toMatchObject({ email: `${good}@example.com` });

@@ -1,7 +1,8 @@
 /**
  * The pipeline under injected faults: 1,000 customers' events, with duplicates and out of order,
  * sent through the local stack while its fault injector fails a share of the DynamoDB,
- * EventBridge and SES calls (10% and 30%), or kills invocations between their steps. Afterwards
+ * EventBridge, SQS and SES calls (10% and 30%), or kills invocations between their steps
+ * (apply-event's with ten customers' inputs in a batch). Afterwards
  * the dispatcher runs (its 15-minute pass, on a clock moved forward) until nothing is pending.
  *
  * Then, exactly: every event applied once (traits, visits, orders), one welcome kit decided per
@@ -60,6 +61,12 @@ const SCENARIOS: Scenario[] = [
       name: `EventBridge fails ${rate * 100}% of calls (throttling, partial failures, 500 after the put)`,
       plan: { eventbridge: { rate } },
       injected: (report) => total(report.injected, 'eventbridge:'),
+      unknownAllowed: false,
+    },
+    {
+      name: `SQS fails ${rate * 100}% of calls (throttling, 500 after the messages were queued)`,
+      plan: { sqs: { rate } },
+      injected: (report) => total(report.injected, 'sqs:'),
       unknownAllowed: false,
     },
     {

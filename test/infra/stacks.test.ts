@@ -9,7 +9,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/cdk/app.ts';
 import { pascal } from '../../infra/cdk/stateful-stack.ts';
-import { FUNCTIONS } from '../../infra/topology.ts';
+import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS } from '../../infra/topology.ts';
 
 const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
 const newApp = () => new App({ context: cdkContext, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
@@ -111,7 +111,10 @@ describe('stateless stack', () => {
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: 180,
-      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: expect.anything() },
+      RedrivePolicy: {
+        maxReceiveCount: CUSTOMER_INPUTS_QUEUE.maxReceiveCount,
+        deadLetterTargetArn: expect.anything(),
+      },
       SqsManagedSseEnabled: true,
     });
     const dead = Object.entries(queues).find(([id]) => id.startsWith('CustomerInputsDeadLetters'));

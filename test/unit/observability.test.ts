@@ -33,8 +33,8 @@ describe('metrics', () => {
     const [emf] = flushedLines();
     expect(emf).toMatchObject({ EventsAccepted: 7, EventsRejected: 3, service: 'lifecycle' });
     const directive = (
-      emf?._aws as { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] }
-    ).CloudWatchMetrics[0];
+      emf as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } }
+    )._aws.CloudWatchMetrics[0];
     expect(directive?.Namespace).toBe('LifecyclePipeline');
     expect(directive?.Metrics.map((metric) => metric.Name).sort()).toEqual([
       'EventsAccepted',
