@@ -57,8 +57,14 @@ const IDLE_QUEUE_REQUESTS_PER_MINUTE = 5 * 3;
 
 /** Log lines the functions write, counted and kept off the terminal; metrics read from EMF lines. */
 const logs = { bytes: 0, metrics: new Set<string>() };
-function countLogs() {
+/** Counts the JSON lines written from now on (the functions'), and answers how to stop counting. */
+function countLogs(): () => void {
+  const restores: (() => void)[] = [];
   for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write;
+    restores.push(() => {
+      stream.write = original;
+    });
     const write = stream.write.bind(stream);
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
@@ -68,6 +74,9 @@ function countLogs() {
       return true;
     }) as typeof stream.write;
   }
+  return () => {
+    for (const restore of restores) restore();
+  };
 }
 
 /** A CloudWatch metric is a name with a set of dimension values: each one seen is billed monthly. */
@@ -127,8 +136,8 @@ async function measure(api: string, run: () => Promise<void>): Promise<Usage> {
   return difference(await usageNow(api), before);
 }
 
-/** The table's stored bytes per customer, roughly: every item's attribute names and values. */
-async function storedBytesPerCustomer(dynamodb: string) {
+/** The table's stored bytes per customer, roughly (every item's names and values), and its customers. */
+async function storedBytes(dynamodb: string) {
   const client = localDynamoClient(dynamodb);
   let bytes = 0;
   const customers = new Set<string>();
@@ -144,11 +153,11 @@ async function storedBytesPerCustomer(dynamodb: string) {
     ExclusiveStartKey = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (ExclusiveStartKey);
   client.destroy();
-  return bytes / Math.max(1, customers.size);
+  return { bytesPerCustomer: bytes / Math.max(1, customers.size), customers: Math.max(1, customers.size) };
 }
 
 async function main() {
-  countLogs();
+  const stopCounting = countLogs();
   process.env.LOG_LEVEL = 'info';
   process.env.METRICS = '1';
   const stack = await attachOrStart(args);
@@ -222,11 +231,12 @@ async function main() {
     const fit = await measure(api, async () => {
       await fetch(`${api}/admin/model/fit`, { method: 'POST', headers: admin, body: '{}' });
     });
-    const fits = scaled(fit, (100_000 / args['shop-customers']) * 30);
+    // The fit reads, and evaluates again, every customer in the table (the events' and the shop's).
+    const { bytesPerCustomer, customers } = await storedBytes(stack.urls.dynamodb);
+    const fits = scaled(fit, (100_000 / customers) * 30);
     const usage = sum(sum(shopMonth, schedules), fits);
     usage.sqsRequests += IDLE_QUEUE_REQUESTS_PER_MINUTE * MONTH_MINUTES;
 
-    const bytesPerCustomer = await storedBytesPerCustomer(stack.urls.dynamodb);
     const storedGb = (bytesPerCustomer * 100_000) / 1024 ** 3;
     const logGb = usage.logBytes / 1024 ** 3;
     const alarms =
@@ -280,6 +290,7 @@ async function main() {
     const running = costOf(usage);
     const month = total([...running.items, ...fixed]);
 
+    stopCounting();
     console.log(
       JSON.stringify({
         benchmark: 'cost',
@@ -296,7 +307,7 @@ async function main() {
             usage: shop,
           },
           minutelySchedules: minutely,
-          modelFit: fit,
+          modelFit: { customers, usage: fit },
           storedBytesPerCustomer: Math.round(bytesPerCustomer),
           metrics: [...logs.metrics].sort(),
           queue: CUSTOMER_INPUTS_QUEUE.name,

@@ -323,6 +323,8 @@ export interface SettingsStore {
   load(): Promise<StoredSettings>;
   saveLifecycle(rules: LifecycleRules, at: string): Promise<void>;
   savePolicy(policy: ContactPolicy, at: string): Promise<void>;
+  /** The event types enabled webhooks listen to, in the settings every decision reads. */
+  saveWebhookEvents(types: string[], at: string): Promise<void>;
   /**
    * A journey's published versions (or its deletion), if its published version is still
    * `previousPublished` (undefined: none was ever published).

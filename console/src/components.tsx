@@ -371,8 +371,12 @@ export function ConfirmDialog({
   const cancel = useRef(onCancel);
   cancel.current = onCancel;
   useEffect(() => {
-    setTyped('');
-    if (!open) return;
+    // Emptied as it closes, not as it opens: this runs after the dialog is drawn, and what a quick
+    // hand typed by then must stay.
+    if (!open) {
+      setTyped('');
+      return;
+    }
     // Focus goes into the dialog, Escape cancels, and focus returns where it was.
     const before = document.activeElement as HTMLElement | null;
     dialog.current?.querySelector('input')?.focus();

@@ -126,6 +126,7 @@ const routes = adminRoutes({
     post: postJson,
     allowPrivate,
     newId: () => randomBytes(8).toString('hex'),
+    listened: (types: string[], at: string) => settingsStore.saveWebhookEvents(types, at),
     now,
   },
   sources: {

@@ -5,12 +5,14 @@
  * at every delivery), except where the setting allows it (the local stack).
  */
 import { DEFINITION_ID } from '../../shared/domain/conditions.ts';
-import { newSigningSecret, parseWebhook, sealSecret } from '../../shared/domain/webhooks.ts';
+import { listenedTypes, newSigningSecret, parseWebhook, sealSecret } from '../../shared/domain/webhooks.ts';
 import type { StoredWebhook } from '../../shared/ports.ts';
 import { testDelivery, type WebhookDeps } from '../webhooks/webhooks.ts';
 import { type Answer, invalid } from './http.ts';
 
 export interface AdminWebhookDeps extends WebhookDeps {
+  /** Where the engine learns which webhook-only events to publish. */
+  listened: (types: string[], at: string) => Promise<void>;
   /** http URLs and private addresses allowed (local development). */
   allowPrivate: boolean;
   newId: () => string;
@@ -55,6 +57,7 @@ export async function putWebhook(id: string, input: unknown, deps: AdminWebhookD
     updatedAt: now,
   };
   await deps.store.put(webhook);
+  await keepListened(deps, now);
   return existing
     ? { status: 200, body: view(webhook) }
     : // The signing secret, this once: store it where the receiver verifies signatures.
@@ -76,6 +79,7 @@ export async function rotateWebhookSecret(id: string, deps: AdminWebhookDeps): P
 
 export async function deleteWebhook(id: string, deps: AdminWebhookDeps): Promise<Answer> {
   if (!(await deps.store.delete(id))) return notFound(id);
+  await keepListened(deps, deps.now().toISOString());
   return { status: 200, body: { deleted: id } };
 }
 
@@ -88,4 +92,13 @@ export async function testWebhook(id: string, deps: AdminWebhookDeps): Promise<A
 
 function notFound(id: string): Answer {
   return { status: 404, body: { success: false, error: `no webhook named ${id}` } };
+}
+
+/**
+ * What every enabled webhook listens to, from all of them as they are now (so two edits at once
+ * still end right once either is saved again; the events in between are published or not by the
+ * summary then in force).
+ */
+async function keepListened(deps: AdminWebhookDeps, at: string) {
+  await deps.listened(listenedTypes(await deps.store.list()), at);
 }

@@ -29,6 +29,7 @@ import {
 import { hasApplied, newProfile, type Profile, withApplied } from '../../shared/domain/profile.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { missingKeys, withHistory } from '../../shared/domain/signals.ts';
+import { isListened } from '../../shared/domain/webhooks.ts';
 import type {
   AliasWrite,
   AppliedKey,
@@ -164,7 +165,7 @@ async function applyWithRetry(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const attemptResult = await attemptApply(customerKey, inputs, settings, deps);
     if (attemptResult) {
-      const entries = busEntriesFor(attemptResult.customerId, attemptResult.effects);
+      const entries = busEntriesFor(attemptResult.customerId, attemptResult.effects, settings.webhookEvents);
       if (entries.length > 0) await deps.publisher.publish(entries);
       return {
         customerId: attemptResult.customerId,
@@ -320,16 +321,20 @@ function linkedIdsOf(event: Extract<EngineInput, { kind: 'event' }>['event'], cu
 
 /**
  * Queued messages go to send-message; stage changes, segment entries and exits and the customer's
- * answers to whoever listens (webhooks among them).
+ * answers to the webhooks, and only when an enabled webhook listens to their type (nothing else
+ * consumes them: a shop without webhooks pays for no such event, nor for the invocations).
  */
-function busEntriesFor(customerId: string, effects: Effect[]): BusEntry[] {
-  const entry = (contract: Contract<z.ZodType>, detail: Record<string, unknown>): BusEntry[] => [
-    {
-      source: contract.source,
-      detailType: contract.detailType,
-      detail: { version: 1, customerId, ...detail },
-    },
-  ];
+function busEntriesFor(customerId: string, effects: Effect[], listened: readonly string[]): BusEntry[] {
+  const entry = (contract: Contract<z.ZodType>, detail: Record<string, unknown>): BusEntry[] =>
+    contract === MessageRequested || isListened(listened, contract.detailType)
+      ? [
+          {
+            source: contract.source,
+            detailType: contract.detailType,
+            detail: { version: 1, customerId, ...detail },
+          },
+        ]
+      : [];
   return effects.flatMap((effect): BusEntry[] => {
     if (effect.type === 'message' && effect.status === 'queued')
       return entry(MessageRequested, { campaignId: effect.campaignId, occurrence: effect.occurrence });

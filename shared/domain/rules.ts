@@ -133,6 +133,8 @@ export interface EngineSettings {
   /** The published journeys (and the versions customers inside are on). */
   journeys: CompiledJourneys;
   policy: ContactPolicy;
+  /** The event types some enabled webhook listens to: the only webhook-only events published. */
+  webhookEvents: readonly string[];
   offerCodes: OfferCodeMaker;
   /** The latest fitted customer-base model, when there is one. */
   model?: FittedModel;

@@ -35,6 +35,8 @@ export interface StoredSettings {
   segments?: Record<string, StoredSegment>;
   /** Journeys published by marketers (and built-in ones they changed or deleted). */
   journeys?: Record<string, StoredJourney>;
+  /** The event types enabled webhooks listen to (kept by the admin API as webhooks change). */
+  webhookEvents?: string[];
 }
 
 export type StoredSegment =
@@ -72,6 +74,7 @@ export function engineSettings(stored: StoredSettings, offerSecret: string): Eng
     ...timerSettings(stored),
     journeys,
     policy: stored.policy ?? defaultPolicy(),
+    webhookEvents: stored.webhookEvents ?? [],
     offerCodes: offerCodeMaker(offerSecret),
     // Signals serve the segments' conditions and the journeys' (audiences, exits, branches).
     segments: compileSegments(

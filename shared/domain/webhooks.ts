@@ -110,6 +110,21 @@ export function parseWebhook(
   return { ok: true, value: parsed.data };
 }
 
+/**
+ * The event types some enabled webhook listens to (`*` when one takes every event): the engine
+ * publishes the webhook-only events (stage and segment changes, answers) only when listened to,
+ * so a shop without webhooks pays for none of them.
+ */
+export function listenedTypes(webhooks: Pick<WebhookBody, 'enabled' | 'events'>[]): string[] {
+  const types = new Set(webhooks.filter((webhook) => webhook.enabled).flatMap((webhook) => webhook.events));
+  return types.has(EVERY_EVENT) ? [EVERY_EVENT] : [...types].sort();
+}
+
+/** Whether an event of this type is listened to, by what `listenedTypes` answered. */
+export function isListened(listened: readonly string[], type: string): boolean {
+  return listened.includes(EVERY_EVENT) || listened.includes(type);
+}
+
 /** Whether a webhook is to be sent this event: enabled, and subscribed to its type or to all. */
 export function wantsEvent(
   webhook: Pick<WebhookBody, 'enabled' | 'events'>,

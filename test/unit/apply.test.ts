@@ -25,6 +25,35 @@ function setup() {
 }
 
 describe('apply-event', () => {
+  it('publishes stage and segment changes only when an enabled webhook listens to them; emails always', async () => {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const run = async (webhookEvents: string[]) => {
+      const store = new MemoryStore();
+      const publisher = new RecordingPublisher();
+      const settings = { ...defaultSettings(), webhookEvents };
+      await applyCustomerEvents(
+        {
+          version: 1,
+          customerKey: 'buyer',
+          events: [
+            identify({ email: 'b@example.com' }, { userId: 'buyer', timestamp: at }),
+            order('o1', at, { userId: 'buyer' }),
+          ],
+        },
+        { store, history: store, publisher, settings: async () => settings },
+      );
+      return [...new Set(publisher.published.map((entry) => entry.detailType))].sort();
+    };
+    expect(await run([])).toEqual(['Message Requested']);
+    expect(await run(['Stage Changed'])).toEqual(['Message Requested', 'Stage Changed']);
+    expect(await run(['*'])).toEqual([
+      'Message Requested',
+      'Segment Entered',
+      'Segment Exited',
+      'Stage Changed',
+    ]);
+  });
+
   it('a broadcast writes only its recipients, once: nothing for a customer outside its segment', async () => {
     const { store, publisher, apply } = setup();
     const at = '2026-03-01T10:00:00.000Z';

@@ -130,7 +130,8 @@ describe('segment definitions', () => {
 
 describe('membership in the engine', () => {
   it('enters when the third shoe view in a week comes, and leaves when the window closes, at the due time', async () => {
-    const w = world(settingsWith(SHOES));
+    // A webhook listens to segment changes: they are published.
+    const w = world({ ...settingsWith(SHOES), webhookEvents: ['Segment Entered', 'Segment Exited'] });
     await w.events('u1', [view(0, 'shoes'), view(1, 'hats'), view(24, 'shoes')]);
     expect(w.store.profile('u1')?.segments).toEqual({});
     await w.events('u1', [view(48, 'shoes')]);

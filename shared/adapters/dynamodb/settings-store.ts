@@ -44,6 +44,7 @@ export class DynamoSettingsStore implements SettingsStore {
     if (item.policy) stored.policy = item.policy as ContactPolicy;
     if (item.model) stored.model = item.model as FittedModel;
     if (item.segments) stored.segments = item.segments as Record<string, StoredSegment>;
+    if (Array.isArray(item.webhookEvents)) stored.webhookEvents = item.webhookEvents as string[];
     return stored;
   }
 
@@ -162,6 +163,17 @@ export class DynamoSettingsStore implements SettingsStore {
       if (error instanceof ConditionalCheckFailedException) return 'conflict';
       throw error;
     }
+  }
+
+  async saveWebhookEvents(types: string[], at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: SETTINGS_KEY,
+        UpdateExpression: 'SET webhookEvents = :types, updatedAt = :at',
+        ExpressionAttributeValues: { ':types': types, ':at': at },
+      }),
+    );
   }
 
   async savePolicy(policy: ContactPolicy, at: string): Promise<void> {
