@@ -158,8 +158,8 @@ async function storedBytes(dynamodb: string) {
 
 async function main() {
   const stopCounting = countLogs();
+  // Logged as in Lambda (info); the metrics are on (`npm run bench:cost` sets METRICS=1).
   process.env.LOG_LEVEL = 'info';
-  process.env.METRICS = '1';
   const stack = await attachOrStart(args);
   if (!stack.started)
     throw new Error(`a stack already answers at ${args.api}: bench:cost needs its own (--api)`);

@@ -3,6 +3,7 @@ import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
  * For scripts that run against the local stack (demo, benchmarks): use the one `npm start` runs
  * at `api`, or start one in memory in this process for the run.
  */
+import '../infra/local/defaults.ts';
 import { localDocumentClient } from '../infra/local/dynamodb-local.ts';
 import { type LocalStack, settingsFromEnv, startLocalStack } from '../infra/local/stack.ts';
 import { RESOURCE_NAMES } from '../infra/topology.ts';

@@ -2,6 +2,7 @@
  * `npm start`: the whole pipeline on this machine, in the foreground. Ctrl-C (or SIGTERM) stops
  * every part, DynamoDB Local's Java process included.
  */
+import './defaults.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { settingsFromEnv, startLocalStack } from './stack.ts';
 

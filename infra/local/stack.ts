@@ -14,6 +14,7 @@ import { registerClientHook } from '../../shared/adapters/client-hooks.ts';
 import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
+import { log } from '../../shared/observability.ts';
 import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
 import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
@@ -191,6 +192,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       customerInputsQueue: sqs.urlOf(customerInputs.name),
     });
 
+    // The functions' shared logger was made before these settings: it follows LOG_LEVEL from now on.
+    log.setLogLevel((process.env.LOG_LEVEL ?? 'info').toUpperCase() as Parameters<typeof log.setLogLevel>[0]);
     const admin = new DynamoDBClient({});
     await ensureTable(admin, RESOURCE_NAMES.table);
     admin.destroy();
@@ -470,8 +473,6 @@ function configureEnvironment(
     WEBHOOKS_ALLOW_PRIVATE: settings.allowPrivateWebhooks ? '1' : '0',
     TABLE_NAME: RESOURCE_NAMES.table,
     EVENT_BUS_NAME: RESOURCE_NAMES.bus,
-    // CloudWatch metrics (EMF lines on stdout) only when asked for: they would bury the logs here.
-    POWERTOOLS_METRICS_DISABLED: process.env.METRICS === '1' ? 'false' : 'true',
     // Counts the capacity every call consumes, for GET /_local/metrics and the benchmarks.
     DYNAMODB_CAPACITY_METRICS: '1',
     WRITE_KEY: settings.writeKey,
