@@ -119,6 +119,14 @@ export function reevaluate(customerId: string, now: string, deps: ApplyDeps) {
   return applyInput(customerId, { kind: 'evaluate', messageId: `evaluate#${now}`, now }, deps);
 }
 
+/**
+ * One customer's inputs from several deliveries at once (a queue batch holding more than one of
+ * theirs): one read, one decision in time order, and one write for all of them.
+ */
+export function applyCustomerInputs(customerKey: string, inputs: EngineInput[], deps: ApplyDeps) {
+  return applyInputs(customerKey, inputs, deps);
+}
+
 async function applyInputs(
   customerKey: string,
   inputs: EngineInput[],

@@ -6,8 +6,9 @@
 import type { QueuedInput } from '../../shared/adapters/sqs/customer-inputs.ts';
 import { CustomerEventsReceived } from '../../shared/domain/contracts/customer-events-received.ts';
 import { TimerDue } from '../../shared/domain/contracts/timer-due.ts';
+import type { EngineInput } from '../../shared/domain/lifecycle.ts';
 import type { CustomerStore, StoredCustomer } from '../../shared/ports.ts';
-import { type ApplyDeps, type ApplyOutcome, applyCustomerEvents, applyTimers } from './apply.ts';
+import { type ApplyDeps, type ApplyOutcome, applyCustomerInputs } from './apply.ts';
 
 export type ParsedInput =
   | { kind: 'events'; detail: ReturnType<typeof CustomerEventsReceived.schema.parse> }
@@ -32,8 +33,23 @@ export function customerOf(input: ParsedInput): string {
   return input.kind === 'events' ? input.detail.customerKey : input.detail.customerId;
 }
 
-export function applyParsed(input: ParsedInput, deps: ApplyDeps): Promise<ApplyOutcome> {
-  return input.kind === 'events' ? applyCustomerEvents(input.detail, deps) : applyTimers(input.detail, deps);
+/** The engine's inputs a queued input holds. */
+function engineInputs(input: ParsedInput): EngineInput[] {
+  return input.kind === 'events'
+    ? input.detail.events.map((event): EngineInput => ({ kind: 'event', event }))
+    : [{ kind: 'timers', messageId: input.detail.messageId, now: input.detail.now }];
+}
+
+/**
+ * Applies one customer's queued inputs (one or several of a batch, in the queue's order) in one
+ * decision and one write: a batch often holds several of a busy customer's, and reading and
+ * writing the profile once for all of them is the cheaper and the faster.
+ */
+export function applyParsed(inputs: ParsedInput | ParsedInput[], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const all = Array.isArray(inputs) ? inputs : [inputs];
+  const first = all[0];
+  if (!first) throw new Error('no input to apply');
+  return applyCustomerInputs(customerOf(first), all.flatMap(engineInputs), deps);
 }
 
 /**

@@ -12,15 +12,15 @@ const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFE
 const deps = applyDeps(dynamoDocumentClient(), config);
 
 /**
- * A batch from the customer-inputs FIFO queue. Customers are applied side by side, each one's
- * records one after another in the queue's order (Powertools' batch processor runs the records
- * in parallel; a chain per message group keeps a customer's in order). So when an invocation dies,
- * every customer of the batch has usually had its write: the batch comes back to duplicates.
+ * A batch from the customer-inputs FIFO queue. Customers are applied side by side (Powertools'
+ * batch processor runs the records in parallel), and each customer's records of the batch in one
+ * decision, in the queue's order, with one read and one write. So when an invocation dies, every
+ * customer of the batch has usually had its write: the batch comes back as duplicates.
  *
- * A record that fails (a malformed one, a customer still contended) is reported alone, with the
- * rest of its customer's records after it; other customers' records are applied and deleted. The
- * queue retries what failed, then parks it in the dead-letter queue. Each failure's reason is
- * logged and answered beside the list (Lambda reads only `batchItemFailures`).
+ * A record that fails (a malformed one, a customer still contended) is reported with the rest of
+ * its customer's records after it; other customers' records are applied and deleted. The queue
+ * retries what failed, then parks it in the dead-letter queue. Each failure's reason is logged and
+ * answered beside the list (Lambda reads only `batchItemFailures`).
  */
 export const handler = middy<SQSEvent, unknown, Error, Context>()
   .use(observed())
@@ -28,47 +28,63 @@ export const handler = middy<SQSEvent, unknown, Error, Context>()
     // Per invocation: a processor keeps the batch's state, and the local stack runs invocations side by side.
     const processor = new BatchProcessor(EventType.SQS);
     const parsed = new Map<string, ParsedInput | Error>();
+    // Each customer's records of the batch, in the queue's order (a busy customer has several).
+    const groups = new Map<string, SQSRecord[]>();
     for (const record of event.Records) {
       try {
         parsed.set(record.messageId, parseQueuedInput(record.body));
       } catch (error) {
         parsed.set(record.messageId, error instanceof Error ? error : new Error(String(error)));
       }
+      groups.set(groupOf(record), [...(groups.get(groupOf(record)) ?? []), record]);
     }
     const inputs = [...parsed.values()].filter((input): input is ParsedInput => !(input instanceof Error));
     const batch = await batchDeps([...new Set(inputs.map(customerOf))], deps);
     const totals = { records: event.Records.length, applied: 0, duplicates: 0, published: 0, emails: 0 };
 
-    const applyRecord = async (record: SQSRecord) => {
-      const input = parsed.get(record.messageId);
-      if (!input || input instanceof Error) throw input ?? new Error('the record was not parsed');
-      const outcome = await applyParsed(input, batch);
+    /** One customer's records up to the first that does not parse: one decision, one write. */
+    const applyCustomer = async (records: SQSRecord[]) => {
+      const theirs: ParsedInput[] = [];
+      for (const record of records) {
+        const input = parsed.get(record.messageId);
+        if (!input || input instanceof Error) break;
+        theirs.push(input);
+      }
+      if (theirs.length === 0) return;
+      const outcome = await applyParsed(theirs, batch);
       // How long a sweep's timers took to be applied: the queue's share of a timer's lateness.
-      if (input.kind === 'timers')
-        metrics.addMetric(
-          'TimerDelay',
-          MetricUnit.Milliseconds,
-          clock.now().getTime() - Date.parse(input.detail.now),
-        );
+      for (const input of theirs)
+        if (input.kind === 'timers')
+          metrics.addMetric(
+            'TimerDelay',
+            MetricUnit.Milliseconds,
+            clock.now().getTime() - Date.parse(input.detail.now),
+          );
       totals.applied += outcome.applied;
       totals.duplicates += outcome.duplicates;
       totals.published += outcome.published;
       totals.emails += outcome.emails;
     };
-    // Each customer's chain: their records in order; once one fails, the rest of theirs are not applied.
-    const chains = new Map<string, Promise<void>>();
+    const applying = new Map<string, Promise<void>>();
     const response = await processPartialResponse(
       event,
       (record: SQSRecord) => {
-        const group = record.attributes.MessageGroupId ?? record.messageId;
-        const applied = (chains.get(group) ?? Promise.resolve()).then(
-          () => applyRecord(record),
-          () => {
-            throw new Error('not applied: an earlier input of this customer in the batch failed');
-          },
-        );
-        chains.set(group, applied);
-        return applied;
+        const records = groups.get(groupOf(record)) ?? [record];
+        let applied = applying.get(groupOf(record));
+        if (!applied) {
+          applied = applyCustomer(records);
+          applying.set(groupOf(record), applied);
+        }
+        // A record that does not parse fails with its reason, and the customer's records after it
+        // are not applied (their order would be broken): they fail with it.
+        const position = records.indexOf(record);
+        const broken = records.findIndex((candidate) => parsed.get(candidate.messageId) instanceof Error);
+        if (broken === -1 || position < broken) return applied;
+        return applied.then(() => {
+          const problem = parsed.get(record.messageId);
+          if (position === broken && problem instanceof Error) throw problem;
+          throw new Error('not applied: an earlier input of this customer in the batch failed');
+        });
       },
       processor,
       { context, throwOnFullBatchFailure: false },
@@ -87,6 +103,10 @@ export const handler = middy<SQSEvent, unknown, Error, Context>()
     metrics.addMetric('InputsFailed', MetricUnit.Count, response.batchItemFailures.length);
     return { ...response, reasons };
   });
+
+function groupOf(record: SQSRecord): string {
+  return record.attributes.MessageGroupId ?? record.messageId;
+}
 
 function reasonOf(error: Error | undefined): string {
   return error ? `${error.name}: ${error.message}` : 'unknown';

@@ -198,6 +198,38 @@ describe('the event log on DynamoDB Local', () => {
     expect(history.map((logged) => logged.key)).toEqual(Array.from({ length: 120 }, (_, n) => event(n).key));
   });
 
+  it('keeps the tail in a profile that is large without it until the tail would cost a write unit more', async () => {
+    const id = uniqueId('log');
+    // Orders that do not compress away: the profile alone passes 1 KB (two units a write).
+    const orders = Array.from({ length: 32 }, (_, n) => ({
+      orderId: randomUUID(),
+      at: new Date(Date.parse('2026-02-01T10:00:00.000Z') + n * 3_600_000).toISOString(),
+      revenue: 10 + n,
+    }));
+    let profile: Profile = { ...newProfile(id, '2026-02-01T10:00:00.000Z'), orders, events: [] };
+    let version = 0;
+    let pages = 0;
+    for (let n = 0; n < 40; n++) {
+      const before = profile.eventLog?.head;
+      profile = { ...profile, events: [...(profile.events ?? []), event(n)] };
+      expect(await commit(profile, version)).toBe('committed');
+      version++;
+      const stored = await store.load(id);
+      if (stored?.kind !== 'profile') throw new Error('no profile');
+      profile = stored.profile;
+      if (profile.eventLog?.head !== before) pages++;
+      expect(itemBytes(profileItem(profile))).toBeGreaterThan(SEAL_AT_BYTES);
+      // Never a third unit: the tail is sealed before it would cost one.
+      expect(itemBytes(profileItem(profile))).toBeLessThanOrEqual(2 * SEAL_AT_BYTES + 200);
+    }
+    // A page when the tail reaches about a unit's worth, not one per event.
+    expect(pages).toBeGreaterThan(0);
+    expect(pages).toBeLessThan(10);
+    expect((await store.history(profile)).map((logged) => logged.key)).toEqual(
+      Array.from({ length: 40 }, (_, n) => event(n).key),
+    );
+  });
+
   it('ignores a page whose profile write failed (an orphan), and follows merged ids to their pages', async () => {
     const id = uniqueId('log');
     const big = (n: number) => event(n, { blob: 'x'.repeat(900) });

@@ -54,6 +54,32 @@ describe('a batch of queued customer inputs', () => {
     expect(store.profile('bob')).toMatchObject({ email: 'bob@example.com' });
   });
 
+  it('applies one customer’s several inputs of a batch in one decision: one read, one write', async () => {
+    const store = new CountingStore();
+    const deps = {
+      store,
+      history: store,
+      publisher: new RecordingPublisher(),
+      settings: async () => defaultSettings(),
+    };
+    const at = '2026-11-30T10:00:00.000Z';
+    const inputs = [
+      parseQueuedInput(body('cy', identify({ email: 'cy@example.com' }, { userId: 'cy', timestamp: at }))),
+      parseQueuedInput(body('cy', visit('2026-11-30T10:05:00.000Z', { userId: 'cy' }))),
+      parseQueuedInput(body('cy', visit('2026-11-30T11:05:00.000Z', { userId: 'cy' }))),
+    ];
+    const batch = await batchDeps(['cy'], deps);
+    const outcome = await applyParsed(inputs, batch);
+    expect(outcome.applied).toBe(3);
+    expect(store.commits).toBe(1);
+    expect(store.loads).toEqual([]);
+    expect(store.profile('cy')).toMatchObject({ email: 'cy@example.com', visitCount: 2 });
+    // Delivered again (the batch came back): nothing is applied twice, nothing written.
+    const again = await applyParsed(inputs, await batchDeps(['cy'], deps));
+    expect(again).toMatchObject({ applied: 0, duplicates: 3 });
+    expect(store.commits).toBe(1);
+  });
+
   it('names what is wrong with a message that is not a customer input', () => {
     expect(() => parseQueuedInput('not json')).toThrow('the message body is not JSON');
     expect(() => parseQueuedInput('{"detail-type":"Message Requested","detail":{}}')).toThrow(

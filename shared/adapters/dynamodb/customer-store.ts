@@ -170,13 +170,19 @@ export class DynamoCustomerStore implements CustomerStore, EventHistory {
 }
 
 /**
- * A profile item larger than this has its event log's tail sealed into a page of its own: a write
- * of an item up to 1 KB costs one write unit, so the tail rides in the profile for free until it
- * would make every write cost two.
+ * A write costs a unit per KB of the item (counted here per 1,000 bytes, a margin for how DynamoDB
+ * sizes names and numbers): the event log's tail rides in the profile for free until it would add
+ * a unit to every write, and is then sealed into a page of its own.
  */
 export const SEAL_AT_BYTES = 1000;
 
-/** The profile's item, and the page its log's tail is sealed into when the item grows too large. */
+const writeUnits = (item: Item) => Math.max(1, Math.ceil(itemBytes(item) / SEAL_AT_BYTES));
+
+/**
+ * The profile's item, and the page its log's tail is sealed into when that saves a write unit: a
+ * profile that is large without its tail (many orders, many journeys) keeps the tail until the
+ * tail itself would cost a unit more, rather than sealing a page (a write of its own) every event.
+ */
 export function sealedIfLarge(profile: Profile): { item: Item; page?: Item } {
   const item = profileItem(profile);
   const tail = profile.events ?? [];
@@ -201,7 +207,9 @@ export function sealedIfLarge(profile: Profile): { item: Item; page?: Item } {
     expiresAt,
   };
   const sealed: Profile = { ...profile, events: [], eventLog: { ...profile.eventLog, head: id, expiresAt } };
-  return { item: profileItem(sealed), page };
+  const sealedItem = profileItem(sealed);
+  if (writeUnits(sealedItem) >= writeUnits(item)) return { item };
+  return { item: sealedItem, page };
 }
 
 /** DynamoDB's size of an item as it bills it: names and values (strings, numbers, binary). */
