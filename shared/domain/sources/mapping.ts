@@ -349,6 +349,28 @@ export interface Product {
   quantity?: number;
 }
 
+/**
+ * An order's lines as Segment's `products`: Shopify and WooCommerce name a line's fields alike
+ * (Shopify's older payloads call the name `title`).
+ */
+export function lineItemsOf(value: unknown): Record<string, unknown>[] {
+  return productsOf(
+    listOf(value).flatMap((entry) => {
+      const item = objectOf(entry);
+      if (!item) return [];
+      return [
+        {
+          product_id: idOf(item.product_id),
+          sku: textOf(item.sku),
+          name: textOf(item.name) ?? textOf(item.title),
+          price: decimalOf(item.price),
+          quantity: quantityOf(item.quantity),
+        },
+      ];
+    }),
+  );
+}
+
 /** Segment's `products`: at most MAX_PRODUCTS, names bounded. */
 export function productsOf(products: Product[]): Record<string, unknown>[] {
   return products.slice(0, MAX_PRODUCTS).map((product) =>

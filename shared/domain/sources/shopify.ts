@@ -17,13 +17,12 @@ import {
   idOf,
   isoTimeOf,
   keyOf,
+  lineItemsOf,
   listOf,
   type Mapper,
   mapperOf,
   objectOf,
   personTraits,
-  productsOf,
-  quantityOf,
   requiredCurrency,
   requiredDecimal,
   requiredId,
@@ -109,7 +108,7 @@ function orderCompleted(
         shipping: decimalOf(shipping),
         currency,
         coupon: couponOf(listOf(order.discount_codes).map((code) => objectOf(code)?.code)),
-        products: lineItems(order.line_items),
+        products: lineItemsOf(order.line_items),
       },
     }),
   ];
@@ -263,7 +262,7 @@ function checkout(body: Record<string, unknown>, origin: SourceOrigin): SegmentC
         revenue: total,
         currency,
         coupon: couponOf(listOf(body.discount_codes).map((code) => objectOf(code)?.code)),
-        products: lineItems(body.line_items),
+        products: lineItemsOf(body.line_items),
       },
     }),
   ];
@@ -291,7 +290,7 @@ function orderShipped(
       tracking_number: textOf(fulfillment.tracking_number) ?? textOf(listOf(fulfillment.tracking_numbers)[0]),
       tracking_url: textOf(fulfillment.tracking_url) ?? textOf(listOf(fulfillment.tracking_urls)[0]),
       carrier: textOf(fulfillment.tracking_company),
-      products: lineItems(fulfillment.line_items),
+      products: lineItemsOf(fulfillment.line_items),
     },
   });
 }
@@ -318,24 +317,6 @@ function orderFulfilled(order: Record<string, unknown>, origin: SourceOrigin): S
     calls.push(orderShipped(fulfillment, fulfillmentId, orderId, key, origin, buyer?.email));
   }
   return calls.length > 0 ? calls : `order ${orderId} lists no shipped fulfillment`;
-}
-
-function lineItems(value: unknown) {
-  return productsOf(
-    listOf(value).flatMap((entry) => {
-      const item = objectOf(entry);
-      if (!item) return [];
-      return [
-        {
-          product_id: idOf(item.product_id),
-          sku: textOf(item.sku),
-          name: textOf(item.name) ?? textOf(item.title),
-          price: decimalOf(item.price),
-          quantity: quantityOf(item.quantity),
-        },
-      ];
-    }),
-  );
 }
 
 function addressOf(address: Record<string, unknown>): Address {

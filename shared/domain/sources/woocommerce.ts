@@ -14,6 +14,7 @@ import {
   identifyCall,
   idOf,
   keyOf,
+  lineItemsOf,
   listOf,
   type MapOptions,
   type Mapper,
@@ -21,8 +22,6 @@ import {
   objectOf,
   personTraits,
   problem,
-  productsOf,
-  quantityOf,
   requiredCurrency,
   requiredDecimal,
   requiredId,
@@ -111,7 +110,7 @@ function order(
           discount: decimalOf(body.discount_total),
           currency,
           coupon: couponOf(listOf(body.coupon_lines).map((line) => objectOf(line)?.code)),
-          products: lineItems(body.line_items),
+          products: lineItemsOf(body.line_items),
         },
       }),
     );
@@ -185,24 +184,6 @@ function gmtTimeOf(value: unknown): string | undefined {
     return undefined;
   const ms = Date.parse(`${value.trim()}Z`);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
-function lineItems(value: unknown) {
-  return productsOf(
-    listOf(value).flatMap((entry) => {
-      const item = objectOf(entry);
-      if (!item) return [];
-      return [
-        {
-          product_id: idOf(item.product_id),
-          sku: textOf(item.sku),
-          name: textOf(item.name),
-          price: decimalOf(item.price),
-          quantity: quantityOf(item.quantity),
-        },
-      ];
-    }),
-  );
 }
 
 function addressOf(address: Record<string, unknown>): Address {
