@@ -23,13 +23,18 @@ async function deadLetters(): Promise<Letter[]> {
   return (await response.json()) as Letter[];
 }
 
+/** The real SQS client, pointed at the local stack's endpoint. */
+function localSqs() {
+  return new SQSClient({
+    endpoint: stack().sqs,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
 describe('the customer-inputs queue', () => {
   it('dead-letters a poison message after its last receive with the input behind it, and applies another customer’s', async () => {
-    const sqs = new SQSClient({
-      endpoint: stack().sqs,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sqs = localSqs();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: CUSTOMER_INPUTS_QUEUE.name }));
     const poison = uniqueId('poison');
     const good = uniqueId('good');
@@ -118,11 +123,7 @@ describe('the customer-inputs queue', () => {
   });
 
   it('refuses a message without a message group, naming it, as SQS does', async () => {
-    const sqs = new SQSClient({
-      endpoint: stack().sqs,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sqs = localSqs();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: CUSTOMER_INPUTS_QUEUE.name }));
     const result = await sqs.send(
       new SendMessageBatchCommand({

@@ -115,15 +115,21 @@ export class DynamoSettingsStore implements SettingsStore {
     );
   }
 
-  async saveLifecycle(rules: LifecycleRules, at: string): Promise<void> {
+  /** One top-level part of the settings item, replaced whole (the stage rules, the policy, ...). */
+  private async setTopLevel(name: string, value: unknown, at: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: SETTINGS_KEY,
-        UpdateExpression: 'SET lifecycle = :rules, updatedAt = :at',
-        ExpressionAttributeValues: { ':rules': rules, ':at': at },
+        UpdateExpression: 'SET #name = :value, updatedAt = :at',
+        ExpressionAttributeNames: { '#name': name },
+        ExpressionAttributeValues: { ':value': value, ':at': at },
       }),
     );
+  }
+
+  saveLifecycle(rules: LifecycleRules, at: string): Promise<void> {
+    return this.setTopLevel('lifecycle', rules, at);
   }
 
   /**
@@ -165,26 +171,12 @@ export class DynamoSettingsStore implements SettingsStore {
     }
   }
 
-  async saveWebhookEvents(types: string[], at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: SETTINGS_KEY,
-        UpdateExpression: 'SET webhookEvents = :types, updatedAt = :at',
-        ExpressionAttributeValues: { ':types': types, ':at': at },
-      }),
-    );
+  saveWebhookEvents(types: string[], at: string): Promise<void> {
+    return this.setTopLevel('webhookEvents', types, at);
   }
 
-  async savePolicy(policy: ContactPolicy, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: SETTINGS_KEY,
-        UpdateExpression: 'SET policy = :policy, updatedAt = :at',
-        ExpressionAttributeValues: { ':policy': policy, ':at': at },
-      }),
-    );
+  savePolicy(policy: ContactPolicy, at: string): Promise<void> {
+    return this.setTopLevel('policy', policy, at);
   }
 }
 
