@@ -9,7 +9,6 @@ import { ADMIN_ROUTE_KEYS } from '../functions/admin/routes.ts';
 import { TEMPLATE_ROUTE_KEYS } from '../functions/templates/routes.ts';
 import { type Contract, patternOf } from '../shared/domain/contracts/contract.ts';
 import { EmailReplied, FeedbackGiven } from '../shared/domain/contracts/customer-answered.ts';
-import { JobChunkRequested } from '../shared/domain/contracts/job-chunk.ts';
 import { MessageRequested } from '../shared/domain/contracts/message-requested.ts';
 import { SegmentEntered, SegmentExited } from '../shared/domain/contracts/segment-changed.ts';
 import { StageChanged } from '../shared/domain/contracts/stage-changed.ts';
@@ -59,6 +58,21 @@ export const CUSTOMER_INPUTS_QUEUE = {
   deadLetterRetentionDays: 14,
 } as const;
 
+/**
+ * The runner of whole-base jobs: Step Functions in AWS (a Distributed Map over the job's parts,
+ * each part a loop of chunks), the local stack's stand-in with the same shape. Both call
+ * `chunkFunction` with `{ jobId, part, cursor }` until it answers `done`, the parts side by side,
+ * then once with `{ jobId, finish: true }`; a chunk that fails is tried again as below.
+ */
+export const WHOLE_BASE_JOB = {
+  stateMachineName: 'lifecycle-whole-base-jobs',
+  chunkFunction: 'jobs',
+  /** Parts run side by side (a job has 4 today; room for more). */
+  maxConcurrency: 16,
+  /** A failed chunk (a crash, a timeout, a throttle) is tried again after 2, 4, 8, 16, 32, 64 s. */
+  retry: { intervalSeconds: 2, backoffRate: 2, maxAttempts: 6 },
+} as const;
+
 export interface QueueTrigger {
   /** Messages per invocation: 10 is the most a FIFO queue hands Lambda at once. */
   batchSize: number;
@@ -85,7 +99,7 @@ export interface FunctionSpec {
     table?: 'read' | 'readWrite';
     /** Read the sparse due index (the sweep). */
     dueIndex?: boolean;
-    /** Read the whole table (Scan): the nightly model fit and the metrics, never an event's path. */
+    /** Read the whole table (Scan): whole-base jobs' chunks only, never an event's path or a request's. */
     scan?: boolean;
     publishToBus?: boolean;
     /** Sends customer inputs (events, timers due) to their queue. */
@@ -93,6 +107,8 @@ export interface FunctionSpec {
     sendEmail?: boolean;
     /** Reads the raw messages SES receiving stored in the inbound bucket. */
     readInboundMail?: boolean;
+    /** Starts runs of whole-base jobs (executions of the jobs state machine). */
+    startJobs?: boolean;
     /** Reads the account's SES sending quota (GetAccount), to pace broadcasts. */
     sendQuota?: boolean;
     secrets?: ('writeKey' | 'adminToken' | 'offerSecret' | 'unsubscribeSecret')[];
@@ -257,18 +273,6 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: { dueIndex: true, publishToBus: true, sendCustomerInputs: true },
   },
   {
-    name: 'model',
-    entry: 'functions/model/handler.ts',
-    description:
-      'Nightly, before the sweep: fits BG/NBD and Gamma-Gamma on the stored orders, keeps the fit, evaluates every customer again',
-    memoryMb: 1024,
-    timeoutSeconds: 900,
-    routes: [],
-    events: [],
-    schedules: [{ name: 'NightlyModelFit', dailyAtUtc: '02:00' }],
-    access: { table: 'readWrite', scan: true, publishToBus: true, secrets: ['offerSecret'], concurrency: 1 },
-  },
-  {
     name: 'webhooks',
     entry: 'functions/webhooks/handler.ts',
     description:
@@ -297,16 +301,22 @@ export const FUNCTIONS: FunctionSpec[] = [
     name: 'jobs',
     entry: 'functions/jobs/handler.ts',
     description:
-      'Whole-base jobs in resumable chunks: evaluations after a definition changes, backtests, broadcasts (started when due)',
-    memoryMb: 512,
+      'Whole-base jobs in resumable chunks, run by Step Functions: evaluations after a definition changes, backtests, broadcasts (started when due), the nightly model fit and insights',
+    // A fit's last step holds a small record per buyer: about 200 bytes each.
+    memoryMb: 1024,
     timeoutSeconds: 300,
     routes: [],
-    events: [on('JobChunks', JobChunkRequested)],
-    schedules: [{ name: 'ResumeStalledJobs', everyMinutes: 1, input: { resume: true } }],
+    events: [],
+    schedules: [
+      // Nightly, before the sweep: fit the models on yesterday's history, then evaluate everyone again.
+      { name: 'NightlyModelFit', dailyAtUtc: '02:00', input: { nightly: true } },
+      { name: 'ResumeStalledJobs', everyMinutes: 1, input: { resume: true } },
+    ],
     access: {
       table: 'readWrite',
       scan: true,
       publishToBus: true,
+      startJobs: true,
       sendQuota: true,
       secrets: ['offerSecret'],
     },
@@ -323,10 +333,10 @@ export const FUNCTIONS: FunctionSpec[] = [
     access: {
       table: 'readWrite',
       dueIndex: true,
-      scan: true,
       publishToBus: true,
       // A sweep started by hand queues its timers as the schedule's does.
       sendCustomerInputs: true,
+      startJobs: true,
       secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret', 'writeKey'],
       webhooks: true,
     },

@@ -9,6 +9,8 @@ const variables = {
   EVENT_BUS_NAME: z.string().min(1),
   /** The FIFO queue of customer inputs (events, timers due) that apply-event takes in batches. */
   CUSTOMER_INPUTS_QUEUE_URL: z.url().optional(),
+  /** The state machine that runs whole-base jobs (Step Functions; locally its stand-in). */
+  JOB_STATE_MACHINE_ARN: z.string().min(1),
   /** Locally the key itself; in AWS the id of the Secrets Manager secret that holds it. */
   WRITE_KEY: z.string().min(8).optional(),
   WRITE_KEY_SECRET_ID: z.string().min(1).optional(),

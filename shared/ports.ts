@@ -4,6 +4,7 @@
  */
 
 import type { Broadcast, BroadcastStatus } from './domain/broadcasts.ts';
+import type { KeptInsights } from './domain/insights.ts';
 import type { StoredJourney } from './domain/journey-set.ts';
 import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
 import type { LedgerEntry, LedgerStatus } from './domain/ledger.ts';
@@ -121,7 +122,12 @@ export interface ChunkedBase {
 export type JobReason =
   | { kind: 'segment-saved'; segment: string; version: number }
   | { kind: 'segment-deleted'; segment: string; version: number }
-  | { kind: 'model-fitted'; asOf: string }
+  /**
+   * The nightly (or a requested) fit: every buyer's purchase summary and insight record gathered
+   * chunk by chunk, then reduced to the model and the best-customer insights.
+   */
+  | { kind: 'model-fit'; asOf: string; requestedAt: string }
+  | { kind: 'model-fitted'; asOf: string; fittedAt: string }
   | { kind: 'rules-changed'; at: string }
   | { kind: 'journey-changed'; journey: string; at: string }
   /** A broadcast's send: every customer once, their email decided by the engine, paced to the send rate. */
@@ -183,8 +189,34 @@ export interface JobStore {
       results?: Record<string, number>;
     },
   ): Promise<'advanced' | 'stale'>;
+  /** Marks the job done once every part is (the runner's last step; a second call changes nothing). */
+  finish(id: string, at: string): Promise<void>;
   /** Jobs still running, for resuming stalled parts. */
   running(): Promise<JobState[]>;
+  /**
+   * Keeps what a gathering chunk found (kept a week), under its part and the cursor it began at:
+   * a chunk run twice writes the same records again.
+   */
+  keepRecords(id: string, part: number, from: string | undefined, records: unknown[]): Promise<void>;
+  /** Every record a job's chunks kept, page by page. */
+  records(id: string): AsyncIterable<unknown[]>;
+}
+
+/**
+ * Runs a whole-base job: each part's chunks one after another until the part is done, the parts
+ * side by side, then the job's last step. Step Functions (a Distributed Map) in AWS; the local
+ * stack's stand-in drives the same chunk function. Starting the same run twice starts it once.
+ */
+export interface JobRunner {
+  start(run: JobRun): Promise<void>;
+}
+
+export interface JobRun {
+  jobId: string;
+  /** A name for this run, unique per job (the first run's is the job's id; a resumption's is dated). */
+  name: string;
+  /** The parts to run, each from its cursor (absent: from the start). */
+  items: { part: number; cursor?: string }[];
 }
 
 /** A stored item as the projections see it in the table's change stream. */
@@ -234,6 +266,9 @@ export interface ModelStore {
   current(): Promise<FittedModel | undefined>;
   /** The most recent fits first. */
   history(limit: number): Promise<FittedModel[]>;
+  /** The best-customer insights the last fit computed, kept to be read rather than scanned per request. */
+  keepInsights(insights: KeptInsights): Promise<void>;
+  insights(): Promise<KeptInsights | undefined>;
 }
 
 export interface DueCustomer {

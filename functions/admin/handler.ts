@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-store.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store.ts';
-import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
 import { DynamoDirectory } from '../../shared/adapters/dynamodb/directory.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
@@ -18,11 +17,11 @@ import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store
 import { postJson } from '../../shared/adapters/http/outbound-post.ts';
 import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
 import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
+import { StepFunctionsJobRunner, sfnClient } from '../../shared/adapters/sfn/job-runner.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
 import type { JobReason } from '../../shared/ports.ts';
-import { reevaluate } from '../apply-event/apply.ts';
 import { applyDeps } from '../apply-event/deps.ts';
 import { startBroadcast } from '../jobs/broadcasts.ts';
 import { startJob } from '../jobs/jobs.ts';
@@ -33,6 +32,7 @@ const config = loadConfig([
   'TABLE_NAME',
   'EVENT_BUS_NAME',
   'CUSTOMER_INPUTS_QUEUE_URL',
+  'JOB_STATE_MACHINE_ARN',
   'OFFER_SECRET',
   'OFFER_SECRET_ID',
   'UNSUBSCRIBE_SECRET',
@@ -57,7 +57,8 @@ const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const directory = new DynamoDirectory(db, config.TABLE_NAME);
 const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
 const suppressions = new DynamoSuppressions(db, config.TABLE_NAME);
-const start = (reason: JobReason) => startJob(reason, { jobs, publisher: engine.publisher, now });
+const runner = new StepFunctionsJobRunner(sfnClient(), config.JOB_STATE_MACHINE_ARN);
+const start = (reason: JobReason) => startJob(reason, { jobs, runner, now });
 const routes = adminRoutes({
   customers: {
     customers,
@@ -85,12 +86,10 @@ const routes = adminRoutes({
     now,
   },
   insights: {
-    base: new DynamoCustomerBase(db, config.TABLE_NAME),
     counters,
     settings,
     models: new DynamoModelStore(db, config.TABLE_NAME),
-    store: settingsStore,
-    reevaluate: (customerId: string) => reevaluate(customerId, clock.now().toISOString(), engine),
+    startJob: start,
     now,
   },
   segments: {
@@ -114,8 +113,7 @@ const routes = adminRoutes({
     directory,
     suppressions,
     jobs,
-    start: (broadcast: Broadcast) =>
-      startBroadcast(broadcast, { broadcasts, jobs, publisher: engine.publisher, now }),
+    start: (broadcast: Broadcast) => startBroadcast(broadcast, { broadcasts, jobs, runner, now }),
     newId: () => randomBytes(4).toString('hex'),
     now,
   },

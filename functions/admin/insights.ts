@@ -1,30 +1,24 @@
 /** The admin API's view of what works: metrics, the best customers, and the fitted model. */
 
-import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
 import { metricsFromCounts, metricsWindow } from '../../shared/domain/metrics.ts';
-import {
-  type FittedModel,
-  MINIMUM_FOR_PREDICTIONS,
-  NothingToFit,
-  trustworthy,
-} from '../../shared/domain/models/fitted.ts';
+import { MINIMUM_FOR_PREDICTIONS, trustworthy } from '../../shared/domain/models/fitted.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
-import type { CounterStore, CustomerBase, ModelStore, SettingsStore } from '../../shared/ports.ts';
-import { fitOnHistory, lastWholeDay, modelReport, reevaluateBase } from '../model/model.ts';
+import type { CounterStore, JobReason, JobState, ModelStore } from '../../shared/ports.ts';
+import { lastWholeDay, modelReport } from '../model/model.ts';
 import { type Answer, invalid } from './http.ts';
 
 export interface InsightDeps {
-  base: CustomerBase;
   counters: CounterStore;
   settings: () => Promise<EngineSettings>;
   models: ModelStore;
-  store: SettingsStore;
-  /** Evaluates one customer again under the current definitions and model (apply-event's use case). */
-  reevaluate: (customerId: string) => Promise<{ written: boolean }>;
+  startJob: (reason: JobReason) => Promise<JobState>;
   now: () => Date;
 }
 
-const today = (now: Date) => now.toISOString().slice(0, 10);
+const isDay = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+const NEXT_FIT =
+  'the nightly fit computes them as of yesterday; POST /admin/model/fit { "asOf" } computes them now';
 
 /** The window's metrics from the counters: items read grow with the days asked for, not with customers. */
 export async function getMetrics(
@@ -45,18 +39,27 @@ export async function getMetrics(
   return { status: 200, body: metricsFromCounts(window.window, { gauges, days }, model, live) };
 }
 
-/** `asOf` (default today): the day predictions are made as of, for looking back at history. */
+/**
+ * The best customers as the last fit found them (kept by the fit job, never scanned per request).
+ * `asOf`, when given, must be the day they were computed as of.
+ */
 export async function getBestCustomers(
   query: Record<string, string | undefined>,
-  deps: Pick<InsightDeps, 'base' | 'settings' | 'now'>,
+  deps: Pick<InsightDeps, 'models'>,
 ): Promise<Answer> {
-  const asOf = query.asOf ?? today(deps.now());
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
+  if (query.asOf !== undefined && !isDay(query.asOf))
     return invalid([{ field: 'asOf', message: 'must be a day, YYYY-MM-DD' }]);
-  const { model } = await deps.settings();
-  const best = new BestCustomersAccumulator(model, asOf);
-  for await (const page of deps.base.scan()) for (const profile of page.profiles) best.addProfile(profile);
-  return { status: 200, body: best.result() };
+  const kept = await deps.models.insights();
+  if (!kept) return { status: 404, body: { success: false, error: `no insights yet: ${NEXT_FIT}` } };
+  if (query.asOf !== undefined && query.asOf !== kept.asOf)
+    return {
+      status: 404,
+      body: {
+        success: false,
+        error: `no insights as of ${query.asOf} (they are as of ${kept.asOf}): ${NEXT_FIT}`,
+      },
+    };
+  return { status: 200, body: kept };
 }
 
 export async function getModel(deps: Pick<InsightDeps, 'models'>): Promise<Answer> {
@@ -73,23 +76,14 @@ export async function getModel(deps: Pick<InsightDeps, 'models'>): Promise<Answe
 }
 
 /**
- * Fits now (on orders up to `asOf`, default yesterday), keeps the fit as the current model and
- * evaluates every customer again (timers and predicted segments move): what the nightly job does,
- * on demand. For bases too large to fit
- * within the API's 29 seconds, the nightly job (15 minutes) or `npm run model` is the way.
+ * Starts a fit (on orders up to `asOf`, default yesterday): the nightly job, on demand. It runs
+ * in chunks (GET /admin/jobs/{id} shows it): every buyer's summary gathered, the model fitted and
+ * kept as the current one, the best customers computed, then every customer evaluated again
+ * under the new model (a second job: timers and predicted segments move).
  */
 export async function refitModel(body: unknown, deps: InsightDeps): Promise<Answer> {
   const asOf = (body as { asOf?: unknown } | undefined)?.asOf ?? lastWholeDay(deps.now());
-  if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
-    return invalid([{ field: 'asOf', message: 'must be a day, YYYY-MM-DD' }]);
-  let model: FittedModel;
-  try {
-    model = await fitOnHistory(asOf, deps);
-  } catch (error) {
-    if (error instanceof NothingToFit) return invalid([{ field: 'asOf', message: error.message }]);
-    throw error;
-  }
-  await deps.models.save(model);
-  const pass = await reevaluateBase(deps);
-  return { status: 200, body: { ...modelReport(model), reevaluation: pass } };
+  if (!isDay(asOf)) return invalid([{ field: 'asOf', message: 'must be a day, YYYY-MM-DD' }]);
+  const job = await deps.startJob({ kind: 'model-fit', asOf, requestedAt: deps.now().toISOString() });
+  return { status: 202, body: { job: job.id, asOf, status: job.status } };
 }

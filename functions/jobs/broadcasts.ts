@@ -5,13 +5,13 @@
  * that finds a broadcast sending whose job never started (a crash in between) starts it.
  */
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
-import type { BroadcastStore, EventPublisher, JobStore } from '../../shared/ports.ts';
+import type { BroadcastStore, JobRunner, JobStore } from '../../shared/ports.ts';
 import { jobIdOf, startJob } from './jobs.ts';
 
 export interface StartDeps {
   broadcasts: BroadcastStore;
   jobs: JobStore;
-  publisher: EventPublisher;
+  runner: JobRunner;
   now: () => Date;
 }
 

@@ -2,30 +2,41 @@
  * Whole-base jobs (DESIGN.md, "Whole-base work"): evaluating every customer again after a segment
  * is saved or deleted, a model is fitted, the stage rules change or a journey is published,
  * turned on or off; a journey's backtest, which reads every customer's history and writes
- * nothing but its counts; and a broadcast's send, which decides every customer's email once. A job is a parallel scan in `parts` slices; each
- * slice is read in chunks, one bus request per chunk, so no invocation runs long at any size.
+ * nothing but its counts; a broadcast's send, which decides every customer's email once; and the
+ * nightly fit, which gathers every buyer's purchase summary, then fits the model and computes the
+ * best-customer insights from what it gathered.
  *
- * A chunk is safe to run twice: evaluating a customer again changes nothing the second time, and
- * a part's cursor moves only from where the chunk found it. The next chunk is requested only by
- * the run that moved the cursor, so a repeated request never forks the chain; a chain broken by
- * a crash between the move and the request is resumed by `resumeStalled`, every minute.
+ * A job is a parallel scan in `parts` slices, each read in chunks by a runner (Step Functions'
+ * Distributed Map in AWS, its stand-in locally) that calls `runChunk` with a part's cursor and
+ * goes on with the cursor it answers, until the part is done; then `finishJob` once.
+ *
+ * A chunk is safe to run twice: evaluating a customer again changes nothing the second time, a
+ * part's cursor moves (and its counts are added) only from where the chunk found it, and a
+ * gathering chunk's records are kept under the cursor it began at. A chunk that finds its part
+ * already moved on (its first run crashed after the move) answers where the part is now. A run
+ * that gave up is resumed by `resumeStalled`, every minute.
  */
 import { type BroadcastSend, sendOf } from '../../shared/domain/broadcasts.ts';
-import { JobChunkRequested } from '../../shared/domain/contracts/job-chunk.ts';
+import { BestCustomersAccumulator, type BuyerRecord, buyerRecordOf } from '../../shared/domain/insights.ts';
+import { type FittedModel, fitModel } from '../../shared/domain/models/fitted.ts';
+import type { Profile } from '../../shared/domain/profile.ts';
 import type {
   BroadcastStore,
-  BusEntry,
   ChunkedBase,
-  EventPublisher,
   JobReason,
+  JobRunner,
   JobState,
   JobStore,
+  ModelStore,
 } from '../../shared/ports.ts';
 
 export interface JobDeps {
   jobs: JobStore;
   base: ChunkedBase;
-  publisher: EventPublisher;
+  runner: JobRunner;
+  /** A gathering chunk's customers, read at once. */
+  profiles: (customerIds: string[]) => Promise<Profile[]>;
+  models: ModelStore;
   /** Evaluates one customer again at `now` (apply-event's use case); `written` when something moved. */
   reevaluate: (customerId: string, now: string) => Promise<{ written: boolean }>;
   /** What a backtest found for one customer (nothing is written), as counts to add up. */
@@ -41,6 +52,8 @@ export interface JobDeps {
   /** A broadcast's emails requested of send-message and not done yet (its counters). */
   broadcastInFlight: (broadcastId: string) => Promise<number>;
   sleep?: (ms: number) => Promise<void>;
+  /** Items of the table read per chunk (default CHUNK_ITEMS). */
+  chunkItems?: number;
   now: () => Date;
 }
 
@@ -54,11 +67,14 @@ export interface BroadcastChunkInput {
 /** Slots nearer than this go at once: the dispatcher that sends deferred email runs every minute. */
 const NEAR_SLOT_MS = 60_000;
 
-/** Items of the table read per chunk, and customers evaluated at once within it. */
-export const CHUNK_ITEMS = 200;
+/** Items of the table read per chunk (JOB_CHUNK_ITEMS for tests that want many chunks), and customers evaluated at once. */
+export const CHUNK_ITEMS = Number(process.env.JOB_CHUNK_ITEMS) || 200;
 const CONCURRENCY = 8;
-/** A part that has not moved for this long is requested again. */
-export const STALL_MS = 2 * 60_000;
+/**
+ * A part that has not moved for this long is run again: longer than the runner's own retries of a
+ * chunk (topology.ts, WHOLE_BASE_JOB), so only a run that gave up is resumed.
+ */
+export const STALL_MS = 15 * 60_000;
 
 export function jobIdOf(reason: JobReason): string {
   switch (reason.kind) {
@@ -66,8 +82,10 @@ export function jobIdOf(reason: JobReason): string {
       return `segment-${reason.segment}-v${reason.version}`;
     case 'segment-deleted':
       return `segment-${reason.segment}-deleted-v${reason.version}`;
+    case 'model-fit':
+      return `fit-${reason.asOf}-${reason.requestedAt}`;
     case 'model-fitted':
-      return `model-${reason.asOf}`;
+      return `model-${reason.asOf}-${reason.fittedAt}`;
     case 'rules-changed':
       return `rules-${reason.at}`;
     case 'journey-changed':
@@ -79,12 +97,14 @@ export function jobIdOf(reason: JobReason): string {
   }
 }
 
-/** Starts a job (once: the same reason again is the same job) and requests the first chunk of each part. */
-export async function startJob(
-  reason: JobReason,
-  deps: Pick<JobDeps, 'jobs' | 'publisher' | 'now'>,
-  parts = 4,
-) {
+const countsResults = (reason: JobReason) =>
+  reason.kind === 'journey-backtest' || reason.kind === 'broadcast' || reason.kind === 'model-fit';
+
+/**
+ * Starts a job (once: the same reason again is the same job, and the same run) and its run over
+ * every part from the start.
+ */
+export async function startJob(reason: JobReason, deps: Pick<JobDeps, 'jobs' | 'runner' | 'now'>, parts = 4) {
   const at = deps.now().toISOString();
   const job: JobState = {
     id: jobIdOf(reason),
@@ -96,27 +116,42 @@ export async function startJob(
     changed: 0,
     partsDone: 0,
     cursors: Array.from({ length: parts }, () => ({ done: false, movedAt: at })),
-    ...(reason.kind === 'journey-backtest' || reason.kind === 'broadcast' ? { results: {} } : {}),
+    ...(countsResults(reason) ? { results: {} } : {}),
   };
-  if ((await deps.jobs.start(job)) === 'exists') return (await deps.jobs.get(job.id)) ?? job;
-  await deps.publisher.publish(Array.from({ length: parts }, (_, part) => chunkRequest(job.id, part)));
-  return job;
+  const stored = (await deps.jobs.start(job)) === 'exists' ? ((await deps.jobs.get(job.id)) ?? job) : job;
+  // Started again when it exists (a crash between the two writes): the runner knows the run by name.
+  if (stored.status === 'running')
+    await deps.runner.start({
+      jobId: stored.id,
+      name: stored.id,
+      items: Array.from({ length: stored.parts }, (_, part) => ({ part })),
+    });
+  return stored;
 }
 
-/** Runs one chunk: evaluates its customers, moves the part's cursor, requests the next chunk. */
+/** What a chunk answers its runner: where its part is now, and whether it is done. */
+export interface ChunkOutcome {
+  jobId: string;
+  part: number;
+  cursor?: string;
+  done: boolean;
+  evaluated: number;
+  changed: number;
+  outcome: 'advanced' | 'stale' | 'finished';
+}
+
+/** Runs one chunk: evaluates its customers, moves the part's cursor, answers where the part is now. */
 export async function runChunk(
   request: { jobId: string; part: number; cursor?: string },
   deps: JobDeps,
-): Promise<{ evaluated: number; changed: number; outcome: 'advanced' | 'stale' | 'finished' }> {
+): Promise<ChunkOutcome> {
   const job = await deps.jobs.get(request.jobId);
   const part = job?.cursors[request.part];
-  if (!job || !part || part.done || part.cursor !== request.cursor) {
-    return { evaluated: 0, changed: 0, outcome: 'stale' };
-  }
+  if (!job || !part || part.done || part.cursor !== request.cursor) return stale(request, part);
   const chunk = await deps.base.chunk({
     part: request.part,
     parts: job.parts,
-    limit: CHUNK_ITEMS,
+    limit: deps.chunkItems ?? CHUNK_ITEMS,
     ...(request.cursor ? { cursor: request.cursor } : {}),
   });
   const now = deps.now().toISOString();
@@ -126,6 +161,10 @@ export async function runChunk(
   const { reason } = job;
   const pace = reason.kind === 'broadcast' ? await broadcastPace(job, reason, request.part, deps) : undefined;
   if (pace === 'cancelled') queue.length = 0;
+  if (reason.kind === 'model-fit') {
+    results.buyers = await gather(job.id, request, chunk.customerIds, reason.asOf, deps);
+    queue.length = 0;
+  }
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       if (pace && pace !== 'cancelled') {
@@ -155,12 +194,77 @@ export async function runChunk(
     evaluated,
     changed,
     at: deps.now().toISOString(),
-    ...(reason.kind === 'journey-backtest' || reason.kind === 'broadcast' ? { results } : {}),
+    ...(countsResults(reason) ? { results } : {}),
   });
-  if (moved === 'stale') return { evaluated, changed, outcome: 'stale' };
-  if (!cursor) return { evaluated, changed, outcome: 'finished' };
-  await deps.publisher.publish([chunkRequest(job.id, request.part, chunk.cursor)]);
-  return { evaluated, changed, outcome: 'advanced' };
+  if (moved === 'stale') return stale(request, (await deps.jobs.get(job.id))?.cursors[request.part]);
+  const { jobId, part: index } = request;
+  return cursor
+    ? { jobId, part: index, cursor, done: false, evaluated, changed, outcome: 'advanced' }
+    : { jobId, part: index, done: true, evaluated, changed, outcome: 'finished' };
+}
+
+/** A chunk whose part had moved on (or is gone): nothing done, and where the part is now. */
+function stale(
+  request: { jobId: string; part: number },
+  part: JobState['cursors'][number] | undefined,
+): ChunkOutcome {
+  return {
+    jobId: request.jobId,
+    part: request.part,
+    ...(part?.cursor ? { cursor: part.cursor } : {}),
+    done: part ? part.done : true,
+    evaluated: 0,
+    changed: 0,
+    outcome: 'stale',
+  };
+}
+
+/** A fit's chunk: keeps each buyer's record (the same records again when run twice); answers how many. */
+async function gather(
+  jobId: string,
+  request: { part: number; cursor?: string },
+  customerIds: string[],
+  asOf: string,
+  deps: Pick<JobDeps, 'jobs' | 'profiles'>,
+) {
+  const records = (await deps.profiles(customerIds)).flatMap((profile) => buyerRecordOf(profile, asOf) ?? []);
+  await deps.jobs.keepRecords(jobId, request.part, request.cursor, records);
+  return records.length;
+}
+
+/**
+ * The job's last step, once every part is done: a fit reduces what its chunks gathered (the model,
+ * then the best customers valued by it) and starts the evaluation of everyone under the new
+ * model; then the job is done. Safe to run again: the fit is stamped with the time the last part
+ * finished, so a second run keeps the same fit and starts the same evaluation.
+ */
+export async function finishJob(
+  jobId: string,
+  deps: Pick<JobDeps, 'jobs' | 'models' | 'runner' | 'now'>,
+): Promise<{ finished: boolean; fitted?: FittedModel }> {
+  const job = await deps.jobs.get(jobId);
+  if (!job || job.partsDone < job.parts) return { finished: false };
+  const lastMove = job.cursors.reduce((latest, part) => (part.movedAt > latest ? part.movedAt : latest), '');
+  let fitted: FittedModel | undefined;
+  if (job.reason.kind === 'model-fit' && job.status === 'running') {
+    const { asOf } = job.reason;
+    const buyers: BuyerRecord[] = [];
+    for await (const page of deps.jobs.records(job.id)) buyers.push(...(page as BuyerRecord[]));
+    if (buyers.length > 0) {
+      fitted = fitModel(
+        buyers.map((buyer) => buyer.summary),
+        asOf,
+        lastMove,
+      );
+      await deps.models.save(fitted);
+    }
+    const best = new BestCustomersAccumulator(fitted, asOf);
+    for (const buyer of buyers) best.addRecord(buyer);
+    await deps.models.keepInsights({ asOf, computedAt: lastMove, ...best.result() });
+    if (fitted) await startJob({ kind: 'model-fitted', asOf, fittedAt: fitted.fittedAt }, deps);
+  }
+  await deps.jobs.finish(job.id, lastMove || deps.now().toISOString());
+  return { finished: true, ...(fitted ? { fitted } : {}) };
 }
 
 /**
@@ -210,24 +314,29 @@ async function roomToSend(broadcastId: string, deps: Pick<JobDeps, 'broadcastInF
   }
 }
 
-/** Requests again the chunk of every part that has not moved for STALL_MS (a crash broke its chain). */
-export async function resumeStalled(deps: Pick<JobDeps, 'jobs' | 'publisher' | 'now'>): Promise<number> {
-  const now = deps.now().getTime();
-  const requests: BusEntry[] = [];
+/**
+ * Runs again every part that has not moved for STALL_MS (its run gave up), and the last step of a
+ * job whose parts are all done but which never finished.
+ */
+export async function resumeStalled(deps: Pick<JobDeps, 'jobs' | 'runner' | 'now'>): Promise<number> {
+  const now = deps.now();
+  let resumed = 0;
   for (const job of await deps.jobs.running()) {
-    job.cursors.forEach((part, index) => {
-      if (!part.done && now - Date.parse(part.movedAt) > STALL_MS)
-        requests.push(chunkRequest(job.id, index, part.cursor));
+    const stalled = job.cursors.flatMap((part, index) =>
+      now.getTime() - Date.parse(part.movedAt) > STALL_MS && !part.done
+        ? [{ part: index, ...(part.cursor ? { cursor: part.cursor } : {}) }]
+        : [],
+    );
+    const unfinished =
+      job.partsDone >= job.parts &&
+      job.cursors.every((part) => now.getTime() - Date.parse(part.movedAt) > STALL_MS);
+    if (stalled.length === 0 && !unfinished) continue;
+    await deps.runner.start({
+      jobId: job.id,
+      name: `${job.id}~resumed~${now.toISOString()}`,
+      items: stalled,
     });
+    resumed += Math.max(1, stalled.length);
   }
-  if (requests.length > 0) await deps.publisher.publish(requests);
-  return requests.length;
-}
-
-function chunkRequest(jobId: string, part: number, cursor?: string): BusEntry {
-  return {
-    source: JobChunkRequested.source,
-    detailType: JobChunkRequested.detailType,
-    detail: { version: 1, jobId, part, ...(cursor ? { cursor } : {}) },
-  };
+  return resumed;
 }

@@ -1,10 +1,12 @@
 /**
- * The model job's use cases: fit BG/NBD and Gamma-Gamma on the orders the pipeline stored, and
- * move every customer's timers to what the current settings and model say (one batch pass).
+ * Fitting in one pass, for `npm run model` (a scan from a machine, no time limit): fit BG/NBD and
+ * Gamma-Gamma on the orders the pipeline stored, and move every customer's timers to what the
+ * current settings and model say. The nightly fit in AWS runs the same fit as a chunked job
+ * (functions/jobs: the `model-fit` job).
  */
-import { type FittedModel, fitModel, NothingToFit, trustworthy } from '../../shared/domain/models/fitted.ts';
+import { type FittedModel, fitModel, trustworthy } from '../../shared/domain/models/fitted.ts';
 import { type PurchaseSummary, purchaseSummary } from '../../shared/domain/models/summary.ts';
-import type { CustomerBase, ModelStore } from '../../shared/ports.ts';
+import type { CustomerBase } from '../../shared/ports.ts';
 
 /** Fits on every customer's orders on or before `asOf` (YYYY-MM-DD, inclusive). */
 export async function fitOnHistory(
@@ -76,23 +78,4 @@ export function modelReport(model: FittedModel) {
 /** The day before `now` (UTC): the last whole day of orders. */
 export function lastWholeDay(now: Date): string {
   return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The nightly job: fit on every whole day so far, keep the fit, then evaluate everyone again. */
-export async function nightlyModel(deps: {
-  base: CustomerBase;
-  models: ModelStore;
-  reevaluate: (customerId: string) => Promise<{ written: boolean }>;
-  now: () => Date;
-}) {
-  const asOf = lastWholeDay(deps.now());
-  let model: FittedModel | undefined;
-  try {
-    model = await fitOnHistory(asOf, deps);
-  } catch (error) {
-    if (!(error instanceof NothingToFit)) throw error;
-  }
-  if (model) await deps.models.save(model);
-  const pass = await reevaluateBase(deps);
-  return { asOf, fitted: model ? modelReport(model) : null, ...pass };
 }

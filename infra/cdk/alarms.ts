@@ -1,7 +1,7 @@
 /**
  * What must wake someone up: SES reputation (bounce and complaint rates, before SES or the
  * mailbox providers act), anything in a dead-letter queue, customer inputs waiting too long,
- * function errors, and SES rendering failures. Every alarm notifies one SNS topic (subscribe an address with `-c alarmEmail=...`).
+ * failed runs of whole-base jobs, function errors, and SES rendering failures. Every alarm notifies one SNS topic (subscribe an address with `-c alarmEmail=...`).
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -12,6 +12,7 @@ import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface AlarmsProps {
@@ -19,6 +20,8 @@ export interface AlarmsProps {
   deadLetterQueues: Map<string, IQueue>;
   /** The queue apply-event takes customers' inputs from: its oldest message says how far behind it is. */
   customerInputs: IQueue;
+  /** The state machine of whole-base jobs: a failed run stalls a job until the minutely pass resumes it. */
+  jobs: IStateMachine;
   /** The ses-feedback function's log group, where rendering failures are logged. */
   feedbackLogs: ILogGroup | undefined;
   email?: string;
@@ -85,6 +88,12 @@ export class Alarms extends Construct {
       }) as Metric,
       300,
       'Customer inputs have waited over 5 minutes for apply-event: events and timers are applied late',
+    );
+    alarm(
+      'JobRunsFailed',
+      props.jobs.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }) as Metric,
+      1,
+      'A whole-base job’s run failed after its retries (the minutely pass resumes it 15 minutes later): look at the jobs function’s errors',
     );
     for (const [name, fn] of props.functions) {
       alarm(

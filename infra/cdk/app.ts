@@ -40,8 +40,8 @@ export function buildApp(app: App, env?: Environment) {
     ...optionalContext(app, 'signInDomainPrefix'),
     sender,
     scheduleAtUtc: {
-      sweep: contextString(app, 'sweepAtUtc'),
-      model: contextString(app, 'modelAtUtc'),
+      NightlySweep: contextString(app, 'sweepAtUtc'),
+      NightlyModelFit: contextString(app, 'modelAtUtc'),
     },
     ...optionalContext(app, 'alarmEmail'),
     inboundMail: stateful.inboundMail,

@@ -43,6 +43,7 @@ import {
 import { Lambda as LambdaAction, LambdaInvocationType, S3 } from 'aws-cdk-lib/aws-ses-actions';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INBOUND_PREFIX } from '../../functions/inbound/inbound.ts';
 import { DUE_INDEX } from '../../shared/adapters/dynamodb/table.ts';
@@ -52,11 +53,13 @@ import {
   FUNCTIONS,
   type FunctionSpec,
   parseTimeOfDay,
+  WHOLE_BASE_JOB,
 } from '../topology.ts';
 import { Alarms } from './alarms.ts';
 import { ConsoleSite } from './console-site.ts';
 import { LifecycleFunction } from './lifecycle-function.ts';
 import { inboundBucketName, pascal } from './stateful-stack.ts';
+import { jobStateMachineArn, WholeBaseJobs } from './whole-base-jobs.ts';
 
 export interface SenderSettings {
   mailFrom: string;
@@ -78,7 +81,7 @@ export interface StatelessStackProps extends StackProps {
   userPool: UserPool;
   /** The console's sign-in page prefix (`<prefix>.auth.<region>.amazoncognito.com`); default `lifecycle-<account>`. */
   signInDomainPrefix?: string;
-  /** A daily schedule's time (`HH:MM` UTC) by function name, instead of the topology's. */
+  /** A daily schedule's time (`HH:MM` UTC) by schedule name, instead of the topology's. */
   scheduleAtUtc?: Record<string, string | undefined>;
   /** Who gets the alarms by email (none: subscribe to the topic yourself). */
   alarmEmail?: string;
@@ -98,6 +101,8 @@ export class StatelessStack extends Stack {
   /** Customer inputs (events, timers due) on their way to apply-event, in order per customer. */
   readonly customerInputs: Queue;
   readonly configurationSet: ConfigurationSet;
+  /** Runs whole-base jobs in chunks. */
+  readonly jobs: StateMachine;
   readonly alarmsTopic: Topic;
   readonly console: ConsoleSite;
 
@@ -156,6 +161,10 @@ export class StatelessStack extends Stack {
       });
       grant(fn, spec, props, this.configurationSet.configurationSetName);
       if (spec.access.sendCustomerInputs) this.customerInputs.grantSendMessages(fn);
+      if (spec.access.startJobs)
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['states:StartExecution'], resources: [jobStateMachineArn(this)] }),
+        );
       this.functions.set(spec.name, fn);
       acknowledgeFunctionFindings(fn, spec);
 
@@ -176,7 +185,7 @@ export class StatelessStack extends Stack {
         let schedule: ScheduleExpression;
         let when: string;
         if ('dailyAtUtc' in trigger) {
-          const at = props.scheduleAtUtc?.[spec.name] ?? trigger.dailyAtUtc;
+          const at = props.scheduleAtUtc?.[trigger.name] ?? trigger.dailyAtUtc;
           const { hour, minute } = parseTimeOfDay(at);
           schedule = ScheduleExpression.cron({
             hour: String(hour),
@@ -249,6 +258,10 @@ export class StatelessStack extends Stack {
         }
       }
     }
+    const chunkFunction = this.functions.get(WHOLE_BASE_JOB.chunkFunction);
+    if (!chunkFunction)
+      throw new Error(`the topology has no ${WHOLE_BASE_JOB.chunkFunction} function for jobs`);
+    this.jobs = new WholeBaseJobs(this, 'WholeBaseJobs', { chunkFunction }).stateMachine;
     this.alarmsTopic = this.alarms(props.alarmEmail).topic;
 
     const adminApi = ADMIN_API_FUNCTIONS.map((name) => {
@@ -322,6 +335,7 @@ export class StatelessStack extends Stack {
       functions: this.functions,
       deadLetterQueues: this.deadLetterQueues,
       customerInputs: this.customerInputs,
+      jobs: this.jobs,
       feedbackLogs: this.functions.get('ses-feedback')?.logGroup,
       ...(email ? { email } : {}),
     });
@@ -346,6 +360,7 @@ export class StatelessStack extends Stack {
     if (spec.access.table || spec.access.dueIndex || spec.access.sources)
       environment.TABLE_NAME = props.table.tableName;
     if (spec.access.publishToBus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    if (spec.access.startJobs) environment.JOB_STATE_MACHINE_ARN = jobStateMachineArn(this);
     if (spec.access.sendCustomerInputs) {
       environment.EVENT_BUS_NAME = props.bus.eventBusName;
       environment.CUSTOMER_INPUTS_QUEUE_URL = this.customerInputs.queueUrl;

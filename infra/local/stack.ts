@@ -16,7 +16,7 @@ import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
 import { log } from '../../shared/observability.ts';
 import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
-import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES } from '../topology.ts';
+import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES, WHOLE_BASE_JOB } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
@@ -29,6 +29,7 @@ import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
 import { INBOUND_BUCKET, startS3Local, startSmtpInbound } from './smtp-inbound.ts';
 import { FifoQueue, LocalSqs, type DeadLetter as QueueDeadLetter } from './sqs.ts';
+import { LocalStepFunctions } from './step-functions.ts';
 import { LocalStreamPoller } from './stream-poller.ts';
 
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -51,7 +52,7 @@ export interface LocalSettings {
   region: string;
   /** Delays before the bus retries a failed delivery (Lambda waits minutes; locally seconds). */
   retryDelaysMs: number[];
-  /** A daily schedule's time (`HH:MM` UTC, or `off`) by function name: SWEEP_AT_UTC, MODEL_AT_UTC. */
+  /** A daily schedule's time (`HH:MM` UTC, or `off`) by schedule name: SWEEP_AT_UTC, MODEL_AT_UTC. */
   scheduleAtUtc: Record<string, string | undefined>;
   unsubscribeSecret: string;
   /** What SES GetAccount answers as the account's maximum send rate. */
@@ -91,7 +92,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     dataDir: inMemory ? undefined : resolve(env.DATA_DIR ?? '.data'),
     region: env.AWS_REGION ?? 'us-east-1',
     retryDelaysMs: (env.BUS_RETRY_DELAYS_MS ?? '1000,5000').split(',').map((delay) => Number(delay.trim())),
-    scheduleAtUtc: { sweep: env.SWEEP_AT_UTC, model: env.MODEL_AT_UTC },
+    scheduleAtUtc: { NightlySweep: env.SWEEP_AT_UTC, NightlyModelFit: env.MODEL_AT_UTC },
     unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? 'dev-unsubscribe-secret',
     sesMaxSendRate: Number(env.SES_MAX_SEND_RATE ?? 100),
     sesThrottleRate: Number(env.SES_THROTTLE_RATE ?? 0),
@@ -180,6 +181,15 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     );
     await sqs.listen(settings.sqsPort);
     stops.push(() => sqs.close());
+    // The state machine of whole-base jobs, driving the jobs function once it is loaded.
+    const stepFunctions = new LocalStepFunctions({
+      region: settings.region,
+      retryDelaysMs: settings.retryDelaysMs,
+      onFailed: ({ name, error }) =>
+        console.error(`job run ${name} failed (resumed by the minutely pass): ${error}`),
+    });
+    await stepFunctions.listen(await freePort());
+    stops.push(() => stepFunctions.close());
 
     const eventBridge = `http://127.0.0.1:${settings.eventBridgePort}`;
     const sesEndpoint = `http://127.0.0.1:${settings.sesPort}`;
@@ -190,6 +200,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       s3: s3.endpoint,
       sqs: sqs.endpoint,
       customerInputsQueue: sqs.urlOf(customerInputs.name),
+      stepFunctions: stepFunctions.endpoint,
+      jobStateMachine: stepFunctions.stateMachineArn,
     });
 
     // The functions' shared logger was made before these settings: it follows LOG_LEVEL from now on.
@@ -231,10 +243,11 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         inboxes.push(smtp);
         stops.push(() => smtp.stop());
       }
+      if (spec.name === WHOLE_BASE_JOB.chunkFunction) stepFunctions.setTarget(fn);
       for (const routeKey of spec.routes) gateway.route(routeKey, fn);
       for (const trigger of spec.events) bus.subscribe(trigger, fn);
       for (const trigger of spec.schedules ?? []) {
-        scheduler.schedule(trigger, fn, settings.scheduleAtUtc[spec.name]);
+        scheduler.schedule(trigger, fn, settings.scheduleAtUtc[trigger.name]);
         schedules.set(trigger.name, () => fn.invoke(trigger.input ?? {}));
       }
       if (spec.customerInputs) {
@@ -277,6 +290,13 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       async () => {
         for (const poller of streams) await poller.stop();
       },
+      // Runs in flight finish (or are cut short by the stores stopping after them).
+      async () => {
+        await Promise.race([
+          stepFunctions.idle(),
+          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]);
+      },
       () => bus.close(),
       async () => {
         for (const poller of queuePollers) await poller.stop();
@@ -308,12 +328,17 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       // Each part can give the others work (inputs decide emails; a sweep queues inputs): again
       // until one pass finds every part already idle.
       for (let pass = 0; pass < 10; pass++) {
-        const before = queuePollers.every((poller) => poller.isIdle()) && bus.metrics().inFlight === 0;
+        const quiet = () =>
+          queuePollers.every((poller) => poller.isIdle()) &&
+          bus.metrics().inFlight === 0 &&
+          stepFunctions.isIdle();
+        const before = quiet();
+        await stepFunctions.idle();
         await Promise.all(queuePollers.map((poller) => poller.idle()));
         await bus.idle();
         await Promise.all(streams.map((poller) => poller.idle()));
         await bus.idle();
-        if (before && queuePollers.every((poller) => poller.isIdle()) && bus.metrics().inFlight === 0) break;
+        if (before && quiet()) break;
       }
     };
     gateway.localRoute('GET /_local/idle', async () => {
@@ -328,6 +353,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         bus: bus.metrics(),
         queues: queuePollers.map((poller) => poller.metrics()),
         sqsRequests: sqs.requests,
+        stepFunctions: stepFunctions.counters,
         ses: sesProxy.counters,
         functions: Object.fromEntries(loaded.map((fn) => [fn.spec.name, fn.usage])),
         streams: streams.map((poller) => poller.metrics()),
@@ -450,6 +476,8 @@ function configureEnvironment(
     s3: string;
     sqs: string;
     customerInputsQueue: string;
+    stepFunctions: string;
+    jobStateMachine: string;
   },
 ) {
   // Never let a developer's real AWS profile leak into the local stack.
@@ -467,6 +495,8 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     CUSTOMER_INPUTS_QUEUE_URL: endpoints.customerInputsQueue,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
+    JOB_STATE_MACHINE_ARN: endpoints.jobStateMachine,
     INBOUND_BUCKET: INBOUND_BUCKET,
     INBOUND_DOMAIN: settings.inboundDomain,
     ...(settings.supportAddress ? { SUPPORT_ADDRESS: settings.supportAddress } : {}),

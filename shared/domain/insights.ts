@@ -4,7 +4,7 @@
  * order and how much. Streams like the metrics: only a small record per buyer is kept.
  */
 import { type FittedModel, predict } from './models/fitted.ts';
-import { purchaseSummary } from './models/summary.ts';
+import { type PurchaseSummary, purchaseSummary } from './models/summary.ts';
 import { type Profile, refundAmount, roundMoney } from './profile.ts';
 
 /** Traits that identify a person say nothing about a segment and are never reported. */
@@ -45,6 +45,12 @@ export interface GroupProfile {
   repeatShare: number;
 }
 
+/** The insights as the nightly fit keeps them: as of a day, computed when its scan ended. */
+export interface KeptInsights extends BestCustomers {
+  asOf: string;
+  computedAt: string;
+}
+
 export interface BestCustomers {
   basis: 'predicted-value' | 'historic-value';
   modelAsOf: string | null;
@@ -72,36 +78,64 @@ export function segmentTraits(profile: Profile): [string, string][] {
   return pairs;
 }
 
+/**
+ * What one buyer contributes to the fit and to the insights, as of a day, without the model:
+ * gathered chunk by chunk by the nightly job, then valued under the model it fits.
+ */
+export interface BuyerRecord {
+  summary: PurchaseSummary;
+  /** Revenue less refunds, the value when there is no model. */
+  historicValue: number;
+  orders: number;
+  orderValue: number;
+  /** Mean days between distinct purchase days; absent for one-time buyers. */
+  gapDays?: number;
+  traits: [string, string][];
+}
+
+/** The buyer's record as of the end of `asOf` (YYYY-MM-DD); undefined for a customer with no order by then. */
+export function buyerRecordOf(profile: Profile, asOf: string): BuyerRecord | undefined {
+  const end = new Date(Date.parse(asOf.slice(0, 10)) + DAY_MS).toISOString();
+  const orders = profile.orders.filter((order) => order.at < end);
+  const summary = purchaseSummary(orders, asOf);
+  if (orders.length === 0 || !summary) return undefined;
+  const revenue = orders.reduce((sum, order) => sum + order.revenue, 0);
+  const refunds = profile.refunds.reduce((sum, refund) => sum + refundAmount(profile, refund), 0);
+  const days = [...new Set(orders.map((order) => Math.floor(Date.parse(order.at) / DAY_MS)))].sort(
+    (a, b) => a - b,
+  );
+  const first = days[0] ?? 0;
+  const last = days.at(-1) ?? 0;
+  return {
+    summary,
+    historicValue: revenue - refunds,
+    orders: orders.length,
+    orderValue: revenue / orders.length,
+    ...(days.length > 1 ? { gapDays: (last - first) / (days.length - 1) } : {}),
+    traits: segmentTraits(profile),
+  };
+}
+
 export class BestCustomersAccumulator {
   private readonly buyers: Buyer[] = [];
-
-  /** The first instant after `asOf`: later orders are not seen. */
-  private readonly end: string;
 
   constructor(
     private readonly model: FittedModel | undefined,
     private readonly asOf: string,
-  ) {
-    this.end = new Date(Date.parse(asOf.slice(0, 10)) + DAY_MS).toISOString();
-  }
+  ) {}
 
   addProfile(profile: Profile) {
-    const orders = profile.orders.filter((order) => order.at < this.end);
-    if (orders.length === 0) return;
-    const revenue = orders.reduce((sum, order) => sum + order.revenue, 0);
-    const refunds = profile.refunds.reduce((sum, refund) => sum + refundAmount(profile, refund), 0);
-    const summary = purchaseSummary(orders, this.asOf);
-    const days = [...new Set(orders.map((order) => Math.floor(Date.parse(order.at) / DAY_MS)))].sort(
-      (a, b) => a - b,
-    );
-    const first = days[0] ?? 0;
-    const last = days.at(-1) ?? 0;
+    const record = buyerRecordOf(profile, this.asOf);
+    if (record) this.addRecord(record);
+  }
+
+  addRecord(record: BuyerRecord) {
     this.buyers.push({
-      value: this.model && summary ? predict(this.model, summary).predictedValue : revenue - refunds,
-      orders: orders.length,
-      orderValue: revenue / orders.length,
-      gapDays: days.length > 1 ? (last - first) / (days.length - 1) : undefined,
-      traits: segmentTraits(profile),
+      value: this.model ? predict(this.model, record.summary).predictedValue : record.historicValue,
+      orders: record.orders,
+      orderValue: record.orderValue,
+      gapDays: record.gapDays,
+      traits: record.traits,
     });
   }
 

@@ -9,7 +9,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/cdk/app.ts';
 import { pascal } from '../../infra/cdk/stateful-stack.ts';
-import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS } from '../../infra/topology.ts';
+import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, WHOLE_BASE_JOB } from '../../infra/topology.ts';
 
 const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
 const newApp = () => new App({ context: cdkContext, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
@@ -179,11 +179,85 @@ describe('stateless stack', () => {
     });
   });
 
-  it('fits the model nightly at 02:00 UTC, an hour before the sweep', () => {
+  it('fits the model nightly at 02:00 UTC, an hour before the sweep, as a job of the jobs function', () => {
     stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 2 * * ? *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
-      Description: Match.stringLikeRegexp('NightlyModelFit -> model'),
+      Description: Match.stringLikeRegexp('NightlyModelFit -> jobs'),
+      Target: Match.objectLike({ Input: JSON.stringify({ nightly: true }) }),
+    });
+  });
+
+  it('runs whole-base jobs on Step Functions: a Distributed Map of chunk loops, retried, then the finish step', () => {
+    const machines = stateless.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    const [machine] = Object.values(machines) as { Properties: Record<string, unknown> }[];
+    expect(machine?.Properties).toMatchObject({
+      StateMachineName: WHOLE_BASE_JOB.stateMachineName,
+      TracingConfiguration: { Enabled: true },
+    });
+    // The definition is a string joined with the function's ARN: read its states.
+    const parts = (machine?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1];
+    const definition = JSON.parse(
+      parts
+        .map((part) => (typeof part === 'string' ? part : '"ARN"'))
+        .join('')
+        .replace(/""ARN""/g, '"ARN"'),
+    ) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+    expect(definition.StartAt).toBe('Parts');
+    const map = definition.States.Parts as {
+      ItemProcessor: {
+        ProcessorConfig: { Mode: string; ExecutionType: string };
+        States: Record<string, Record<string, unknown>>;
+      };
+      MaxConcurrency: number;
+      ItemsPath: string;
+      Next: string;
+    };
+    expect(map).toMatchObject({
+      ItemsPath: '$.items',
+      MaxConcurrency: WHOLE_BASE_JOB.maxConcurrency,
+      Next: 'Finish',
+    });
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    const { Chunk: chunk, PartDone: done } = map.ItemProcessor.States;
+    expect(chunk).toMatchObject({
+      Next: 'PartDone',
+      Retry: [
+        {
+          ErrorEquals: ['States.ALL'],
+          IntervalSeconds: WHOLE_BASE_JOB.retry.intervalSeconds,
+          BackoffRate: WHOLE_BASE_JOB.retry.backoffRate,
+          MaxAttempts: WHOLE_BASE_JOB.retry.maxAttempts,
+        },
+      ],
+    });
+    expect(done).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'PartFinished' }],
+      Default: 'Chunk',
+    });
+    expect(definition.States.Finish).toMatchObject({
+      End: true,
+      Resource: 'ARN',
+      Parameters: { 'jobId.$': '$.jobId', finish: true },
+    });
+    // Who may start runs: the jobs function and the admin API, on this state machine only
+    const { policies, actionsOf } = grants();
+    const starters = [...new Set(policies.map(([id]) => id.replace(/Role.*$/, 'Role')))].filter((role) =>
+      actionsOf(role).includes('states:StartExecution'),
+    );
+    // (and the state machine itself: its Distributed Map starts a child execution per part).
+    expect(starters.sort()).toEqual([
+      'AdminRole',
+      'JobsRole',
+      expect.stringMatching(/^WholeBaseJobsStateMachineDistributedMapPolicy/),
+    ]);
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
     });
   });
 
@@ -297,13 +371,7 @@ describe('stateless stack', () => {
   });
 
   it('grants each function only what its topology entry says', () => {
-    const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
-    const actionsOf = (role: string) =>
-      policies
-        .filter(([id]) => id.startsWith(role))
-        .flatMap(([, policy]) =>
-          policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action),
-        );
+    const { policies, actionsOf } = grants();
     expect(actionsOf('IngestRole')).toEqual(
       expect.arrayContaining(['sqs:SendMessage', 'secretsmanager:GetSecretValue']),
     );
@@ -357,13 +425,25 @@ describe('stateless stack', () => {
     expect(actionsOf('ApplyEventRole')).toEqual(
       expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
     );
-    // Only the whole-base work reads the whole table: the model fit, the jobs' chunks, the admin API's metrics.
+    // Only the whole-base jobs' chunks read the whole table: no request, no event.
     const scanners = [...new Set(policies.map(([id]) => id.replace(/Role.*$/, 'Role')))].filter((role) =>
       actionsOf(role).includes('dynamodb:Scan'),
     );
-    expect(scanners.sort()).toEqual(['AdminRole', 'JobsRole', 'ModelRole']);
+    expect(scanners).toEqual(['JobsRole']);
   });
 });
+
+/** The stateless stack's IAM policies, and the actions of a role's. */
+function grants() {
+  const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
+  const actionsOf = (role: string) =>
+    policies
+      .filter(([id]) => id.startsWith(role))
+      .flatMap(([, policy]) =>
+        policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action),
+      );
+  return { policies, actionsOf };
+}
 
 describe('the web console', () => {
   it('serves the built console from a private bucket through CloudFront with origin access control', () => {

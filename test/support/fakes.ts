@@ -10,11 +10,14 @@ import {
   stageChangesAdded,
   sumCounts,
 } from '../../shared/domain/counters.ts';
+import type { KeptInsights } from '../../shared/domain/insights.ts';
 import { dispatchAt, type LedgerEntry } from '../../shared/domain/ledger.ts';
+import type { FittedModel } from '../../shared/domain/models/fitted.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
 import type { LoggedEvent } from '../../shared/domain/signals.ts';
 import type {
   BusEntry,
+  ChunkedBase,
   CounterStore,
   CustomerBase,
   CustomerCommit,
@@ -25,10 +28,13 @@ import type {
   EventHistory,
   EventPublisher,
   Feedback,
+  JobState,
+  JobStore,
   Ledger,
   LedgerKey,
   LedgerUpdate,
   Mailer,
+  ModelStore,
   OutgoingEmail,
   StoredCustomer,
   Suppression,
@@ -299,5 +305,105 @@ export class StateCounters implements CounterStore {
       days.set(date, { ...days.get(date), [key.slice(15)]: value });
     }
     return [...days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, counts]) => ({ date, counts }));
+  }
+}
+
+/** Jobs in memory, with the store's conditional moves: a part moves on only from where the chunk found it. */
+export class MemoryJobStore implements JobStore {
+  readonly jobs = new Map<string, JobState>();
+  readonly kept = new Map<string, unknown[]>();
+
+  async start(job: JobState) {
+    if (this.jobs.has(job.id)) return 'exists' as const;
+    this.jobs.set(job.id, clone(job));
+    return 'started' as const;
+  }
+
+  async get(id: string) {
+    const job = this.jobs.get(id);
+    return job ? clone(job) : undefined;
+  }
+
+  async advance(
+    id: string,
+    part: number,
+    move: {
+      from?: string;
+      to?: string;
+      evaluated: number;
+      changed: number;
+      at: string;
+      results?: Record<string, number>;
+    },
+  ) {
+    const job = this.jobs.get(id);
+    const cursor = job?.cursors[part];
+    if (!job || !cursor || cursor.done || cursor.cursor !== move.from) return 'stale' as const;
+    job.cursors[part] = {
+      done: move.to === undefined,
+      movedAt: move.at,
+      ...(move.to ? { cursor: move.to } : {}),
+    };
+    job.evaluated += move.evaluated;
+    job.changed += move.changed;
+    if (move.to === undefined) job.partsDone++;
+    for (const [name, value] of Object.entries(move.results ?? {}))
+      job.results = { ...job.results, [name]: (job.results?.[name] ?? 0) + value };
+    return 'advanced' as const;
+  }
+
+  async finish(id: string, at: string) {
+    const job = this.jobs.get(id);
+    if (job?.status === 'running') Object.assign(job, { status: 'done', finishedAt: at });
+  }
+
+  async running() {
+    return [...this.jobs.values()].filter((job) => job.status === 'running').map(clone);
+  }
+
+  async keepRecords(id: string, part: number, from: string | undefined, records: unknown[]) {
+    this.kept.set(`${id}|${part}|${from ?? 'start'}`, clone(records));
+  }
+
+  async *records(id: string) {
+    for (const [key, records] of this.kept) if (key.startsWith(`${id}|`)) yield clone(records);
+  }
+}
+
+/** The customer base in chunks: ids in order, part by position, the cursor the last id read. */
+export class MemoryChunkedBase implements ChunkedBase {
+  constructor(private readonly ids: () => string[]) {}
+
+  async chunk(request: { part: number; parts: number; cursor?: string; limit: number }) {
+    const mine = [...this.ids()].sort().filter((_, index) => index % request.parts === request.part);
+    const from = request.cursor === undefined ? 0 : mine.indexOf(request.cursor) + 1;
+    const customerIds = mine.slice(from, from + request.limit);
+    const last = customerIds.at(-1);
+    return {
+      customerIds,
+      itemsRead: customerIds.length,
+      ...(from + request.limit < mine.length && last ? { cursor: last } : {}),
+    };
+  }
+}
+
+/** Fitted models and insights in memory. */
+export class MemoryModels implements ModelStore {
+  readonly saved: FittedModel[] = [];
+  kept: KeptInsights | undefined;
+  async save(model: FittedModel) {
+    this.saved.push(model);
+  }
+  async current() {
+    return this.saved.at(-1);
+  }
+  async history(limit: number) {
+    return [...this.saved].reverse().slice(0, limit);
+  }
+  async keepInsights(insights: KeptInsights) {
+    this.kept = clone(insights);
+  }
+  async insights() {
+    return this.kept;
   }
 }

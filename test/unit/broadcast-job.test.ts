@@ -12,6 +12,7 @@ import {
 } from '../../functions/jobs/jobs.ts';
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
 import type { JobState } from '../../shared/ports.ts';
+import { MemoryModels } from '../support/fakes.ts';
 
 const START = '2026-12-01T12:00:00.000Z';
 
@@ -57,9 +58,14 @@ function setup(options: { cancelled?: boolean; slotsBefore?: number; inFlight?: 
         advances.push(move);
         return 'advanced';
       },
+      finish: async () => {},
+      keepRecords: async () => {},
+      records: async function* () {},
     },
     base: { chunk: async () => ({ customerIds: ['a', 'b', 'c', 'd'], itemsRead: 4 }) },
-    publisher: { publish: async () => {} },
+    runner: { start: async () => {} },
+    profiles: async () => [],
+    models: new MemoryModels(),
     reevaluate: async () => ({ written: false }),
     backtest: async () => ({}),
     // Customer c is left out (no email goes): its slot is not taken.

@@ -1,28 +1,13 @@
 /** The model job's use cases on the in-memory store: fit on stored orders, then the reschedule pass. */
 import { describe, expect, it } from 'vitest';
 import { reevaluate } from '../../functions/apply-event/apply.ts';
-import { fitOnHistory, lastWholeDay, nightlyModel, reevaluateBase } from '../../functions/model/model.ts';
-import type { FittedModel } from '../../shared/domain/models/fitted.ts';
+import { fitOnHistory, lastWholeDay, reevaluateBase } from '../../functions/model/model.ts';
 import type { EngineSettings } from '../../shared/domain/rules.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
-import type { ModelStore } from '../../shared/ports.ts';
 import { identify, order } from '../support/events.ts';
 import { MemoryStore, RecordingPublisher } from '../support/fakes.ts';
 import { CDNOW_MODEL, predictiveSettings, winBackDue } from '../support/predictive-scenarios.ts';
 import { day, Scenario } from '../support/scenario.ts';
-
-class MemoryModels implements ModelStore {
-  readonly saved: FittedModel[] = [];
-  async save(model: FittedModel) {
-    this.saved.push(model);
-  }
-  async current() {
-    return this.saved.at(-1);
-  }
-  async history(limit: number) {
-    return [...this.saved].reverse().slice(0, limit);
-  }
-}
 
 /** A weekly buyer: ten orders a week apart from day 0. */
 async function weeklyBuyer(world: Scenario, id: string) {
@@ -102,45 +87,12 @@ describe('the re-evaluation pass', () => {
   });
 });
 
-describe('the nightly model job', () => {
-  it('fits on the orders up to yesterday, keeps the fit, and runs the pass with it', async () => {
+describe('fitting in one pass (npm run model)', () => {
+  it('with no orders yet, there is nothing to fit', async () => {
     const store = new MemoryStore();
-    const world = new Scenario(store, store, store, defaultSettings());
-    for (let index = 0; index < 30; index++) {
-      const id = `c-${index}`;
-      const days = index % 3 === 0 ? [0, 20, 40] : [index];
-      for (const [n, at] of days.entries())
-        await world.events(id, [order(`${id}-${n}`, day(at), { userId: id, receivedAt: day(at) })]);
-    }
-    // An order today is not part of the fit (today is not over).
-    await world.events('late', [order('late-1', day(60, 1), { userId: 'late', receivedAt: day(60, 1) })]);
-    const models = new MemoryModels();
-    const result = await nightlyModel({
-      base: store,
-      models,
-      reevaluate: reevaluation(store, () => defaultSettings(), day(60, 2)),
-      now: () => new Date(day(60, 2)),
-    });
-    expect(result.asOf).toBe(day(59).slice(0, 10));
-    expect(result.fitted).toMatchObject({ customers: 30, repeatBuyers: 10, trustworthy: false });
-    expect(models.saved).toHaveLength(1);
-    expect(result.profiles).toBe(31);
-    expect(lastWholeDay(new Date('2026-03-01T02:00:00Z'))).toBe('2026-02-28');
-  });
-
-  it('with no orders yet, fits nothing and still runs the pass', async () => {
-    const store = new MemoryStore();
-    const models = new MemoryModels();
-    const result = await nightlyModel({
-      base: store,
-      models,
-      reevaluate: reevaluation(store, () => defaultSettings(), day(1)),
-      now: () => new Date(day(1)),
-    });
-    expect(result).toMatchObject({ fitted: null, profiles: 0, changed: 0 });
-    expect(models.saved).toHaveLength(0);
     await expect(fitOnHistory('2026-01-01', { base: store, now: () => new Date() })).rejects.toThrow(
       /nothing to fit/,
     );
+    expect(lastWholeDay(new Date('2026-03-01T02:00:00Z'))).toBe('2026-02-28');
   });
 });

@@ -2,6 +2,8 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +15,9 @@ const pk = TABLE_KEYS.partition;
 const sk = TABLE_KEYS.sort;
 const stateKey = (id: string) => ({ [pk]: `JOB#${id}`, [sk]: 'STATE' });
 const listKey = (id: string) => ({ [pk]: 'JOBS', [sk]: id });
+const RECORDS_PER_ITEM_BYTES = 300_000;
+/** A gathering job's records are read by its last step, minutes later; a week leaves room to look. */
+const RECORDS_KEPT_SECONDS = 7 * 86_400;
 
 /**
  * Whole-base jobs: one item per job with each part's cursor, moved on conditionally (a chunk run
@@ -87,7 +92,7 @@ export class DynamoJobStore implements JobStore {
     const resultValues = Object.fromEntries(results.map(([, value], index) => [`:r${index}`, value]));
     const addResults = results.map((_, index) => `, results.#r${index} :r${index}`).join('');
     try {
-      const { Attributes: after } = await this.db.send(
+      await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: stateKey(id),
@@ -110,10 +115,8 @@ export class DynamoJobStore implements JobStore {
             ...(done ? { ':one': 1 } : { ':to': move.to }),
             ...(move.from === undefined ? {} : { ':from': move.from }),
           },
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      if (done && after && Number(after.partsDone) >= Number(after.parts)) await this.finish(id, move.at);
       return 'advanced';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'stale';
@@ -121,16 +124,25 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  private async finish(id: string, at: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: stateKey(id),
-        UpdateExpression: 'SET #status = :done, finishedAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':done': 'done', ':at': at },
-      }),
-    );
+  async finish(id: string, at: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: stateKey(id),
+          UpdateExpression: 'SET #status = :done, finishedAt = :at',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'done', ':running': 'running', ':at': at },
+        }),
+      );
+    } catch (error) {
+      // Finished before: its first finishing time stands (the list entry was written then too,
+      // unless that run crashed in between, which the write below mends).
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const job = await this.get(id);
+      if (job?.finishedAt) at = job.finishedAt;
+    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -140,6 +152,59 @@ export class DynamoJobStore implements JobStore {
         ExpressionAttributeValues: { ':done': 'done', ':at': at },
       }),
     );
+  }
+
+  async keepRecords(id: string, part: number, from: string | undefined, records: unknown[]) {
+    // Split so no item nears DynamoDB's 400 KB: a part of a chunk is a few hundred records.
+    const pieces: string[] = [];
+    let piece: string[] = [];
+    let size = 0;
+    for (const record of records) {
+      const json = JSON.stringify(record);
+      if (size + json.length > RECORDS_PER_ITEM_BYTES && piece.length > 0) {
+        pieces.push(`[${piece.join(',')}]`);
+        piece = [];
+        size = 0;
+      }
+      piece.push(json);
+      size += json.length + 1;
+    }
+    if (piece.length > 0) pieces.push(`[${piece.join(',')}]`);
+    const expiresAt = Math.floor(Date.now() / 1000) + RECORDS_KEPT_SECONDS;
+    await Promise.all(
+      pieces.map((records, index) =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              [pk]: `JOB#${id}`,
+              [sk]: `DATA#${part}#${from ?? 'start'}#${index}`,
+              entity: 'job-records',
+              records,
+              expiresAt,
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async *records(id: string): AsyncIterable<unknown[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :data)',
+          ExpressionAttributeNames: { '#pk': pk, '#sk': sk },
+          ExpressionAttributeValues: { ':pk': `JOB#${id}`, ':data': 'DATA#' },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) yield JSON.parse(String(item.records)) as unknown[];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   async running(): Promise<JobState[]> {

@@ -5,16 +5,19 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { KeptInsights } from '../../domain/insights.ts';
 import type { FittedModel } from '../../domain/models/fitted.ts';
 import type { ModelStore } from '../../ports.ts';
 import { SETTINGS_KEY } from './settings-store.ts';
 import { TABLE_KEYS } from './table.ts';
 
 const HISTORY = 'MODEL';
+const INSIGHTS_KEY = { [TABLE_KEYS.partition]: HISTORY, [TABLE_KEYS.sort]: 'INSIGHTS' };
 
 /**
  * The latest model sits in the settings item, so each decision reads settings and model in one
- * read; every fit is also kept under MODEL / FIT#<asOf>#<fittedAt>, for the record.
+ * read; every fit is also kept under MODEL / FIT#<asOf>#<fittedAt>, for the record, and the
+ * best-customer insights of the last fit under MODEL / INSIGHTS.
  */
 export class DynamoModelStore implements ModelStore {
   constructor(
@@ -64,5 +67,21 @@ export class DynamoModelStore implements ModelStore {
       }),
     );
     return items.map((item) => item.model as FittedModel);
+  }
+
+  async keepInsights(insights: KeptInsights): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...INSIGHTS_KEY, entity: 'insights', insights },
+      }),
+    );
+  }
+
+  async insights(): Promise<KeptInsights | undefined> {
+    const { Item: item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: INSIGHTS_KEY }),
+    );
+    return item?.insights as KeptInsights | undefined;
   }
 }

@@ -49,12 +49,18 @@ export class NothingToFit extends Error {
 /** Gamma-Gamma is fitted only on at least this many repeat buyers; fewer, and order values are each customer's own mean. */
 const MINIMUM_FOR_ORDER_VALUES = 10;
 
+const bySummary = (a: PurchaseSummary, b: PurchaseSummary) =>
+  a.T - b.T || a.x - b.x || a.tx - b.tx || a.meanValue - b.meanValue || a.spend.mean - b.spend.mean;
+
 /**
  * Fits both models on the customers' summaries as of `asOf`. Gamma-Gamma is left out (null) with
  * too few repeat buyers, or when the fit implies no finite mean order value (q <= 1).
  */
-export function fitModel(summaries: PurchaseSummary[], asOf: string, fittedAt: string): FittedModel {
-  if (summaries.length === 0) throw new NothingToFit(asOf);
+export function fitModel(unordered: PurchaseSummary[], asOf: string, fittedAt: string): FittedModel {
+  if (unordered.length === 0) throw new NothingToFit(asOf);
+  // In one order, whatever order they were read in (a scan, chunks run side by side): the same
+  // base gives the same fit to the last bit.
+  const summaries = [...unordered].sort(bySummary);
   const { r, alpha, a, b, logLikelihood } = fitBgNbd(summaries);
   const spends = summaries
     .filter((summary) => summary.x > 0 && summary.spend.mean > 0)
