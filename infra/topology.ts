@@ -67,8 +67,8 @@ export const CUSTOMER_INPUTS_QUEUE = {
 export const WHOLE_BASE_JOB = {
   stateMachineName: 'lifecycle-whole-base-jobs',
   chunkFunction: 'jobs',
-  /** Parts run side by side (a job has 4 today; room for more). */
-  maxConcurrency: 16,
+  /** Parts run side by side: every part of the largest job (functions/jobs/jobs.ts, MAX_PARTS). */
+  maxConcurrency: 100,
   /** A failed chunk (a crash, a timeout, a throttle) is tried again after 2, 4, 8, 16, 32, 64 s. */
   retry: { intervalSeconds: 2, backoffRate: 2, maxAttempts: 6 },
 } as const;

@@ -58,7 +58,8 @@ const directory = new DynamoDirectory(db, config.TABLE_NAME);
 const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
 const suppressions = new DynamoSuppressions(db, config.TABLE_NAME);
 const runner = new StepFunctionsJobRunner(sfnClient(), config.JOB_STATE_MACHINE_ARN);
-const start = (reason: JobReason) => startJob(reason, { jobs, runner, now });
+const baseSize = async () => (await counters.gauges()).customers ?? 0;
+const start = (reason: JobReason) => startJob(reason, { jobs, runner, baseSize, now });
 const routes = adminRoutes({
   customers: {
     customers,
@@ -113,7 +114,7 @@ const routes = adminRoutes({
     directory,
     suppressions,
     jobs,
-    start: (broadcast: Broadcast) => startBroadcast(broadcast, { broadcasts, jobs, runner, now }),
+    start: (broadcast: Broadcast) => startBroadcast(broadcast, { broadcasts, jobs, runner, baseSize, now }),
     newId: () => randomBytes(4).toString('hex'),
     now,
   },

@@ -12,6 +12,7 @@ export interface StartDeps {
   broadcasts: BroadcastStore;
   jobs: JobStore;
   runner: JobRunner;
+  baseSize?: () => Promise<number>;
   now: () => Date;
 }
 

@@ -39,7 +39,9 @@ const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
 const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const runner = new StepFunctionsJobRunner(sfnClient(), config.JOB_STATE_MACHINE_ARN);
 const now = () => clock.now();
+const baseSize = async () => (await counters.gauges()).customers ?? 0;
 const deps = {
+  baseSize,
   jobs,
   runner,
   base: new DynamoCustomerBase(db, config.TABLE_NAME),
@@ -103,7 +105,7 @@ export const handler = middy<unknown, ChunkOutcome | { finished: boolean } | und
       log.info('nightly fit started', { jobId: job.id });
       return undefined;
     }
-    const started = await startDueBroadcasts({ broadcasts, jobs, runner, now });
+    const started = await startDueBroadcasts({ broadcasts, jobs, runner, baseSize, now });
     if (started.length > 0) log.info('broadcasts started', { broadcasts: started });
     const resumed = await resumeStalled(deps);
     if (resumed > 0) log.info('jobs resumed', { parts: resumed });

@@ -52,6 +52,8 @@ export interface JobDeps {
   /** A broadcast's emails requested of send-message and not done yet (its counters). */
   broadcastInFlight: (broadcastId: string) => Promise<number>;
   sleep?: (ms: number) => Promise<void>;
+  /** Customers in the base (the counters' gauge), for a new job's number of parts. */
+  baseSize?: () => Promise<number>;
   /** Items of the table read per chunk (default CHUNK_ITEMS). */
   chunkItems?: number;
   now: () => Date;
@@ -101,10 +103,26 @@ const countsResults = (reason: JobReason) =>
   reason.kind === 'journey-backtest' || reason.kind === 'broadcast' || reason.kind === 'model-fit';
 
 /**
+ * Parts of a job: a part is a loop of chunks one after another, the parts run side by side. Four
+ * for a small shop; one per 100,000 customers above that, up to the state machine's concurrency
+ * (topology.ts, WHOLE_BASE_JOB.maxConcurrency): 10 million customers in 100 parts of ~2,500 chunks.
+ */
+export const CUSTOMERS_PER_PART = 100_000;
+export const MAX_PARTS = 100;
+export function partsFor(customers: number): number {
+  return Math.min(MAX_PARTS, Math.max(4, Math.ceil(customers / CUSTOMERS_PER_PART)));
+}
+
+/**
  * Starts a job (once: the same reason again is the same job, and the same run) and its run over
  * every part from the start.
  */
-export async function startJob(reason: JobReason, deps: Pick<JobDeps, 'jobs' | 'runner' | 'now'>, parts = 4) {
+export async function startJob(
+  reason: JobReason,
+  deps: Pick<JobDeps, 'jobs' | 'runner' | 'now' | 'baseSize'>,
+  parts?: number,
+) {
+  parts ??= partsFor((await deps.baseSize?.()) ?? 0);
   const at = deps.now().toISOString();
   const job: JobState = {
     id: jobIdOf(reason),
@@ -240,7 +258,7 @@ async function gather(
  */
 export async function finishJob(
   jobId: string,
-  deps: Pick<JobDeps, 'jobs' | 'models' | 'runner' | 'now'>,
+  deps: Pick<JobDeps, 'jobs' | 'models' | 'runner' | 'now' | 'baseSize'>,
 ): Promise<{ finished: boolean; fitted?: FittedModel }> {
   const job = await deps.jobs.get(jobId);
   if (!job || job.partsDone < job.parts) return { finished: false };

@@ -32,6 +32,10 @@ export const CRASH_POINTS = {
   'after-claim': { functionName: 'send-message', command: /^Update/, marker: /":status":(\{"S":)?"claimed"/ },
   /** A broadcast's send (the jobs function) wrote a recipient's decision and has not published it or moved on. */
   'broadcast-after-state-write': { functionName: 'jobs', command: /^(Put|TransactWrite)/ },
+  /** A whole-base job's chunk moved its part's cursor and has not answered the runner (between two chunks). */
+  'job-after-move': { functionName: 'jobs', command: /^Update/, marker: /cursors\[\d+\]\.movedAt/ },
+  /** A fit's chunk kept its buyers' records and has not moved its part's cursor. */
+  'job-after-records': { functionName: 'jobs', command: /^Put/, marker: /"entity":(\{"S":)?"job-records"/ },
   /** send-message called SES (which took the email) and has not recorded it. */
   'after-ses': { functionName: 'send-message', command: /^SendEmail/ },
 } as const;

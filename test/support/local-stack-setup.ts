@@ -42,6 +42,8 @@ export default async function setup(project: TestProject) {
       BUS_RETRY_DELAYS_MS: '200,400',
       SWEEP_AT_UTC: 'off',
       MODEL_AT_UTC: 'off',
+      // Under faults, whole-base jobs go in tiny chunks: many moves between chunks to crash at.
+      ...(project.name === 'faults' ? { JOB_CHUNK_ITEMS: '7' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

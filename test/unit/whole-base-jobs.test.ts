@@ -8,12 +8,15 @@ import { reevaluate } from '../../functions/apply-event/apply.ts';
 import {
   finishJob,
   type JobDeps,
+  MAX_PARTS,
+  partsFor,
   resumeStalled,
   runChunk,
   STALL_MS,
   startJob,
 } from '../../functions/jobs/jobs.ts';
 import { fitOnHistory } from '../../functions/model/model.ts';
+import { WHOLE_BASE_JOB } from '../../infra/topology.ts';
 import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
 import { defaultSettings } from '../../shared/domain/settings.ts';
 import type { JobRun, JobRunner } from '../../shared/ports.ts';
@@ -273,5 +276,14 @@ describe('whole-base jobs in chunks', () => {
     expect(runner.runs.at(-1)?.items).toEqual([]);
     await runner.drain(deps);
     expect((await jobs.get(job.id))?.status).toBe('done');
+  });
+});
+
+describe('the parts of a job', () => {
+  it('four for a small shop, one per 100,000 customers above that, at most the state machine’s concurrency', () => {
+    expect([0, 399_999, 400_001, 2_500_000, 10_000_000, 50_000_000].map(partsFor)).toEqual([
+      4, 4, 5, 25, 100, 100,
+    ]);
+    expect(MAX_PARTS).toBe(WHOLE_BASE_JOB.maxConcurrency);
   });
 });

@@ -96,22 +96,49 @@ export function Dashboard() {
   );
 }
 
+interface FitJob {
+  status: 'running' | 'done';
+  evaluated: number;
+  results?: { buyers?: number };
+}
+
+/** How long the card follows a fit (about five minutes); a larger base's fit goes on behind it. */
+const FIT_POLLS = 200;
+
 function ModelCard() {
   const model = useLoad(() => api<ModelAnswer>('/admin/model'), []);
   const [status, setStatus] = useState<{ message?: string; tone: 'info' | 'error' }>({ tone: 'info' });
   const [busy, setBusy] = useState(false);
   const refit = async () => {
     setBusy(true);
-    setStatus({ message: 'Fitting…', tone: 'info' });
+    setStatus({ message: 'Fitting: reading every buyer’s orders…', tone: 'info' });
     try {
-      const result = await api<ModelReport & { reevaluation: { changed: number } }>('/admin/model/fit', {
+      // A fit is a whole-base job in chunks: followed until it is done.
+      const started = await api<{ job: string; asOf: string }>('/admin/model/fit', {
         method: 'POST',
         body: {},
       });
-      setStatus({
-        message: `Fitted on ${count(result.customers)} customers; ${count(result.reevaluation.changed)} customers moved (timers or segments).`,
-        tone: 'info',
-      });
+      let job: FitJob = { status: 'running', evaluated: 0 };
+      for (let polls = 0; job.status !== 'done' && polls < FIT_POLLS; polls++) {
+        await new Promise((resolve) => setTimeout(resolve, polls === 0 ? 300 : 1500));
+        job = await api<FitJob>(`/admin/jobs/${encodeURIComponent(started.job)}`);
+        if (job.status !== 'done')
+          setStatus({ message: `Fitting: ${count(job.evaluated)} customers read so far…`, tone: 'info' });
+      }
+      const buyers = job.results?.buyers ?? 0;
+      setStatus(
+        job.status !== 'done'
+          ? { message: 'Still fitting: the model appears here when it is done.', tone: 'info' }
+          : buyers === 0
+            ? {
+                message: `No customer has an order on or before ${started.asOf}: nothing to fit.`,
+                tone: 'error',
+              }
+            : {
+                message: `Fitted on ${count(buyers)} buyers. Every customer is evaluated again under it now (timers and predicted segments move).`,
+                tone: 'info',
+              },
+      );
       model.reload();
     } catch (error) {
       setStatus({ message: messageOf(error), tone: 'error' });
