@@ -172,23 +172,22 @@ export interface BroadcastStore {
   ): Promise<Broadcast | undefined>;
 }
 
+/** A chunk's move of its part: from the cursor it began at to the next (none: the part is done), with its counts. */
+export interface PartMove {
+  from?: string;
+  to?: string;
+  evaluated: number;
+  changed: number;
+  at: string;
+  results?: Record<string, number>;
+}
+
 export interface JobStore {
   /** Creates the job unless it exists (the same change started twice is one job). */
   start(job: JobState): Promise<'started' | 'exists'>;
   get(id: string): Promise<JobState | undefined>;
   /** Moves a part on from `from` (its cursor when the chunk began): 'stale' if it had already moved. */
-  advance(
-    id: string,
-    part: number,
-    move: {
-      from?: string;
-      to?: string;
-      evaluated: number;
-      changed: number;
-      at: string;
-      results?: Record<string, number>;
-    },
-  ): Promise<'advanced' | 'stale'>;
+  advance(id: string, part: number, move: PartMove): Promise<'advanced' | 'stale'>;
   /** Marks the job done once every part is (the runner's last step; a second call changes nothing). */
   finish(id: string, at: string): Promise<void>;
   /** Jobs still running, for resuming stalled parts. */

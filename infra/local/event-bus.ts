@@ -9,7 +9,7 @@ import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { EventTrigger } from '../topology.ts';
 import { matchesPattern } from './event-pattern.ts';
-import { endpointServer, readBody } from './http-server.ts';
+import { closed, endpointServer, listening, readBody } from './http-server.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 export interface BusEvent {
@@ -84,17 +84,14 @@ export class LocalEventBus {
         response.end(JSON.stringify({ __type: 'InternalException', message: String(error) }));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, host, () => resolve());
-    });
+    await listening(this.server, port, host);
   }
 
   /** Stops taking events, then lets what is in flight finish (for a few seconds at most). */
   async close(drainMs = 5_000): Promise<void> {
     this.server?.closeAllConnections();
     await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closed(this.server);
   }
 
   /** Deliveries so far, and what is in flight now. */

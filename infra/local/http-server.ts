@@ -24,3 +24,20 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('error', reject);
   });
 }
+
+/** Starts the server on `port` (0: any free one) and answers its endpoint, `http://host:port`. */
+export async function listening(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+}
+
+/** Drops idle keep-alive connections (they would hold the close for 65 s), then closes. */
+export async function closed(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { endpointServer, readBody } from './http-server.ts';
+import { closed, endpointServer, listening, readBody } from './http-server.ts';
 
 export interface SesEventSink {
   put(entries: { Source: string; DetailType: string; Detail: string; EventBusName: string }[]): unknown;
@@ -42,10 +42,7 @@ export class SesProxy {
         response.end(JSON.stringify({ message: `ses proxy: ${String(error)}` }));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, host, () => resolve());
-    });
+    await listening(this.server, port, host);
   }
 
   async close() {
@@ -54,8 +51,7 @@ export class SesProxy {
       publish();
     }
     this.pendingFeedback.clear();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closed(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse) {

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { endpointServer, readBody } from './http-server.ts';
+import { closed, endpointServer, listening, readBody } from './http-server.ts';
 
 export const ACCOUNT = '000000000000';
 /** SQS's limits: a message (and a batch request) of at most 1 MiB, 10 entries a batch. */
@@ -284,17 +284,11 @@ export class LocalSqs {
         ),
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, host, () => resolve());
-    });
-    const address = this.server.address();
-    this.endpoint = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    this.endpoint = await listening(this.server, port, host);
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closed(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse) {

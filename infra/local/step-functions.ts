@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { WHOLE_BASE_JOB } from '../topology.ts';
-import { endpointServer, readBody } from './http-server.ts';
+import { closed, endpointServer, listening, readBody } from './http-server.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import { ACCOUNT } from './sqs.ts';
 
@@ -81,17 +81,11 @@ export class LocalStepFunctions {
         reply(response, 500, { __type: 'InternalFailure', message: String(error) }),
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, host, () => resolve());
-    });
-    const address = this.server.address();
-    this.endpoint = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    this.endpoint = await listening(this.server, port, host);
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closed(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse) {

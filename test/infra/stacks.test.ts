@@ -191,15 +191,15 @@ describe('stateless stack', () => {
   it('runs whole-base jobs on Step Functions: a Distributed Map of chunk loops, retried, then the finish step', () => {
     const machines = stateless.findResources('AWS::StepFunctions::StateMachine');
     expect(Object.keys(machines)).toHaveLength(1);
-    const [machine] = Object.values(machines) as { Properties: Record<string, unknown> }[];
-    expect(machine?.Properties).toMatchObject({
+    const [machine = { Properties: {} }] = Object.values(machines) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(machine.Properties).toMatchObject({
       StateMachineName: WHOLE_BASE_JOB.stateMachineName,
       TracingConfiguration: { Enabled: true },
     });
     // The definition is a string joined with the function's ARN: read its states.
-    const parts = (machine?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })[
-      'Fn::Join'
-    ][1];
+    const parts = (machine.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
     const definition = JSON.parse(
       parts
         .map((part) => (typeof part === 'string' ? part : '"ARN"'))

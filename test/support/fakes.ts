@@ -36,6 +36,7 @@ import type {
   Mailer,
   ModelStore,
   OutgoingEmail,
+  PartMove,
   StoredCustomer,
   Suppression,
   SuppressionStore,
@@ -324,18 +325,7 @@ export class MemoryJobStore implements JobStore {
     return job ? clone(job) : undefined;
   }
 
-  async advance(
-    id: string,
-    part: number,
-    move: {
-      from?: string;
-      to?: string;
-      evaluated: number;
-      changed: number;
-      at: string;
-      results?: Record<string, number>;
-    },
-  ) {
+  async advance(id: string, part: number, move: PartMove) {
     const job = this.jobs.get(id);
     const cursor = job?.cursors[part];
     if (!job || !cursor || cursor.done || cursor.cursor !== move.from) return 'stale' as const;

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { JobState, JobStore } from '../../ports.ts';
+import type { JobState, JobStore, PartMove } from '../../ports.ts';
 import { queryAll } from './customer-store.ts';
 import { TABLE_KEYS } from './table.ts';
 
@@ -72,18 +72,7 @@ export class DynamoJobStore implements JobStore {
     return state as JobState;
   }
 
-  async advance(
-    id: string,
-    part: number,
-    move: {
-      from?: string;
-      to?: string;
-      evaluated: number;
-      changed: number;
-      at: string;
-      results?: Record<string, number>;
-    },
-  ): Promise<'advanced' | 'stale'> {
+  async advance(id: string, part: number, move: PartMove): Promise<'advanced' | 'stale'> {
     const path = `cursors[${part}]`;
     const done = move.to === undefined;
     // Results are added in the same conditional write that moves the cursor: a chunk run twice adds once.
