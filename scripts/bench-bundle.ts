@@ -30,6 +30,7 @@ const ENVIRONMENT = {
   OFFER_SECRET: 'bench-offer-secret',
   UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret',
   PUBLIC_URL: 'https://shop.example',
+  JOB_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:lifecycle-whole-base-jobs',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

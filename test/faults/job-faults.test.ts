@@ -1,5 +1,5 @@
 /**
- * The nightly fit as a whole-base job, in chunks of 7 (this stack's JOB_CHUNK_ITEMS), with the
+ * The nightly fit as a whole-base job, in chunks of 40 items (this stack's JOB_CHUNK_ITEMS), with the
  * jobs function crashing between chunks (after a part's cursor moved, before it answered the
  * state machine) and inside them (after a chunk kept its buyers' records, before it moved on).
  * The state machine's retries and the chunks' idempotence must give exactly what one pass over

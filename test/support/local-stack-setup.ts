@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
       SWEEP_AT_UTC: 'off',
       MODEL_AT_UTC: 'off',
       // Under faults, whole-base jobs go in tiny chunks: many moves between chunks to crash at.
-      ...(project.name === 'faults' ? { JOB_CHUNK_ITEMS: '7' } : {}),
+      ...(project.name === 'faults' ? { JOB_CHUNK_ITEMS: '40' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
