@@ -22,7 +22,7 @@ import { applyDeps } from '../apply-event/deps.ts';
 import { lastWholeDay } from '../model/model.ts';
 import { backtester } from './backtest.ts';
 import { startDueBroadcasts } from './broadcasts.ts';
-import { type ChunkOutcome, finishJob, resumeStalled, runChunk, startJob } from './jobs.ts';
+import { type ChunkOutcome, finishJob, resumeStalled, runChunks, startJob } from './jobs.ts';
 
 const config = loadConfig([
   'TABLE_NAME',
@@ -83,8 +83,8 @@ export const handler = middy<unknown, ChunkOutcome | { finished: boolean } | und
   .handler(async (event) => {
     const input = request.parse(event);
     if ('part' in input) {
-      const outcome = await runChunk(input, deps);
-      log.info('job chunk', { ...outcome });
+      const outcome = await runChunks(input, deps);
+      log.info('job chunks', { ...outcome });
       return outcome;
     }
     if ('finish' in input) {

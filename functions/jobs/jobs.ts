@@ -221,6 +221,39 @@ export async function runChunk(
     : { jobId, part: index, done: true, evaluated, changed, outcome: 'finished' };
 }
 
+/**
+ * How long one call of the runner goes on from chunk to chunk before it answers (the Lambda's
+ * timeout is 300 s; a chunk takes seconds, a broadcast's may wait up to two minutes for room):
+ * each state transition is billed, so one call does many chunks rather than one.
+ */
+export const CALL_BUDGET_MS = Number(process.env.JOB_CALL_BUDGET_MS) || 60_000;
+
+/**
+ * Runs a part's chunks one after another, each moving the part's cursor as `runChunk` does, until
+ * the part is done or the budget is spent; answers where the part is then. A chunk that finds its
+ * part moved on goes on from where the part is. A crash anywhere leaves the cursor of the last
+ * chunk that finished: the runner's retry starts there (its first chunk finds the part moved on).
+ */
+export async function runChunks(
+  request: { jobId: string; part: number; cursor?: string },
+  deps: JobDeps,
+  budgetMs = CALL_BUDGET_MS,
+): Promise<ChunkOutcome> {
+  const started = performance.now();
+  let total = { evaluated: 0, changed: 0 };
+  let next = request;
+  for (;;) {
+    const outcome = await runChunk(next, deps);
+    total = { evaluated: total.evaluated + outcome.evaluated, changed: total.changed + outcome.changed };
+    if (outcome.done || performance.now() - started >= budgetMs) return { ...outcome, ...total };
+    next = {
+      jobId: request.jobId,
+      part: request.part,
+      ...(outcome.cursor ? { cursor: outcome.cursor } : {}),
+    };
+  }
+}
+
 /** A chunk whose part had moved on (or is gone): nothing done, and where the part is now. */
 function stale(
   request: { jobId: string; part: number },

@@ -800,6 +800,21 @@ describe('the console’s two-way pages in Chromium', () => {
     expect(await section.getByRole('table').count()).toBe(0);
   });
 
+  it('fits the model from the dashboard and follows the fit job until it is done', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const card = page.getByRole('region', { name: 'Prediction model' });
+    await card.getByRole('button', { name: 'Fit now' }).click();
+    // This stack's orders are all from today, after the day a fit is made as of: nothing to fit,
+    // said in words once the job has read every customer.
+    await card
+      .getByText(
+        /^(Fitted on [\d,]+ buyers\.|No customer has an order on or before \d{4}-\d{2}-\d{2}: nothing to fit\.)/,
+      )
+      .waitFor({ timeout: 20_000 });
+    expect(await card.getByRole('button', { name: 'Fit now' }).isEnabled()).toBe(true);
+    await shot('28-dashboard-fit');
+  });
+
   it('makes a webhook: problems next to their fields, the secret once, a test delivered, rotated, deleted', async () => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();

@@ -12,6 +12,7 @@ import {
   partsFor,
   resumeStalled,
   runChunk,
+  runChunks,
   STALL_MS,
   startJob,
 } from '../../functions/jobs/jobs.ts';
@@ -285,5 +286,27 @@ describe('the parts of a job', () => {
       4, 4, 5, 25, 100, 100,
     ]);
     expect(MAX_PARTS).toBe(WHOLE_BASE_JOB.maxConcurrency);
+  });
+});
+
+describe('a call of the runner', () => {
+  it('goes from chunk to chunk until its part is done, or until its budget is spent', async () => {
+    const store = await shop();
+    const { jobs, deps } = setup(store);
+    const job = await startJob({ kind: 'rules-changed', at: day(60) }, deps);
+    // No budget: one chunk, and where the part is.
+    const first = await runChunks({ jobId: job.id, part: 0 }, deps, 0);
+    expect(first).toMatchObject({ done: false, evaluated: 2, outcome: 'advanced' });
+    // A budget: every chunk of the part in one call, counted together.
+    const rest = await runChunks(
+      { jobId: job.id, part: 0, ...(first.cursor ? { cursor: first.cursor } : {}) },
+      deps,
+    );
+    expect(rest).toMatchObject({ done: true, outcome: 'finished' });
+    // A call repeated from an old cursor (its answer was lost) goes on from where the part is: done.
+    expect(await runChunks({ jobId: job.id, part: 0 }, deps)).toMatchObject({ done: true, evaluated: 0 });
+    const part = (await jobs.get(job.id))?.cursors[0];
+    expect(part?.done).toBe(true);
+    expect((await jobs.get(job.id))?.evaluated).toBe(first.evaluated + rest.evaluated);
   });
 });
