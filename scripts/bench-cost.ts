@@ -17,6 +17,7 @@
  * measured counts, and the SaaS list prices beside them.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CALL_BUDGET_MS } from '../functions/jobs/jobs.ts';
 import { localDynamoClient } from '../infra/local/dynamodb-local.ts';
 import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES } from '../infra/topology.ts';
 import { machine, options, ProgressBar, pool } from './cli.ts';
@@ -237,6 +238,11 @@ async function main() {
     // two jobs on the state machine, their transitions counted by the local one.
     const { bytesPerCustomer, customers } = await storedBytes(stack.urls.dynamodb);
     const fits = scaled(fit, (100_000 / customers) * 30);
+    // Transitions do not grow with the base as the rest does: each part's run costs a few
+    // whatever its size, and then two per call, a call being a minute of chunks (CALL_BUDGET_MS).
+    const jobsMsPerNight = (fits.lambda.jobs?.billedMs ?? 0) / 30;
+    fits.stepFunctionsTransitions =
+      30 * (fit.stepFunctionsTransitions + (2 * jobsMsPerNight) / CALL_BUDGET_MS);
     const usage = sum(sum(shopMonth, schedules), fits);
     usage.sqsRequests += IDLE_QUEUE_REQUESTS_PER_MINUTE * MONTH_MINUTES;
 
