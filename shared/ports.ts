@@ -3,6 +3,8 @@
  * the local stand-ins); unit tests implement them in memory.
  */
 
+import type { ApiToken } from './domain/api-tokens.ts';
+import type { AuditEntry, AuditQuery } from './domain/audit.ts';
 import type { Broadcast, BroadcastStatus } from './domain/broadcasts.ts';
 import type { KeptInsights } from './domain/insights.ts';
 import type { StoredJourney } from './domain/journey-set.ts';
@@ -463,6 +465,25 @@ export interface Delivery {
   nextAttemptAt?: string;
   /** Why it was given up (the last attempt's outcome, after 24 hours). */
   reason?: string;
+}
+
+/** The audit log, kept a year: an entry written before its change runs, then its outcome. */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  settle(entry: AuditEntry, outcome: Pick<AuditEntry, 'outcome' | 'after' | 'statesOmitted'>): Promise<void>;
+  /** Entries from `from` to `to` (days, inclusive), the newest first, at most `limit`. */
+  entries(query: AuditQuery, limit: number): Promise<AuditEntry[]>;
+}
+
+/** API tokens, by id: created once, used (its last use noted), revoked. */
+export interface TokenStore {
+  create(token: ApiToken): Promise<void>;
+  get(id: string): Promise<ApiToken | undefined>;
+  list(): Promise<ApiToken[]>;
+  /** Notes a use (at most once a minute per token: a write per call would cost more than it tells). */
+  used(id: string, at: string): Promise<void>;
+  /** Revokes it: undefined when there is no such token. */
+  revoke(id: string, at: string): Promise<ApiToken | undefined>;
 }
 
 export interface WebhookStore {

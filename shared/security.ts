@@ -19,3 +19,10 @@ export function matchesAnyDigest(candidate: string | undefined, digests: readonl
   for (const digest of digests) matched = timingSafeEqual(hashed, digest) || matched;
   return matched;
 }
+
+/** Two hex digests compared in constant time (a different length is simply not the same). */
+export function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoAuditLog } from '../../shared/adapters/dynamodb/audit-log.ts';
 import { DynamoBroadcastStore } from '../../shared/adapters/dynamodb/broadcast-store.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store.ts';
@@ -13,6 +14,7 @@ import { DynamoSettingsStore } from '../../shared/adapters/dynamodb/settings-sto
 import { DynamoSourceStore } from '../../shared/adapters/dynamodb/source-store.ts';
 import { DynamoSuppressions } from '../../shared/adapters/dynamodb/suppressions.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
+import { DynamoTokenStore } from '../../shared/adapters/dynamodb/token-store.ts';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store.ts';
 import { postJson } from '../../shared/adapters/http/outbound-post.ts';
 import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
@@ -57,6 +59,8 @@ const counters = new DynamoCounterStore(db, config.TABLE_NAME);
 const directory = new DynamoDirectory(db, config.TABLE_NAME);
 const broadcasts = new DynamoBroadcastStore(db, config.TABLE_NAME);
 const suppressions = new DynamoSuppressions(db, config.TABLE_NAME);
+const tokens = new DynamoTokenStore(db, config.TABLE_NAME);
+const audit = new DynamoAuditLog(db, config.TABLE_NAME);
 const runner = new StepFunctionsJobRunner(sfnClient(), config.JOB_STATE_MACHINE_ARN);
 const baseSize = async () => (await counters.gauges()).customers ?? 0;
 const start = (reason: JobReason) => startJob(reason, { jobs, runner, baseSize, now });
@@ -141,7 +145,9 @@ const routes = adminRoutes({
     publisher: engine.publisher,
     outcomes: { customers, ledger },
   },
+  tokens: { tokens, now },
+  audit: { audit, now },
   now,
 });
 
-export const handler = authenticatedHandler(routes);
+export const handler = authenticatedHandler(routes, { tokens, audit, now });

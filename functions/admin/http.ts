@@ -10,6 +10,7 @@ import {
   json,
   parseJson,
 } from '../../shared/adapters/http/api-gateway.ts';
+import type { Principal } from '../../shared/domain/access.ts';
 import type { Problem } from '../../shared/domain/settings.ts';
 
 /** A use case's answer: a status and a JSON body (the handler turns it into HTTP). */
@@ -18,7 +19,8 @@ export interface Answer {
   body: unknown;
 }
 
-export type Route = (event: HttpEvent) => Promise<HttpResult>;
+/** A route runs for a caller the handler has authenticated and found allowed (domain/access.ts). */
+export type Route = (event: HttpEvent, caller: Principal) => Promise<HttpResult>;
 
 export function invalid(problems: Problem[]): Answer {
   const [first] = problems;

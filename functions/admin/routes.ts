@@ -4,9 +4,11 @@
  */
 import * as z from 'zod';
 import { HttpError, json } from '../../shared/adapters/http/api-gateway.ts';
+import { routesOf } from '../../shared/domain/access.ts';
 import { problemsOf } from '../../shared/domain/settings.ts';
 import type { SweepDeps } from '../sweep/sweep.ts';
 import { sweep } from '../sweep/sweep.ts';
+import { type AuditDeps, readAudit } from './audit.ts';
 import {
   type BroadcastDeps,
   cancelBroadcast,
@@ -56,6 +58,7 @@ import {
   rotateSource,
   type SourceDeps,
 } from './sources.ts';
+import { createToken, listTokens, revokeToken, type TokenDeps } from './tokens.ts';
 import {
   type AdminWebhookDeps,
   deleteWebhook,
@@ -78,6 +81,8 @@ export interface AdminDeps {
   insights: InsightDeps;
   segments: SegmentDeps;
   broadcasts: BroadcastDeps;
+  tokens: TokenDeps;
+  audit: AuditDeps;
   now: () => Date;
 }
 
@@ -85,6 +90,16 @@ const sweepRequest = z.strictObject({ now: z.iso.datetime({ offset: true }).opti
 
 export function adminRoutes(deps: AdminDeps): Record<string, Route> {
   return {
+    'GET /admin/me': async (_event, caller) =>
+      json(200, {
+        name: caller.name,
+        ...(caller.kind === 'person' ? { role: caller.role } : { token: caller.id, scopes: caller.scopes }),
+        routes: routesOf(caller),
+      }),
+    'GET /admin/audit': (event) => answer(readAudit(event.queryStringParameters ?? {}, deps.audit)),
+    'GET /admin/tokens': () => answer(listTokens(deps.tokens)),
+    'POST /admin/tokens': (event, caller) => answer(createToken(body(event), caller, deps.tokens)),
+    'DELETE /admin/tokens/{id}': (event) => answer(revokeToken(param(event, 'id'), deps.tokens)),
     'GET /admin/customers': async (event) => {
       const query = event.queryStringParameters ?? {};
       const email = query.email?.trim();

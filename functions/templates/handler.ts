@@ -1,7 +1,9 @@
+import { DynamoAuditLog } from '../../shared/adapters/dynamodb/audit-log.ts';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoCustomerStore } from '../../shared/adapters/dynamodb/customer-store.ts';
 import { DynamoSettingsStore, storedEngineSettings } from '../../shared/adapters/dynamodb/settings-store.ts';
 import { DynamoTemplateStore } from '../../shared/adapters/dynamodb/template-store.ts';
+import { DynamoTokenStore } from '../../shared/adapters/dynamodb/token-store.ts';
 import { SesMailer } from '../../shared/adapters/ses/mailer.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -18,6 +20,7 @@ const config = loadConfig([
   'SES_CONFIGURATION_SET',
 ]);
 const db = dynamoDocumentClient();
+const now = () => clock.now();
 
 export const handler = authenticatedHandler(
   templateRoutes({
@@ -26,6 +29,11 @@ export const handler = authenticatedHandler(
     settings: storedEngineSettings(new DynamoSettingsStore(db, config.TABLE_NAME), config),
     mailer: new SesMailer(config.SES_CONFIGURATION_SET),
     sender: { from: config.MAIL_FROM, brandName: config.BRAND_NAME, postalAddress: config.POSTAL_ADDRESS },
-    now: () => clock.now(),
+    now,
   }),
+  {
+    tokens: new DynamoTokenStore(db, config.TABLE_NAME),
+    audit: new DynamoAuditLog(db, config.TABLE_NAME),
+    now,
+  },
 );

@@ -12,6 +12,8 @@ export interface AccessTokenClaims {
   token_use: string;
   iss: string;
   exp: number;
+  /** The user pool groups the person is in: their role (domain/access.ts). */
+  'cognito:groups'?: string[];
 }
 
 type SigningKey = JsonWebKey & { kid?: string };
