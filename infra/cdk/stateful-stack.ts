@@ -4,7 +4,7 @@
  * them, in the stateless stack, because each queue's policy names its rule; they are retained.)
  */
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AccountRecovery, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
 import {
   AttributeType,
   BillingMode,
@@ -18,6 +18,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DUE_INDEX, TABLE_KEYS } from '../../shared/adapters/dynamodb/table.ts';
+import { ROLE_DESCRIPTIONS, ROLES } from '../../shared/domain/access.ts';
 import { RESOURCE_NAMES } from '../topology.ts';
 
 export class StatefulStack extends Stack {
@@ -104,6 +105,14 @@ export class StatefulStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // A marketer's role is their group (shared/domain/access.ts); one in none is a viewer.
+    for (const role of ROLES)
+      new CfnUserPoolGroup(this, `${pascal(role)}Group`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: role,
+        description: ROLE_DESCRIPTIONS[role],
+        precedence: ROLES.length - ROLES.indexOf(role),
+      });
     const threatProtection =
       'Threat protection needs the paid Plus feature plan; sign-up is closed (administrators create marketers) and MFA is required.';
     Validations.of(this.userPool).acknowledge(

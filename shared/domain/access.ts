@@ -12,6 +12,12 @@
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  viewer: 'Reads the dashboard, definitions and settings; no customer’s personal data',
+  editor: 'Also changes templates, segments, journeys, broadcasts and campaign settings; looks customers up',
+  admin: 'Everything: also erasure, export, suppressions, sources, webhooks, API tokens and the audit log',
+};
+
 export const SCOPES = {
   'metrics:read': 'the dashboard’s numbers, the model, the best customers, jobs’ progress',
   'definitions:read': 'segments, journeys, broadcasts, lifecycle rules and contact policy, as defined',

@@ -500,6 +500,13 @@ describe('the web console', () => {
     });
   });
 
+  it('gives marketers their role by Cognito group: admin, editor, viewer', () => {
+    const groups = Object.values(stateful.findResources('AWS::Cognito::UserPoolGroup')).map(
+      (group) => (group as { Properties: { GroupName: string } }).Properties.GroupName,
+    );
+    expect(groups.sort()).toEqual(['admin', 'editor', 'viewer']);
+  });
+
   it('signs marketers in with Cognito: no self sign-up, MFA required, code flow with PKCE and no client secret', () => {
     stateful.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
