@@ -1,5 +1,6 @@
 /** The console's frame: sign-in, navigation, and the page for the current route. */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Me, MeContext } from './access.ts';
 import { api, SIGNED_OUT } from './api.ts';
 import {
   type ConsoleConfig,
@@ -11,6 +12,7 @@ import {
   storedToken,
 } from './auth.ts';
 import { messageOf, Status, TextField } from './components.tsx';
+import { AuditLog } from './pages/audit.tsx';
 import { BroadcastCompose, BroadcastPage, Broadcasts } from './pages/broadcasts.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
@@ -22,16 +24,18 @@ import { TemplateEditor, Templates } from './pages/templates.tsx';
 import { WebhookCreate, WebhookPage, Webhooks } from './pages/webhooks.tsx';
 import { href, useRoute } from './router.ts';
 
+/** The pages, each shown to whoever may call the route it reads. */
 const PAGES = [
-  { path: '', title: 'Dashboard' },
-  { path: 'journeys', title: 'Journeys' },
-  { path: 'broadcasts', title: 'Broadcasts' },
-  { path: 'templates', title: 'Templates' },
-  { path: 'segments', title: 'Segments' },
-  { path: 'customers', title: 'Customers' },
-  { path: 'lifecycle', title: 'Lifecycle rules' },
-  { path: 'sources', title: 'Sources' },
-  { path: 'webhooks', title: 'Webhooks' },
+  { path: '', title: 'Dashboard', reads: 'GET /admin/metrics' },
+  { path: 'journeys', title: 'Journeys', reads: 'GET /admin/journeys' },
+  { path: 'broadcasts', title: 'Broadcasts', reads: 'GET /admin/broadcasts' },
+  { path: 'templates', title: 'Templates', reads: 'GET /admin/templates' },
+  { path: 'segments', title: 'Segments', reads: 'GET /admin/segments' },
+  { path: 'customers', title: 'Customers', reads: 'GET /admin/customers' },
+  { path: 'lifecycle', title: 'Lifecycle rules', reads: 'GET /admin/lifecycle' },
+  { path: 'sources', title: 'Sources', reads: 'GET /admin/sources' },
+  { path: 'webhooks', title: 'Webhooks', reads: 'GET /admin/webhooks' },
+  { path: 'audit', title: 'Audit log', reads: 'GET /admin/audit' },
 ] as const;
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -79,7 +83,7 @@ function SignIn({
   const submit = async (event: Event) => {
     event.preventDefault();
     try {
-      await api('/admin/lifecycle', { token: value.trim() });
+      await api('/admin/me', { token: value.trim() });
       saveToken(value.trim());
       onSignedIn(value.trim());
     } catch (failure) {
@@ -122,6 +126,11 @@ function SignIn({
 }
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const [me, setMe] = useState<Me>();
+  useEffect(() => {
+    api<Me>('/admin/me').then(setMe, () => {});
+  }, []);
+  const can = (routeKey: string) => !me || me.routes.includes(routeKey);
   const route = useRoute();
   const [section = '', item] = route;
   const main = useRef<HTMLElement>(null);
@@ -143,7 +152,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <span class="brand">Lifecycle console</span>
         <nav aria-label="Main">
           <ul>
-            {PAGES.map((page) => (
+            {PAGES.filter((page) => can(page.reads)).map((page) => (
               <li key={page.path}>
                 <a
                   href={href(...(page.path ? [page.path] : []))}
@@ -155,12 +164,15 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             ))}
           </ul>
         </nav>
+        {me?.role ? <span class="who">{`${me.name} · ${me.role}`}</span> : null}
         <button type="button" class="link" onClick={onSignOut}>
           Sign out
         </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        <Page section={section} item={item} />
+        <MeContext.Provider value={me}>
+          <Page section={section} item={item} />
+        </MeContext.Provider>
       </main>
     </>
   );
@@ -186,6 +198,8 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
     case 'sources':
       if (item === 'new') return <SourceCreate />;
       return item ? <SourcePage key={item} id={item} /> : <Sources />;
+    case 'audit':
+      return <AuditLog />;
     case 'webhooks':
       if (item === 'new') return <WebhookCreate />;
       return item ? <WebhookPage key={item} id={item} /> : <Webhooks />;

@@ -815,6 +815,18 @@ describe('the console’s two-way pages in Chromium', () => {
     await shot('28-dashboard-fit');
   });
 
+  it('the audit log shows the fit just started, by whom, and the signed-in role', async () => {
+    await page.getByText('admin token · admin').waitFor();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await page.getByLabel('What').fill('/admin/model');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const row = page.getByRole('row', { name: /POST \/admin\/model\/fit/ }).first();
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/admin token[\s\S]*admin[\s\S]*Done \(202\)/);
+    await shot('29-audit-log');
+  });
+
   it('makes a webhook: problems next to their fields, the secret once, a test delivered, rotated, deleted', async () => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
