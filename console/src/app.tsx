@@ -1,6 +1,6 @@
 /** The console's frame: sign-in, navigation, and the page for the current route. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Me, MeContext } from './access.ts';
+import { type Me, MeContext } from './access.tsx';
 import { api, SIGNED_OUT } from './api.ts';
 import {
   type ConsoleConfig,

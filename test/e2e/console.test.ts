@@ -827,6 +827,38 @@ describe('the console’s two-way pages in Chromium', () => {
     await shot('29-audit-log');
   });
 
+  it('signed in with a read-only token, shows only what it may read and no button to change it', async () => {
+    const made = await admin('/admin/tokens', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'console read-only',
+        scopes: ['metrics:read', 'definitions:read', 'templates:read'],
+        expiresInDays: 1,
+      }),
+    });
+    expect(made.status).toBe(201);
+    const reader = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    reader.setDefaultTimeout(10_000);
+    try {
+      await reader.goto(consoleUrl());
+      await reader.getByLabel('Admin token').fill(String(made.body.token));
+      await reader.getByRole('button', { name: 'Sign in' }).click();
+      await reader.getByRole('heading', { name: 'Customers per stage' }).waitFor();
+      const nav = reader.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Journeys' }).waitFor();
+      for (const hidden of ['Customers', 'Sources', 'Webhooks', 'Audit log'])
+        expect(await nav.getByRole('link', { name: hidden }).count()).toBe(0);
+      expect(await reader.getByRole('button', { name: 'Fit now' }).count()).toBe(0);
+      await nav.getByRole('link', { name: 'Lifecycle rules' }).click();
+      await reader.getByText(/can read the stage rules, not change it/).waitFor();
+      expect(await reader.getByRole('button', { name: 'Save stage rules' }).count()).toBe(0);
+      await reader.screenshot({ path: `${SHOTS}/30-read-only-lifecycle.png`, fullPage: true });
+    } finally {
+      await reader.close();
+      await admin(`/admin/tokens/${made.body.id}`, { method: 'DELETE' });
+    }
+  });
+
   it('makes a webhook: problems next to their fields, the secret once, a test delivered, rotated, deleted', async () => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();

@@ -2,9 +2,11 @@
  * Customer lookup: by id or email; stage, traits, prediction, the impression balance, journeys,
  * messages, their ratings and replies, and the timeline; export and erase.
  */
+
 import { useEffect, useState } from 'preact/hooks';
 import type { CustomerView } from '../../../functions/admin/customers.ts';
 import { REASONS } from '../../../shared/domain/reasons.ts';
+import { useCan } from '../access.tsx';
 import { ApiError, api } from '../api.ts';
 import { ConfirmDialog, Loading, messageOf, Select, Status, TextField, useLoad } from '../components.tsx';
 import { amount, count, counted, label, percent, when } from '../format.ts';
@@ -150,6 +152,7 @@ export function CustomerSearch() {
 }
 
 export function CustomerPage({ id }: { id: string }) {
+  const can = useCan();
   const customer = useLoad(
     () =>
       api<Customer>(`/admin/customers/${encodeURIComponent(id)}`).catch((error: unknown) => {
@@ -339,12 +342,18 @@ export function CustomerPage({ id }: { id: string }) {
             <section class="card" aria-labelledby="data-title">
               <h2 id="data-title">The customer’s data</h2>
               <div class="actions">
-                <button type="button" onClick={exportData}>
-                  Export data (JSON)
-                </button>
-                <button type="button" class="danger" onClick={() => setConfirming(true)}>
-                  Erase customer…
-                </button>
+                {can('GET /admin/customers/{id}/export') ? (
+                  <button type="button" onClick={exportData}>
+                    Export data (JSON)
+                  </button>
+                ) : null}
+                {can('DELETE /admin/customers/{id}') ? (
+                  <button type="button" class="danger" onClick={() => setConfirming(true)}>
+                    Erase customer…
+                  </button>
+                ) : (
+                  <span class="help">Export and erasure are for admins.</span>
+                )}
               </div>
             </section>
             <ConfirmDialog

@@ -2,10 +2,12 @@
  * The lifecycle at a glance: stages, their changes, emails per campaign and what they add, and
  * what customers tell us (their ratings, how many answer, why they leave).
  */
+
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { CsatScore, Metrics, NpsScore, Satisfaction } from '../../../shared/domain/metrics.ts';
 import { REASONS } from '../../../shared/domain/reasons.ts';
+import { useCan } from '../access.tsx';
 import { api } from '../api.ts';
 import { CampaignTable, StageChanges, StageFunnel, UpliftChart } from '../charts.tsx';
 import { DayRange, Figures, Loading, messageOf, Status, useLoad } from '../components.tsx';
@@ -106,6 +108,7 @@ interface FitJob {
 const FIT_POLLS = 200;
 
 function ModelCard() {
+  const can = useCan();
   const model = useLoad(() => api<ModelAnswer>('/admin/model'), []);
   const [status, setStatus] = useState<{ message?: string; tone: 'info' | 'error' }>({ tone: 'info' });
   const [busy, setBusy] = useState(false);
@@ -165,9 +168,11 @@ function ModelCard() {
           )
         }
       </Loading>
-      <button type="button" onClick={refit} disabled={busy}>
-        Fit now
-      </button>
+      {can('POST /admin/model/fit') ? (
+        <button type="button" onClick={refit} disabled={busy}>
+          Fit now
+        </button>
+      ) : null}
       <Status message={status.message} tone={status.tone} />
     </section>
   );

@@ -5,7 +5,9 @@
  * panel that runs the unsaved draft on a made-up customer and shows the timeline; and a backtest
  * of the saved version over the stored history (journey-backtest.tsx).
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   absentIfEmpty,
@@ -274,6 +276,7 @@ function JourneyForm({
   templates: string[];
   segments: { id: string; name: string }[];
 }) {
+  const can = useCan();
   const view = loaded.view;
   const [draft, setDraft] = useState<Journey>(() => view?.definition ?? blankJourney(id));
   const [base, setBase] = useState<number | undefined>(view?.version);
@@ -440,20 +443,23 @@ function JourneyForm({
         ) : null}
         <div class="card journey-actions">
           <div class="actions">
-            <button type="button" onClick={save} disabled={busy}>
-              Save
-            </button>
-            {publishable !== undefined ? (
+            {!can('PUT /admin/journeys/{id}') ? <ReadOnly what="journeys" /> : null}
+            {can('PUT /admin/journeys/{id}') ? (
+              <button type="button" onClick={save} disabled={busy}>
+                Save
+              </button>
+            ) : null}
+            {publishable !== undefined && can('POST /admin/journeys/{id}/publish') ? (
               <button type="button" onClick={() => publish(publishable)} disabled={busy}>
                 Publish version {publishable}
               </button>
             ) : null}
-            {view && view.published !== null ? (
+            {view && view.published !== null && can('POST /admin/journeys/{id}/enable') ? (
               <button type="button" class="secondary" onClick={() => turn(!view.enabled)} disabled={busy}>
                 {view.enabled ? 'Turn off' : 'Turn on'}
               </button>
             ) : null}
-            {view && !builtIn ? (
+            {view && !builtIn && can('DELETE /admin/journeys/{id}') ? (
               <button type="button" class="danger" onClick={() => setConfirming(true)} disabled={busy}>
                 Delete…
               </button>

@@ -3,7 +3,9 @@
  * the fitted model), and the contact policy (caps, quiet hours, cool-down). Each form is saved on
  * its own; errors show next to their fields.
  */
+
 import { useEffect, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   Checkbox,
@@ -117,6 +119,7 @@ function useForm<T>(loaded: T, path: string, saved: string) {
 }
 
 function StageRules({ loaded }: { loaded: LifecycleRules }) {
+  const can = useCan();
   const { draft, at, set, field, status, save } = useForm(
     loaded,
     '/admin/lifecycle',
@@ -176,7 +179,11 @@ function StageRules({ loaded }: { loaded: LifecycleRules }) {
         </div>
       </fieldset>
       <div class="actions">
-        <button type="submit">Save stage rules</button>
+        {can('PUT /admin/lifecycle') ? (
+          <button type="submit">Save stage rules</button>
+        ) : (
+          <ReadOnly what="the stage rules" />
+        )}
       </div>
       <Status message={status.message} tone={status.tone} />
     </form>
@@ -184,6 +191,7 @@ function StageRules({ loaded }: { loaded: LifecycleRules }) {
 }
 
 function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
+  const can = useCan();
   const { draft, at, set, field, status, save } = useForm(
     loaded,
     '/admin/contact-policy',
@@ -295,7 +303,11 @@ function PolicyForm({ loaded }: { loaded: ContactPolicy }) {
         </div>
       </fieldset>
       <div class="actions">
-        <button type="submit">Save contact policy</button>
+        {can('PUT /admin/contact-policy') ? (
+          <button type="submit">Save contact policy</button>
+        ) : (
+          <ReadOnly what="the contact policy" />
+        )}
       </div>
       <Status message={status.message} tone={status.tone} />
     </form>

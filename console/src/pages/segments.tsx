@@ -3,7 +3,9 @@
  * fields (a JSON view for the expert), shows the estimated count while the marketer edits, and
  * puts each error next to its field; the members, each linked to the customer.
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   idOf,
@@ -198,6 +200,7 @@ function SegmentForm({
   loaded: SegmentView | undefined;
   onSaved: () => void;
 }) {
+  const can = useCan();
   const [newId, setNewId] = useState('');
   const [name, setName] = useState(loaded?.name ?? '');
   const [description, setDescription] = useState(loaded?.description ?? '');
@@ -335,10 +338,14 @@ function SegmentForm({
             : 'The estimate appears when the condition is complete.'}
         </p>
         <div class="actions">
-          <button type="submit">{loaded ? `Save version ${loaded.version + 1}` : 'Save'}</button>
+          {can('PUT /admin/segments/{id}') ? (
+            <button type="submit">{loaded ? `Save version ${loaded.version + 1}` : 'Save'}</button>
+          ) : (
+            <ReadOnly what="segments" />
+          )}
         </div>
       </form>
-      {loaded ? <Members id={loaded.id} /> : null}
+      {loaded && can('GET /admin/segments/{id}/members') ? <Members id={loaded.id} /> : null}
     </>
   );
 }

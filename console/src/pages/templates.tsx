@@ -1,5 +1,7 @@
 /** Templates: the list, and an editor with a live preview rendered by the sender's own renderer. */
+
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, type Problem, problemFor } from '../api.ts';
 import { Loading, messageOf, NameCell, Status, TextArea, TextField, useLoad } from '../components.tsx';
 import { when } from '../format.ts';
@@ -106,6 +108,7 @@ export function Templates() {
 const EMPTY = { subject: '', html: '', text: '', description: '' };
 
 export function TemplateEditor({ name }: { name: string }) {
+  const can = useCan();
   const [version, setVersion] = useState<number | undefined>(undefined);
   const loaded = useLoad(
     () =>
@@ -329,18 +332,22 @@ export function TemplateEditor({ name }: { name: string }) {
                 </ul>
               </div>
             ) : null}
-            <div class="actions">
-              <button type="submit" disabled={problems.length > 0}>
-                Save as a new version
-              </button>
-              <button
-                type="button"
-                onClick={publish}
-                disabled={!current || current.version < 1 || isPublished}
-              >
-                {current && current.version >= 1 ? `Publish version ${current.version}` : 'Publish'}
-              </button>
-            </div>
+            {can('PUT /admin/templates/{name}') ? (
+              <div class="actions">
+                <button type="submit" disabled={problems.length > 0}>
+                  Save as a new version
+                </button>
+                <button
+                  type="button"
+                  onClick={publish}
+                  disabled={!current || current.version < 1 || isPublished}
+                >
+                  {current && current.version >= 1 ? `Publish version ${current.version}` : 'Publish'}
+                </button>
+              </div>
+            ) : (
+              <ReadOnly what="templates" />
+            )}
             <Status message={status.message} tone={status.tone} />
           </form>
           <section class="card preview" aria-labelledby="preview-title">

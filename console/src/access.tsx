@@ -19,3 +19,11 @@ export function useCan(): (routeKey: string) => boolean {
   const me = useContext(MeContext);
   return (routeKey) => !me || me.routes.includes(routeKey);
 }
+
+/** What a role that may not make a change sees instead of the button. */
+export function ReadOnly({ what }: { what: string }) {
+  const me = useContext(MeContext);
+  return (
+    <span class="help">{`Your role (${me?.role ?? 'this token'}) can read ${what}, not change it.`}</span>
+  );
+}
