@@ -175,14 +175,12 @@ export async function runChunk(
   const now = deps.now().toISOString();
   let changed = 0;
   const results: Record<string, number> = {};
-  const queue = [...chunk.customerIds];
   const { reason } = job;
   const pace = reason.kind === 'broadcast' ? await broadcastPace(job, reason, request.part, deps) : undefined;
-  if (pace === 'cancelled') queue.length = 0;
-  if (reason.kind === 'model-fit') {
+  // A fit gathers the chunk's buyers at once; every other job goes customer by customer below.
+  if (reason.kind === 'model-fit')
     results.buyers = await gather(job.id, request, chunk.customerIds, reason.asOf, deps);
-    queue.length = 0;
-  }
+  const queue = reason.kind === 'model-fit' || pace === 'cancelled' ? [] : [...chunk.customerIds];
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       if (pace && pace !== 'cancelled') {

@@ -11,16 +11,9 @@ import { RESOURCE_NAMES } from '../../infra/topology.ts';
 import { postBatch } from '../../scripts/local-stack.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
-import { admin, type StoredEmail, stack } from '../support/stack.ts';
+import { admin, local, type StoredEmail, stack } from '../support/stack.ts';
 
 const CUSTOMERS = 400;
-
-async function local(path: string, init: RequestInit = {}): Promise<unknown> {
-  const answer = await admin(path, init);
-  if (answer.status >= 300)
-    throw new Error(`${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
 
 async function ledgerOf(broadcast: string) {
   const db = localDocumentClient(stack().dynamodb);

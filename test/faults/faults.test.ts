@@ -21,7 +21,7 @@ import { postBatch } from '../../scripts/local-stack.ts';
 import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base.ts';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
 import type { Profile } from '../../shared/domain/profile.ts';
-import { admin, type StoredEmail, sleep, stack } from '../support/stack.ts';
+import { admin, local, type StoredEmail, sleep, stack } from '../support/stack.ts';
 
 const CUSTOMERS = 1_000;
 
@@ -162,14 +162,6 @@ async function postAll(events: Record<string, unknown>[]) {
   await Promise.all(Array.from({ length: 8 }, worker));
   expect(rejected).toEqual([]);
   return retried;
-}
-
-/** The local stack's own routes (faults, clock, idle, metrics): their answer, or an error naming it. */
-async function local(path: string, init: RequestInit = {}): Promise<unknown> {
-  const answer = await admin(path, init);
-  if (answer.status >= 300)
-    throw new Error(`${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
 }
 
 /** The admin API itself runs under the faults: asked again until it answers. */

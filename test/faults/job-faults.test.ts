@@ -15,17 +15,10 @@ import { DynamoCustomerBase } from '../../shared/adapters/dynamodb/customer-base
 import { DynamoModelStore } from '../../shared/adapters/dynamodb/model-store.ts';
 import { BestCustomersAccumulator } from '../../shared/domain/insights.ts';
 import type { JobState } from '../../shared/ports.ts';
-import { admin, stack } from '../support/stack.ts';
+import { local, stack } from '../support/stack.ts';
 
 const CUSTOMERS = 150;
 const AS_OF = '2026-06-30';
-
-async function local(path: string, init: RequestInit = {}): Promise<unknown> {
-  const answer = await admin(path, init);
-  if (answer.status >= 300)
-    throw new Error(`${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
 
 afterAll(async () => {
   await local('/_local/faults', { method: 'PUT', body: '{}' });

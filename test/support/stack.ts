@@ -62,6 +62,14 @@ export async function admin(path: string, init: RequestInit = {}) {
   };
 }
 
+/** A call the test needs to succeed (the local stack's own routes, a setup step): its body, or an error naming it. */
+export async function local(path: string, init: RequestInit = {}): Promise<unknown> {
+  const answer = await admin(path, init);
+  if (answer.status >= 300)
+    throw new Error(`${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
 type Definition = Record<string, unknown> & { steps: Record<string, unknown>[] };
 
 /**
