@@ -123,7 +123,23 @@ export interface FunctionSpec {
     webhooks?: boolean;
     /** Its own concurrency ceiling (reserved concurrency in AWS, a cap on in-flight calls locally). */
     concurrency?: number;
+    /** Reads every dead-letter queue and sends letters back (to their queue, or invoking their function). */
+    deadLetters?: boolean;
   };
+}
+
+/**
+ * Whether the function's failures are set aside in a dead-letter queue of its own (a standard SQS
+ * queue): what its bus rules could not deliver, its asynchronous invocations that failed after
+ * Lambda's retries, its schedules' failed runs, its stream batches that kept failing.
+ */
+export function hasDeadLetterQueue(spec: FunctionSpec): boolean {
+  return spec.events.length > 0 || (spec.schedules?.length ?? 0) > 0 || Boolean(spec.stream);
+}
+
+/** Where a function's dead letters go back to: the function itself, except a stream's (a pointer to records). */
+export function redrivesToFunction(spec: FunctionSpec): boolean {
+  return !spec.stream;
 }
 
 const on = (rule: string, ...contracts: Contract<z.ZodType>[]): EventTrigger => ({
@@ -339,6 +355,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       startJobs: true,
       secrets: ['adminToken', 'offerSecret', 'unsubscribeSecret', 'writeKey'],
       webhooks: true,
+      deadLetters: true,
     },
   },
   {

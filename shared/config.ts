@@ -4,6 +4,16 @@
  */
 import * as z from 'zod';
 
+const deadLetterSources = z.array(
+  z.strictObject({
+    name: z.string().min(1),
+    url: z.url(),
+    redrive: z
+      .union([z.strictObject({ queueUrl: z.url() }), z.strictObject({ functionName: z.string().min(1) })])
+      .optional(),
+  }),
+);
+
 const variables = {
   TABLE_NAME: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
@@ -40,6 +50,18 @@ const variables = {
   INBOUND_BUCKET: z.string().min(1).optional(),
   /** Webhooks may call loopback and private addresses: only ever `1` locally. */
   WEBHOOKS_ALLOW_PRIVATE: z.enum(['0', '1']).optional(),
+  /** The dead-letter queues and where each one's letters go back to (shared/domain/dead-letters.ts). */
+  DEAD_LETTER_QUEUES: z
+    .string()
+    .transform((text, context) => {
+      try {
+        return deadLetterSources.parse(JSON.parse(text));
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `not a list of dead-letter queues: ${String(error)}` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** How many send-message instances share the account's send rate (their reserved concurrency). */
   SEND_RATE_SHARE: z.coerce.number().int().min(1).default(1),
 } as const;

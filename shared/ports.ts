@@ -6,6 +6,7 @@
 import type { ApiToken } from './domain/api-tokens.ts';
 import type { AuditEntry, AuditQuery } from './domain/audit.ts';
 import type { Broadcast, BroadcastStatus } from './domain/broadcasts.ts';
+import type { DeadLetter } from './domain/dead-letters.ts';
 import type { KeptInsights } from './domain/insights.ts';
 import type { StoredJourney } from './domain/journey-set.ts';
 import type { JourneyBody, JourneyDefinition } from './domain/journeys.ts';
@@ -476,6 +477,27 @@ export interface AuditLog {
 }
 
 /** API tokens, by id: created once, used (its last use noted), revoked. */
+/** Why a queued message last failed (SQS dead-letters a message without it). */
+export interface FailureNotes {
+  note(failures: { messageId: string; reason: string; at: string }[]): Promise<void>;
+  reasonOf(messageId: string): Promise<string | undefined>;
+}
+
+/** The dead-letter queues: read without taking anything, and letters sent back for another try. */
+export interface DeadLetterQueues {
+  list(): Promise<{ queues: { queue: string; count: number }[]; letters: DeadLetter[] }>;
+  /**
+   * Sends back the letters named (all when `ids` is undefined) and deletes them from their queue;
+   * names nothing and changes nothing when an id is in no queue.
+   */
+  redrive(
+    ids?: string[],
+  ): Promise<
+    | { found: true; redriven: string[]; skipped: { id: string; why: string }[] }
+    | { found: false; unknown: string[] }
+  >;
+}
+
 export interface TokenStore {
   create(token: ApiToken): Promise<void>;
   get(id: string): Promise<ApiToken | undefined>;

@@ -6,6 +6,7 @@ import { DynamoCounterStore } from '../../shared/adapters/dynamodb/counter-store
 import { DynamoCustomerData } from '../../shared/adapters/dynamodb/customer-data.ts';
 import { DynamoDirectory } from '../../shared/adapters/dynamodb/directory.ts';
 import { DynamoDueIndex } from '../../shared/adapters/dynamodb/due-index.ts';
+import { DynamoFailureNotes } from '../../shared/adapters/dynamodb/failure-notes.ts';
 import { DynamoJobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { DynamoJourneyStore } from '../../shared/adapters/dynamodb/journey-store.ts';
 import { DynamoLedger } from '../../shared/adapters/dynamodb/ledger.ts';
@@ -20,6 +21,7 @@ import { postJson } from '../../shared/adapters/http/outbound-post.ts';
 import { checkOutboundUrl } from '../../shared/adapters/http/outbound-url.ts';
 import { secretDigests, secretValue } from '../../shared/adapters/secrets.ts';
 import { StepFunctionsJobRunner, sfnClient } from '../../shared/adapters/sfn/job-runner.ts';
+import { SqsDeadLetterQueues } from '../../shared/adapters/sqs/dead-letters.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Broadcast } from '../../shared/domain/broadcasts.ts';
@@ -43,6 +45,7 @@ const config = loadConfig([
   'WRITE_KEY',
   'WRITE_KEY_SECRET_ID',
   'PUBLIC_URL',
+  'DEAD_LETTER_QUEUES',
 ]);
 const masterKey = secretValue(config.UNSUBSCRIBE_SECRET, config.UNSUBSCRIBE_SECRET_ID, 'UNSUBSCRIBE_SECRET');
 const allowPrivate = config.WEBHOOKS_ALLOW_PRIVATE === '1';
@@ -147,6 +150,12 @@ const routes = adminRoutes({
   },
   tokens: { tokens, now },
   audit: { audit, now },
+  deadLetters: {
+    queues: new SqsDeadLetterQueues(
+      config.DEAD_LETTER_QUEUES ?? [],
+      new DynamoFailureNotes(db, config.TABLE_NAME),
+    ),
+  },
   now,
 });
 

@@ -26,6 +26,7 @@ import {
   getCustomer,
   listCustomers,
 } from './customers.ts';
+import { type DeadLetterDeps, listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { answer, body, invalid, param, type Route } from './http.ts';
 import { getBestCustomers, getMetrics, getModel, type InsightDeps, refitModel } from './insights.ts';
 import {
@@ -83,6 +84,7 @@ export interface AdminDeps {
   broadcasts: BroadcastDeps;
   tokens: TokenDeps;
   audit: AuditDeps;
+  deadLetters: DeadLetterDeps;
   now: () => Date;
 }
 
@@ -100,6 +102,8 @@ export function adminRoutes(deps: AdminDeps): Record<string, Route> {
     'GET /admin/tokens': () => answer(listTokens(deps.tokens)),
     'POST /admin/tokens': (event, caller) => answer(createToken(body(event), caller, deps.tokens)),
     'DELETE /admin/tokens/{id}': (event) => answer(revokeToken(param(event, 'id'), deps.tokens)),
+    'GET /admin/dead-letters': () => answer(listDeadLetters(deps.deadLetters)),
+    'POST /admin/dead-letters/redrive': (event) => answer(redriveDeadLetters(body(event), deps.deadLetters)),
     'GET /admin/customers': async (event) => {
       const query = event.queryStringParameters ?? {};
       const email = query.email?.trim();

@@ -1,6 +1,7 @@
 /** API tokens for machines: made (the token answered once), listed with their last use, revoked at once. */
 import type { Principal } from '../../shared/domain/access.ts';
 import { issueToken, newTokenBody, viewOf } from '../../shared/domain/api-tokens.ts';
+import { problemsOf } from '../../shared/domain/settings.ts';
 import type { TokenStore } from '../../shared/ports.ts';
 import { type Answer, invalid } from './http.ts';
 
@@ -11,16 +12,7 @@ export interface TokenDeps {
 
 export async function createToken(body: unknown, caller: Principal, deps: TokenDeps): Promise<Answer> {
   const request = newTokenBody.safeParse(body ?? {});
-  if (!request.success)
-    return invalid(
-      request.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.') || 'body',
-        message:
-          issue.code === 'unrecognized_keys'
-            ? `does not apply here: ${issue.keys.join(', ')}`
-            : issue.message,
-      })),
-    );
+  if (!request.success) return invalid(problemsOf(request.error));
   const now = deps.now();
   const { stored, token } = issueToken(request.data, caller.name, now);
   await deps.tokens.create(stored);

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { DynamoFailureNotes } from '../../shared/adapters/dynamodb/failure-notes.ts';
 import { clock } from '../../shared/clock.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { log, MetricUnit, metrics, observed } from '../../shared/observability.ts';
@@ -10,6 +11,7 @@ import { applyDeps } from './deps.ts';
 
 const config = loadConfig(['TABLE_NAME', 'EVENT_BUS_NAME', 'OFFER_SECRET', 'OFFER_SECRET_ID']);
 const deps = applyDeps(dynamoDocumentClient(), config);
+const failureNotes = new DynamoFailureNotes(dynamoDocumentClient(), config.TABLE_NAME);
 
 /**
  * A batch from the customer-inputs FIFO queue. Customers are applied side by side (Powertools'
@@ -19,8 +21,9 @@ const deps = applyDeps(dynamoDocumentClient(), config);
  *
  * A record that fails (a malformed one, a customer still contended) is reported with the rest of
  * its customer's records after it; other customers' records are applied and deleted. The queue
- * retries what failed, then parks it in the dead-letter queue. Each failure's reason is logged and
- * answered beside the list (Lambda reads only `batchItemFailures`).
+ * retries what failed, then parks it in the dead-letter queue. Each failure's reason is logged,
+ * noted by message id for the dead-letter listing, and answered beside the list (Lambda reads only
+ * `batchItemFailures`).
  */
 export const handler = middy<SQSEvent, unknown, Error, Context>()
   .use(observed())
@@ -97,6 +100,12 @@ export const handler = middy<SQSEvent, unknown, Error, Context>()
     );
     for (const [messageId, reason] of Object.entries(reasons))
       log.warn('input not applied', { messageId, reason });
+    // SQS dead-letters a message without its reason: noted here, read with the dead letters. A
+    // note that cannot be written costs only the reason, never the batch's answer.
+    const at = clock.now().toISOString();
+    await failureNotes
+      .note(Object.entries(reasons).map(([messageId, reason]) => ({ messageId, reason, at })))
+      .catch((error: unknown) => log.warn('failure notes not written', { error: String(error) }));
     log.info('applied', { ...totals, failed: response.batchItemFailures.length });
     metrics.addMetric('InputsApplied', MetricUnit.Count, totals.applied);
     metrics.addMetric('InputsDuplicate', MetricUnit.Count, totals.duplicates);

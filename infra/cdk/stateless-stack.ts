@@ -53,6 +53,7 @@ import {
   FUNCTIONS,
   type FunctionSpec,
   parseTimeOfDay,
+  redrivesToFunction,
   WHOLE_BASE_JOB,
 } from '../topology.ts';
 import { Alarms } from './alarms.ts';
@@ -263,6 +264,7 @@ export class StatelessStack extends Stack {
       throw new Error(`the topology has no ${WHOLE_BASE_JOB.chunkFunction} function for jobs`);
     this.jobs = new WholeBaseJobs(this, 'WholeBaseJobs', { chunkFunction }).stateMachine;
     this.alarmsTopic = this.alarms(props.alarmEmail).topic;
+    for (const spec of FUNCTIONS) if (spec.access.deadLetters) this.redriveFrom(spec);
 
     const adminApi = ADMIN_API_FUNCTIONS.map((name) => {
       const fn = this.functions.get(name);
@@ -327,6 +329,36 @@ export class StatelessStack extends Stack {
         },
       );
     }
+  }
+
+  /**
+   * A function that reads every dead-letter queue and sends letters back: the queues' URLs and
+   * where each goes back to (DEAD_LETTER_QUEUES), consuming them, sending to the customer-inputs
+   * queue, and invoking the functions whose letters they are (those functions only, no versions).
+   */
+  private redriveFrom(spec: FunctionSpec) {
+    const fn = this.functions.get(spec.name);
+    if (!fn) return;
+    const sources: {
+      name: string;
+      url: string;
+      redrive?: { queueUrl: string } | { functionName: string };
+    }[] = [];
+    for (const [name, queue] of this.deadLetterQueues) {
+      queue.grantConsumeMessages(fn);
+      const target = FUNCTIONS.find((candidate) => candidate.name === name);
+      const targetFn = this.functions.get(name);
+      if (name === 'customer-inputs') {
+        this.customerInputs.grantSendMessages(fn);
+        sources.push({ name, url: queue.queueUrl, redrive: { queueUrl: this.customerInputs.queueUrl } });
+      } else if (target && targetFn && redrivesToFunction(target)) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [targetFn.functionArn] }),
+        );
+        sources.push({ name, url: queue.queueUrl, redrive: { functionName: targetFn.functionName } });
+      } else sources.push({ name, url: queue.queueUrl });
+    }
+    fn.addEnvironment('DEAD_LETTER_QUEUES', this.toJsonString(sources));
   }
 
   /** What must wake someone up: reputation, dead letters, errors, rendering failures. */

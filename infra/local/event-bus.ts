@@ -48,6 +48,8 @@ export interface LocalEventBusOptions {
   /** A function's own ceiling, when it has one (its reserved concurrency in AWS). */
   concurrencyOf?: (functionName: string) => number | undefined;
   deadLetterFile?: string;
+  /** Called as a delivery is given up on (the local stack puts it in the function's dead-letter queue). */
+  onDeadLetter?: (letter: DeadLetter) => void;
 }
 
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -108,6 +110,15 @@ export class LocalEventBus {
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * An asynchronous invocation of `target` with `payload`, as Lambda's `Invoke` with the `Event`
+   * type: retried as a bus delivery is, and dead-lettered the same way when every try fails.
+   */
+  invokeAsync(target: LocalFunction, payload: unknown) {
+    const trigger: EventTrigger = { rule: 'Invoke', bus: 'product', pattern: {}, retryAttempts: 2 };
+    this.deliver({ trigger, target }, payload as BusEvent);
   }
 
   /** Publishes from inside this process (the local scheduler uses it). */
@@ -231,8 +242,9 @@ export class LocalEventBus {
     this.counters.deadLettered++;
     this.deadLetters.push(letter);
     console.error(
-      `dead letter: ${letter.target} gave up on ${event['detail-type']} ${event.id}: ${letter.reason}`,
+      `dead letter: ${letter.target} gave up on ${event['detail-type'] ?? 'an invocation'} ${event.id ?? ''}: ${letter.reason}`,
     );
+    this.options.onDeadLetter?.(letter);
     if (this.options.deadLetterFile)
       appendFileSync(this.options.deadLetterFile, `${JSON.stringify(letter)}\n`);
   }

@@ -1,5 +1,5 @@
 /**
- * A local SQS: FIFO queues behind an endpoint that the real `@aws-sdk/client-sqs` talks to (the
+ * A local SQS: FIFO queues (and standard ones, for dead letters) behind an endpoint that the real `@aws-sdk/client-sqs` talks to (the
  * JSON protocol, errors named as SQS names them, MD5 digests the client checks). What the
  * pipeline relies on behaves as in AWS: a message group is delivered in order and never to two
  * consumers at once, a deduplication id repeated within five minutes is taken once, a received
@@ -53,6 +53,11 @@ class SqsError extends Error {
 
 export interface FifoQueueOptions {
   name: string;
+  /**
+   * A standard queue (a dead-letter queue of a function): no message group or deduplication id
+   * needed, no order kept (each message is a group of its own).
+   */
+  standard?: boolean;
   /** Receives before a message goes to the dead-letter queue instead. */
   maxReceiveCount?: number;
   deadLetterQueue?: FifoQueue;
@@ -79,7 +84,15 @@ export class FifoQueue {
     return this.options.now?.() ?? Date.now();
   }
 
-  send(input: { body: string; group?: string; dedupe?: string }) {
+  send(input: { body: string; group?: string; dedupe?: string }): {
+    id: string;
+    md5: string;
+    sequence: string;
+  } {
+    if (this.options.standard && !input.group?.startsWith('standard:')) {
+      const id = randomUUID();
+      return this.send({ body: input.body, group: `standard:${id}`, dedupe: id });
+    }
     if (!input.group)
       throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
     if (!input.dedupe)
@@ -424,13 +437,31 @@ export class LocalSqs {
           );
         return {};
       }
+      case 'ChangeMessageVisibilityBatch': {
+        const queue = this.queueOf(input);
+        const Successful: unknown[] = [];
+        const Failed: unknown[] = [];
+        for (const entry of checkedBatch(input.Entries)) {
+          const seconds = Number(entry.VisibilityTimeout);
+          if (queue.changeVisibility(String(entry.ReceiptHandle ?? ''), seconds * 1000))
+            Successful.push({ Id: entry.Id });
+          else
+            Failed.push({
+              Id: entry.Id,
+              SenderFault: true,
+              Code: 'MessageNotInflight',
+              Message: 'Message is not in flight.',
+            });
+        }
+        return { Successful, Failed };
+      }
       case 'GetQueueAttributes': {
         const queue = this.queueOf(input);
         const now = Date.now();
         const messages = queue.messages();
         return {
           Attributes: {
-            FifoQueue: 'true',
+            FifoQueue: String(!queue.options.standard),
             ApproximateNumberOfMessages: String(
               messages.filter((message) => message.invisibleUntil <= now).length,
             ),
@@ -497,9 +528,14 @@ export function messageAttributes(message: QueuedMessage) {
     SentTimestamp: String(message.sentAt),
     SenderId: ACCOUNT,
     ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
-    SequenceNumber: message.sequence,
-    MessageGroupId: message.group,
-    MessageDeduplicationId: message.dedupe,
+    // A standard queue's messages have no sequence, group or deduplication id.
+    ...(message.group.startsWith('standard:')
+      ? {}
+      : {
+          SequenceNumber: message.sequence,
+          MessageGroupId: message.group,
+          MessageDeduplicationId: message.dedupe,
+        }),
   };
 }
 

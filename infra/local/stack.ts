@@ -3,6 +3,7 @@
  * Gateway, wired from infra/topology.ts and running the same handlers as AWS. Only endpoints
  * differ, and the handlers learn them from the SDK's own AWS_ENDPOINT_URL_* variables.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,21 +15,30 @@ import { registerClientHook } from '../../shared/adapters/client-hooks.ts';
 import { consumedCapacity } from '../../shared/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../shared/adapters/dynamodb/create-table.ts';
 import { clock, resetClock, setClock } from '../../shared/clock.ts';
+import type { DeadLetterSource } from '../../shared/domain/dead-letters.ts';
 import { log } from '../../shared/observability.ts';
 import { CONSOLE_CSP, type ConsoleConfig, consoleFiles } from '../console-site.ts';
-import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, RESOURCE_NAMES, WHOLE_BASE_JOB } from '../topology.ts';
+import {
+  CUSTOMER_INPUTS_QUEUE,
+  FUNCTIONS,
+  hasDeadLetterQueue,
+  RESOURCE_NAMES,
+  redrivesToFunction,
+  WHOLE_BASE_JOB,
+} from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { LocalEventBus } from './event-bus.ts';
+import { type DeadLetter as BusDeadLetter, LocalEventBus } from './event-bus.ts';
 import { FaultInjector, faultPlan } from './faults.ts';
 import { freePort } from './free-port.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
+import { LocalLambda } from './lambda-endpoint.ts';
 import { inertAfterEnd, type LocalFunction, loadFunction } from './lambda-runtime.ts';
 import { LocalQueuePoller } from './queue-poller.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SesProxy } from './ses-proxy.ts';
 import { INBOUND_BUCKET, startS3Local, startSmtpInbound } from './smtp-inbound.ts';
-import { FifoQueue, LocalSqs, type DeadLetter as QueueDeadLetter } from './sqs.ts';
+import { ACCOUNT, FifoQueue, LocalSqs, type DeadLetter as QueueDeadLetter } from './sqs.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { LocalStreamPoller } from './stream-poller.ts';
 
@@ -179,8 +189,15 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         },
       }),
     );
+    // Each function's dead-letter queue (standard), as in AWS: what failed after its retries.
+    for (const spec of FUNCTIONS.filter(hasDeadLetterQueue))
+      sqs.add(new FifoQueue({ name: deadLetterQueueName(spec.name), standard: true }));
     await sqs.listen(settings.sqsPort);
     stops.push(() => sqs.close());
+    // Lambda's Invoke, for what invokes a function by name (a dead letter redriven).
+    const lambda = new LocalLambda((target, payload) => bus.invokeAsync(target, payload));
+    await lambda.listen(await freePort());
+    stops.push(() => lambda.close());
     // The state machine of whole-base jobs, driving the jobs function once it is loaded.
     const stepFunctions = new LocalStepFunctions({
       region: settings.region,
@@ -200,6 +217,19 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       s3: s3.endpoint,
       sqs: sqs.endpoint,
       customerInputsQueue: sqs.urlOf(customerInputs.name),
+      lambda: lambda.endpoint,
+      deadLetterQueues: [
+        {
+          name: 'customer-inputs',
+          url: sqs.urlOf(deadInputs.name),
+          redrive: { queueUrl: sqs.urlOf(customerInputs.name) },
+        },
+        ...FUNCTIONS.filter(hasDeadLetterQueue).map((spec) => ({
+          name: spec.name,
+          url: sqs.urlOf(deadLetterQueueName(spec.name)),
+          ...(redrivesToFunction(spec) ? { redrive: { functionName: spec.name } } : {}),
+        })),
+      ],
       stepFunctions: stepFunctions.endpoint,
       jobStateMachine: stepFunctions.stateMachineArn,
     });
@@ -216,6 +246,11 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       retryDelaysMs: settings.retryDelaysMs,
       concurrencyOf: (name) => FUNCTIONS.find((spec) => spec.name === name)?.access.concurrency,
       ...(settings.dataDir ? { deadLetterFile: join(settings.dataDir, 'dead-letters.jsonl') } : {}),
+      // Into the function's dead-letter queue as Lambda's on-failure destination writes it.
+      onDeadLetter: (letter) =>
+        sqs.queue(deadLetterQueueName(letter.target))?.send({
+          body: JSON.stringify(invocationRecord(letter, settings.region)),
+        }),
     });
     const scheduler = new LocalScheduler();
     // In front of every AWS client the functions create; idle until a plan is set.
@@ -232,6 +267,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
     for (const spec of FUNCTIONS) {
       const fn = await loadFunction(spec, REPOSITORY_ROOT);
       loaded.push(fn);
+      lambda.add(fn);
       if (spec.inboundMail) {
         const smtp = await startSmtpInbound({
           port: settings.smtpPort,
@@ -467,6 +503,28 @@ function jsonAnswer(status: number, body: unknown) {
 }
 
 /** What the handlers read: the same variables the CDK app sets, with local endpoints. */
+/** A function's dead-letter queue, locally (CDK names them in AWS). */
+function deadLetterQueueName(functionName: string) {
+  return `lifecycle-${functionName}-dead`;
+}
+
+/** A failed asynchronous invocation as Lambda's on-failure destination records it. */
+function invocationRecord(letter: BusDeadLetter, region: string) {
+  return {
+    version: '1.0',
+    timestamp: letter.at,
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${region}:${ACCOUNT}:function:${letter.target}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: letter.attempts,
+    },
+    requestPayload: letter.event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: { errorMessage: letter.reason },
+  };
+}
+
 function configureEnvironment(
   settings: LocalSettings,
   endpoints: {
@@ -476,6 +534,8 @@ function configureEnvironment(
     s3: string;
     sqs: string;
     customerInputsQueue: string;
+    lambda: string;
+    deadLetterQueues: DeadLetterSource[];
     stepFunctions: string;
     jobStateMachine: string;
   },
@@ -495,6 +555,8 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     CUSTOMER_INPUTS_QUEUE_URL: endpoints.customerInputsQueue,
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    DEAD_LETTER_QUEUES: JSON.stringify(endpoints.deadLetterQueues),
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
     JOB_STATE_MACHINE_ARN: endpoints.jobStateMachine,
     INBOUND_BUCKET: INBOUND_BUCKET,

@@ -104,6 +104,8 @@ export const ROUTE_ACCESS = {
   'GET /admin/tokens': admin('operations:read'),
   'POST /admin/tokens': admin('operations:write'),
   'DELETE /admin/tokens/{id}': admin('operations:write'),
+  'GET /admin/dead-letters': admin('operations:read'),
+  'POST /admin/dead-letters/redrive': admin('operations:write'),
 
   'GET /admin/templates': viewer('templates:read'),
   'GET /admin/templates/{name}': viewer('templates:read'),

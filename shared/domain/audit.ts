@@ -24,8 +24,11 @@ export interface AuditEntry {
   statesOmitted?: boolean;
 }
 
-/** Routes whose target is a customer or an address: personal data, kept only as a digest. */
-const PERSONAL = /^[A-Z]+ \/admin\/(customers|suppressions)\b/;
+/**
+ * Routes whose target is a customer or an address, or whose state names customers (the dead
+ * letters): personal data, kept only as a digest, no state read back.
+ */
+const PERSONAL = /^[A-Z]+ \/admin\/(customers|suppressions|dead-letters)\b/;
 export const AUDIT_STATE_BYTES = 300_000;
 
 export function isPersonal(routeKey: string): boolean {

@@ -2,7 +2,7 @@
  * The numbers that show what works, computed from the counters the projections keep (never from
  * a scan of the customers). Pure: the admin API feeds it.
  *
- * Definitions (the README repeats them):
+ * Definitions (docs/prediction.md repeats them):
  * - window: `from` and `to` are UTC days, both included;
  * - retention rate: of the customers who had ordered before the window, the share who ordered
  *   again in it;

@@ -115,6 +115,18 @@ describe('the customer-inputs queue', () => {
     });
     expect(letter?.reason).toMatch(/ZodError/);
     expect(behind?.reason).toMatch(/an earlier input of this customer in the batch failed/);
+    // The admin API lists both from the dead-letter queue, each with the reason apply-event noted.
+    const listed = await admin('/admin/dead-letters');
+    expect(listed.status).toBe(200);
+    const theirs = (
+      listed.body.letters as { queue: string; reason: string; summary: { customer?: string } }[]
+    )
+      .filter((candidate) => candidate.summary.customer === poison)
+      .map((candidate) => ({ queue: candidate.queue, reason: candidate.reason }));
+    expect(theirs).toEqual([
+      { queue: 'customer-inputs', reason: expect.stringMatching(/ZodError/) },
+      { queue: 'customer-inputs', reason: expect.stringMatching(/an earlier input of this customer/) },
+    ]);
     expect((await admin(`/admin/customers/${poison}`)).status).toBe(404);
     const customer = await admin(`/admin/customers/${good}`);
     expect(customer.status).toBe(200);

@@ -9,7 +9,13 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/cdk/app.ts';
 import { pascal } from '../../infra/cdk/stateful-stack.ts';
-import { CUSTOMER_INPUTS_QUEUE, FUNCTIONS, WHOLE_BASE_JOB } from '../../infra/topology.ts';
+import {
+  CUSTOMER_INPUTS_QUEUE,
+  FUNCTIONS,
+  hasDeadLetterQueue,
+  redrivesToFunction,
+  WHOLE_BASE_JOB,
+} from '../../infra/topology.ts';
 
 const cdkContext = JSON.parse(readFileSync('cdk.json', 'utf8')).context as Record<string, unknown>;
 const newApp = () => new App({ context: cdkContext, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
@@ -343,10 +349,7 @@ describe('stateless stack', () => {
       const variables = Object.fromEntries(
         Object.entries((deployed?.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(
           // A value CDK resolves at deploy time stands in as a URL (valid wherever any string is).
-          ([name, value]) => [
-            name,
-            typeof value === 'string' ? value : `https://deployed.example/${name.toLowerCase()}`,
-          ],
+          ([name, value]) => [name, deployTimeValue(value, name)],
         ),
       );
       // Only what CDK sets, plus what Lambda itself provides: a missing variable fails the import.
@@ -430,6 +433,38 @@ describe('stateless stack', () => {
       actionsOf(role).includes('dynamodb:Scan'),
     );
     expect(scanners).toEqual(['JobsRole']);
+    // Redriving dead letters: only the admin API reads the dead-letter queues and invokes functions,
+    // and only the functions whose letters it sends back (their ARNs, no versions or wildcards).
+    const invokers = [...new Set(policies.map(([id]) => id.replace(/Role.*$/, 'Role')))].filter((role) =>
+      actionsOf(role).includes('lambda:InvokeFunction'),
+    );
+    // (The schedules and the state machine invoke their functions: that is their whole work.)
+    expect(
+      invokers.filter((role) => !['SchedulerRole', 'WholeBaseJobsStateMachineRole'].includes(role)),
+    ).toEqual(['AdminRole']);
+    const invoked = policies
+      .filter(([id]) => id.startsWith('AdminRole'))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement: { Action: string | string[] }) =>
+        [statement.Action].flat().includes('lambda:InvokeFunction'),
+      )
+      .flatMap((statement: { Resource: unknown }) => [statement.Resource].flat())
+      .map((resource: unknown) => JSON.stringify(resource));
+    const redriven = FUNCTIONS.filter(hasDeadLetterQueue).filter(redrivesToFunction);
+    expect(invoked).toHaveLength(redriven.length);
+    for (const resource of invoked) expect(resource).not.toContain('*');
+    expect(actionsOf('AdminRole')).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']),
+    );
+    const admin = Object.values(stateless.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Description === FUNCTIONS.find((spec) => spec.name === 'admin')?.description,
+    );
+    const queues = JSON.parse(
+      deployTimeValue(admin?.Properties.Environment.Variables.DEAD_LETTER_QUEUES, 'q'),
+    );
+    expect(queues.map((queue: { name: string }) => queue.name).sort()).toEqual(
+      ['customer-inputs', ...FUNCTIONS.filter(hasDeadLetterQueue).map((spec) => spec.name)].sort(),
+    );
   });
 });
 
@@ -611,3 +646,14 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(result.status).toBe(0);
   });
 });
+
+/**
+ * A CloudFormation value as a string: a reference resolved at deploy time stands in as a URL
+ * (valid wherever any string is), a join of parts (JSON holding queue URLs) joined.
+ */
+function deployTimeValue(value: unknown, name: string): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
+  if (join) return join[1].map((part, index) => deployTimeValue(part, `${name}-${index}`)).join(join[0]);
+  return `https://deployed.example/${name.toLowerCase()}`;
+}

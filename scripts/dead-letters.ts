@@ -1,0 +1,71 @@
+/**
+ * Dead letters from the command line, through the admin API (any deployment's, or the local
+ * stack's):
+ *
+ *   npm run dead-letters -- list               every queue's count, then one line a letter
+ *   npm run dead-letters -- list --json        the API's answer as it is
+ *   npm run dead-letters -- redrive            send every letter back for another try
+ *   npm run dead-letters -- redrive ID [ID ...]  only these (none is sent if one is unknown)
+ *
+ * The admin API is at API_URL (default http://127.0.0.1:$PORT) with ADMIN_TOKEN (default
+ * dev-admin-token); an API token needs `operations:read` to list and `operations:write` to redrive.
+ */
+import { parseArgs } from 'node:util';
+import type { DeadLetter } from '../shared/domain/dead-letters.ts';
+import { adminApi } from './cli.ts';
+
+const USAGE = 'usage: npm run dead-letters -- list [--json] | redrive [ID ...]';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    api: { type: 'string', default: process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+    token: { type: 'string', default: process.env.ADMIN_TOKEN ?? 'dev-admin-token' },
+  },
+});
+const [command, ...ids] = positionals;
+const api = adminApi(values.api ?? '', values.token ?? '');
+
+async function list() {
+  const answer = await api('GET', '/admin/dead-letters');
+  if (values.json) return console.log(JSON.stringify(answer));
+  const queues = answer.queues as { queue: string; count: number }[];
+  const letters = answer.letters as DeadLetter[];
+  for (const { queue, count } of queues) console.log(`${queue.padEnd(18)} ${count}`);
+  if (letters.length === 0) return console.log('no dead letters');
+  console.log('');
+  for (const letter of letters)
+    console.log(
+      [
+        letter.id,
+        letter.queue,
+        letter.firstSeen,
+        `${letter.summary.type}${letter.summary.customer ? ` (${letter.summary.customer})` : ''}`,
+        letter.redrivable ? '' : '[cannot be redriven]',
+        `\n    ${letter.reason}`,
+      ]
+        .filter(Boolean)
+        .join('  '),
+    );
+}
+
+async function redrive() {
+  const answer = await api('POST', '/admin/dead-letters/redrive', ids.length > 0 ? { ids } : {});
+  const redriven = answer.redriven as string[];
+  const skipped = answer.skipped as { id: string; why: string }[];
+  console.log(`redriven: ${redriven.length}${redriven.length ? ` (${redriven.join(', ')})` : ''}`);
+  for (const { id, why } of skipped) console.log(`skipped ${id}: ${why}`);
+}
+
+try {
+  if (command === 'list' && ids.length === 0) await list();
+  else if (command === 'redrive') await redrive();
+  else {
+    console.error(USAGE);
+    process.exitCode = 2;
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+}
