@@ -4,8 +4,10 @@
  * names next to its field, and asks before sending; and a broadcast's page with its progress while
  * it sends, its numbers, and a cancel while it has not all gone out.
  */
+
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   Checkbox,
@@ -138,6 +140,7 @@ function sendAtWords(sendAt: SendAt | undefined): string {
 }
 
 export function Broadcasts() {
+  const can = useCan();
   const list = useLoad(
     () =>
       Promise.all([
@@ -159,9 +162,13 @@ export function Broadcasts() {
         One-off emails to a segment, now or at a time, through the same contact policy as every journey.
       </p>
       <p>
-        <a class="button" href={href('broadcasts', 'new')}>
-          New broadcast
-        </a>
+        {can('POST /admin/broadcasts') ? (
+          <a class="button" href={href('broadcasts', 'new')}>
+            New broadcast
+          </a>
+        ) : (
+          <ReadOnly what="broadcasts" />
+        )}
       </p>
       <Loading state={list}>
         {([{ broadcasts }, { segments }]) =>
@@ -807,6 +814,7 @@ function TemplatePreview({ template }: { template: string }) {
 // ——— One broadcast ———
 
 export function BroadcastPage({ id }: { id: string }) {
+  const can = useCan();
   const loaded = useLoad(
     () =>
       api<BroadcastView>(`/admin/broadcasts/${encodeURIComponent(id)}`).catch((error: unknown) => {
@@ -869,7 +877,8 @@ export function BroadcastPage({ id }: { id: string }) {
               />
             </section>
           </div>
-          {view.status === 'scheduled' || view.status === 'sending' ? (
+          {(view.status === 'scheduled' || view.status === 'sending') &&
+          can('POST /admin/broadcasts/{id}/cancel') ? (
             <div class="actions">
               <button type="button" class="danger" onClick={() => setConfirming(true)}>
                 Cancel broadcast…

@@ -662,24 +662,28 @@ function JourneyForm({
           </div>
         </section>
 
-        <TestPanel
-          id={id}
-          journey={draft}
-          onJourneyProblems={(found) => {
-            setProblems(found);
-            setStatus({
-              message: 'The test did not run: the journey has problems, shown next to their fields.',
-              tone: 'error',
-            });
-          }}
-        />
-        <BacktestPanel
-          id={id}
-          version={view?.version}
-          dirty={dirty}
-          steps={saved?.steps ?? []}
-          onDone={setBacktest}
-        />
+        {can('POST /admin/journeys/{id}/test') ? (
+          <TestPanel
+            id={id}
+            journey={draft}
+            onJourneyProblems={(found) => {
+              setProblems(found);
+              setStatus({
+                message: 'The test did not run: the journey has problems, shown next to their fields.',
+                tone: 'error',
+              });
+            }}
+          />
+        ) : null}
+        {can('POST /admin/journeys/{id}/backtest') ? (
+          <BacktestPanel
+            id={id}
+            version={view?.version}
+            dirty={dirty}
+            steps={saved?.steps ?? []}
+            onDone={setBacktest}
+          />
+        ) : null}
         <ConfirmDialog
           open={confirming}
           title={`Delete journey ${id}?`}

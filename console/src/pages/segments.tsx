@@ -214,7 +214,10 @@ function SegmentForm({
   const segmentId = id ?? newId.trim();
 
   // The estimate follows the edits, a moment after the last one.
+  // (Not for a role that may not preview: each refused call would be one more line in the audit log.)
+  const mayPreview = can('POST /admin/segments/preview');
   useEffect(() => {
+    if (!mayPreview) return;
     const timer = setTimeout(async () => {
       try {
         setPreview(await api<Preview>('/admin/segments/preview', { method: 'POST', body: { condition } }));
@@ -225,7 +228,7 @@ function SegmentForm({
       }
     }, 500);
     return () => clearTimeout(timer);
-  }, [JSON.stringify(condition)]);
+  }, [JSON.stringify(condition), mayPreview]);
 
   const errorAt = (path: string) => messagesAt(problems, path);
 

@@ -5,7 +5,9 @@
  * and their dates, setting a platform's signing secret, rotating with a grace, and revoking, each
  * asked first (revoking by typing the source's id).
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   ConfirmDialog,
@@ -194,6 +196,7 @@ function Rejections({ reasons }: { reasons: string[] }) {
 }
 
 export function Sources() {
+  const can = useCan();
   const list = useLoad(() => api<{ sources: SourceView[] }>('/admin/sources'), []);
   const [message] = useState(() => {
     const said = flash;
@@ -209,9 +212,13 @@ export function Sources() {
       </p>
       <Status message={message} />
       <p>
-        <a class="button" href={href('sources', 'new')}>
-          New source
-        </a>
+        {can('POST /admin/sources') ? (
+          <a class="button" href={href('sources', 'new')}>
+            New source
+          </a>
+        ) : (
+          <ReadOnly what="sources" />
+        )}
       </p>
       <Loading state={list}>
         {({ sources }) => (
@@ -607,6 +614,7 @@ function ConnectBox({ source, platform }: { source: SourceView; platform: Platfo
 type Said = { message?: string; tone: 'info' | 'error' };
 
 export function SourcePage({ id }: { id: string }) {
+  const can = useCan();
   const loaded = useLoad(
     () =>
       api<SourceView>(path(id)).catch((error: unknown) => {
@@ -867,9 +875,13 @@ export function SourcePage({ id }: { id: string }) {
                     ) : null}
                   </div>
                   <div class="actions">
-                    <button type="submit" class={missing ? undefined : 'secondary'} disabled={busy}>
-                      {missing ? 'Save signing secret' : `Rotate ${credential}…`}
-                    </button>
+                    {can('POST /admin/sources/{id}/rotate') ? (
+                      <button type="submit" class={missing ? undefined : 'secondary'} disabled={busy}>
+                        {missing ? 'Save signing secret' : `Rotate ${credential}…`}
+                      </button>
+                    ) : (
+                      <ReadOnly what="sources" />
+                    )}
                   </div>
                 </form>
                 <Status message={said.rotate?.message} tone={said.rotate?.tone} />
@@ -880,11 +892,13 @@ export function SourcePage({ id }: { id: string }) {
                     : `Every ${credential} of this source stops at once, the grace of a rotation too. The source stays listed with its numbers.`}{' '}
                   This cannot be undone.
                 </p>
-                <div class="actions">
-                  <button type="button" class="danger" onClick={() => setConfirming('revoke')}>
-                    Revoke source…
-                  </button>
-                </div>
+                {can('POST /admin/sources/{id}/revoke') ? (
+                  <div class="actions">
+                    <button type="button" class="danger" onClick={() => setConfirming('revoke')}>
+                      Revoke source…
+                    </button>
+                  </div>
+                ) : null}
                 <Status message={said.revoke?.message} tone={said.revoke?.tone} />
               </section>
             ) : (

@@ -4,6 +4,7 @@
  * a webhook's page with its settings, a test send and its outcome, rotating the secret (shown once
  * too) and deleting, each asked first, and the log of its deliveries with every attempt.
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   EVERY_EVENT,
@@ -11,6 +12,7 @@ import {
   type WebhookEventType,
 } from '../../../shared/domain/webhook-events.ts';
 import type { Delivery } from '../../../shared/ports.ts';
+import { ReadOnly, useCan } from '../access.tsx';
 import { ApiError, api, messagesAt, type Problem } from '../api.ts';
 import {
   Checkbox,
@@ -76,6 +78,7 @@ function BackLink() {
 }
 
 export function Webhooks() {
+  const can = useCan();
   const list = useLoad(() => api<{ webhooks: Webhook[] }>('/admin/webhooks'), []);
   const [message] = useState(() => {
     const said = flash;
@@ -91,9 +94,13 @@ export function Webhooks() {
       </p>
       <Status message={message} />
       <p>
-        <a class="button" href={href('webhooks', 'new')}>
-          New webhook
-        </a>
+        {can('PUT /admin/webhooks/{id}') ? (
+          <a class="button" href={href('webhooks', 'new')}>
+            New webhook
+          </a>
+        ) : (
+          <ReadOnly what="webhooks" />
+        )}
       </p>
       <Loading state={list}>
         {({ webhooks }) =>
@@ -457,6 +464,7 @@ const STATE_WORDS: Record<Delivery['state'], string> = {
 };
 
 export function WebhookPage({ id }: { id: string }) {
+  const can = useCan();
   const loaded = useLoad(
     () =>
       api<WebhookView>(path(id)).catch((error: unknown) => {
@@ -556,41 +564,47 @@ export function WebhookPage({ id }: { id: string }) {
           <div class="grid-2">
             <section class="card" aria-labelledby="webhook-settings-title">
               <h2 id="webhook-settings-title">Settings</h2>
-              <WebhookForm webhook={view} onSaved={() => loaded.reload()} />
+              {can('PUT /admin/webhooks/{id}') ? (
+                <WebhookForm webhook={view} onSaved={() => loaded.reload()} />
+              ) : (
+                <ReadOnly what="webhooks" />
+              )}
             </section>
-            <section class="card webhook-tools" aria-labelledby="webhook-tools-title">
-              <h2 id="webhook-tools-title">Test, secret and removal</h2>
-              <h3>Send a test event</h3>
-              <p class="help">
-                A <code>Webhook Test</code> event, signed like every delivery, sent once now whatever the
-                webhook subscribes to; the outcome shows below and in the log.
-              </p>
-              <div class="actions">
-                <button type="button" onClick={() => void test()} disabled={testing}>
-                  Send a test event
-                </button>
-              </div>
-              <Status message={said.test?.message} tone={said.test?.tone} />
-              <h3>Signing secret</h3>
-              <p class="help">
-                A new secret replaces the old one at once: your receiver must have it before the next
-                delivery.
-              </p>
-              <div class="actions">
-                <button type="button" class="secondary" onClick={() => setConfirming('rotate')}>
-                  Rotate secret…
-                </button>
-              </div>
-              <Status message={said.rotate?.message} tone={said.rotate?.tone} />
-              <h3>Delete</h3>
-              <p class="help">Nothing more is sent to it; its log goes with it.</p>
-              <div class="actions">
-                <button type="button" class="danger" onClick={() => setConfirming('delete')}>
-                  Delete webhook…
-                </button>
-              </div>
-              <Status message={said.remove?.message} tone={said.remove?.tone} />
-            </section>
+            {can('POST /admin/webhooks/{id}/test') ? (
+              <section class="card webhook-tools" aria-labelledby="webhook-tools-title">
+                <h2 id="webhook-tools-title">Test, secret and removal</h2>
+                <h3>Send a test event</h3>
+                <p class="help">
+                  A <code>Webhook Test</code> event, signed like every delivery, sent once now whatever the
+                  webhook subscribes to; the outcome shows below and in the log.
+                </p>
+                <div class="actions">
+                  <button type="button" onClick={() => void test()} disabled={testing}>
+                    Send a test event
+                  </button>
+                </div>
+                <Status message={said.test?.message} tone={said.test?.tone} />
+                <h3>Signing secret</h3>
+                <p class="help">
+                  A new secret replaces the old one at once: your receiver must have it before the next
+                  delivery.
+                </p>
+                <div class="actions">
+                  <button type="button" class="secondary" onClick={() => setConfirming('rotate')}>
+                    Rotate secret…
+                  </button>
+                </div>
+                <Status message={said.rotate?.message} tone={said.rotate?.tone} />
+                <h3>Delete</h3>
+                <p class="help">Nothing more is sent to it; its log goes with it.</p>
+                <div class="actions">
+                  <button type="button" class="danger" onClick={() => setConfirming('delete')}>
+                    Delete webhook…
+                  </button>
+                </div>
+                <Status message={said.remove?.message} tone={said.remove?.tone} />
+              </section>
+            ) : null}
           </div>
           <DeliveryLog deliveries={view.deliveries} />
           <ConfirmDialog
