@@ -237,6 +237,17 @@ export const FUNCTIONS: FunctionSpec[] = [
     },
   },
   {
+    name: 'api-description',
+    entry: 'functions/api-description/handler.ts',
+    description:
+      'The OpenAPI 3.1 description of every route, made from the zod schemas the handlers validate with',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    routes: ['GET /openapi.json'],
+    events: [],
+    access: {},
+  },
+  {
     name: 'inbound',
     entry: 'functions/inbound/handler.ts',
     description:

@@ -12,6 +12,7 @@ import {
   storedToken,
 } from './auth.ts';
 import { messageOf, Status, TextField } from './components.tsx';
+import { ApiReference } from './pages/api-reference.tsx';
 import { AuditLog } from './pages/audit.tsx';
 import { BroadcastCompose, BroadcastPage, Broadcasts } from './pages/broadcasts.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
@@ -36,6 +37,7 @@ const PAGES = [
   { path: 'sources', title: 'Sources', reads: 'GET /admin/sources' },
   { path: 'webhooks', title: 'Webhooks', reads: 'GET /admin/webhooks' },
   { path: 'audit', title: 'Audit log', reads: 'GET /admin/audit' },
+  { path: 'api', title: 'API', reads: 'GET /admin/me' },
 ] as const;
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -200,6 +202,8 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return item ? <SourcePage key={item} id={item} /> : <Sources />;
     case 'audit':
       return <AuditLog />;
+    case 'api':
+      return <ApiReference />;
     case 'webhooks':
       if (item === 'new') return <WebhookCreate />;
       return item ? <WebhookPage key={item} id={item} /> : <Webhooks />;

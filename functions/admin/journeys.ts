@@ -261,7 +261,7 @@ function fieldOf(steps: readonly Step[], path: StepPath): string {
   return text;
 }
 
-const publishBody = z.strictObject({ version: z.number().int().min(0).optional() }).optional();
+export const publishBody = z.strictObject({ version: z.number().int().min(0).optional() }).optional();
 
 /** Makes a saved version the one new entrants go through (customers inside finish on theirs). */
 export async function publishJourney(id: string, body: unknown, deps: JourneyDeps): Promise<Answer> {
@@ -391,7 +391,7 @@ export async function testJourney(id: string, body: unknown, deps: JourneyDeps):
   return { status: 200, body: { journey: id, version: definition.version, ...result } };
 }
 
-const backtestBody = z.strictObject({
+export const backtestBody = z.strictObject({
   from: z.iso.date('must be a day, YYYY-MM-DD'),
   to: z.iso.date('must be a day, YYYY-MM-DD'),
   /** Default: the latest saved version. */

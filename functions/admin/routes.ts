@@ -88,7 +88,7 @@ export interface AdminDeps {
   now: () => Date;
 }
 
-const sweepRequest = z.strictObject({ now: z.iso.datetime({ offset: true }).optional() });
+export const sweepRequest = z.strictObject({ now: z.iso.datetime({ offset: true }).optional() });
 
 export function adminRoutes(deps: AdminDeps): Record<string, Route> {
   return {

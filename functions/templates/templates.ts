@@ -49,7 +49,7 @@ export const templateBody = z.strictObject({
   variants: z.array(variantSchema).max(5).optional(),
 });
 
-const previewBody = z.strictObject({
+export const previewBody = z.strictObject({
   customerId: z.string().min(1).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
   version: z.number().int().min(0).optional(),
@@ -58,7 +58,7 @@ const previewBody = z.strictObject({
   template: templateBody.optional(),
 });
 
-const testBody = previewBody.extend({ to: z.email() });
+export const testBody = previewBody.extend({ to: z.email() });
 
 /** What a preview shows when it has no customer: every variable, with plausible values. */
 export const SAMPLE_DATA: TemplateData = {

@@ -87,6 +87,10 @@ export class ConsoleSite extends Construct {
     });
 
     const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+    const api = new HttpOrigin(apiDomain, {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Lifecycle console, and the admin API on the same origin',
       defaultBehavior: {
@@ -105,14 +109,18 @@ export class ConsoleSite extends Construct {
       },
       additionalBehaviors: {
         '/admin/*': {
-          origin: new HttpOrigin(apiDomain, {
-            protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
-            originSslProtocols: [OriginSslPolicy.TLS_V1_2],
-          }),
+          origin: api,
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_ALL,
           cachePolicy: CachePolicy.CACHING_DISABLED,
           originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        },
+        // The API's description, for the console's API page (public, read-only).
+        '/openapi.json': {
+          origin: api,
+          viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
         },
       },
     });

@@ -477,6 +477,8 @@ const ROUTE_AUTHORIZATION: Record<string, string> = {
     'Admin routes check, in the function, a bearer token: the admin token from Secrets Manager (constant time) or a marketer’s Cognito access token (signature and claims).',
   unsubscribe:
     'RFC 8058 one-click unsubscribe must work without a login: the link carries an encrypted token signed with HMAC, checked by the function.',
+  'api-description':
+    'The API’s OpenAPI description is public, as an API’s description is: it holds the routes’ shapes and no data.',
 };
 
 function secretsOf(props: StatelessStackProps) {

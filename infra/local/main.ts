@@ -47,17 +47,20 @@ Lifecycle pipeline running locally (ready in ${(stack.readyInMs / 1000).toFixed(
   Console (marketers)      ${urls.api}/console/        sign in with the admin token
   Tracking API (Segment)   ${urls.api}/v1/batch        write key: ${settings.writeKey}
   Admin API                ${urls.api}/admin/...       token:     ${settings.adminToken}
+  API description          ${urls.api}/openapi.json   (OpenAPI 3.1; the console's API page)
   Health                   ${urls.api}/health
   Inbox (SES emulator)     ${urls.inbox}
   Replies (SMTP, inbound)  ${urls.smtp}    reply to any email's Reply-To here
   DynamoDB Local           ${urls.dynamodb}
   EventBridge (local)      ${urls.eventBridge}
-  SQS (local)              ${urls.sqs}    the customer-inputs queue
+  SQS (local)              ${urls.sqs}    the customer-inputs queue, the dead letters
   Data                     ${settings.dataDir ?? 'in memory (IN_MEMORY=1): nothing is kept'}
 
 Send a first event:
   curl -u ${settings.writeKey}: ${urls.api}/v1/track -H 'content-type: application/json' \\
     -d '{"userId":"u1","event":"Order Completed","properties":{"order_id":"o1","revenue":42},"context":{"traits":{"email":"ada@example.com","firstName":"Ada"}}}'
+
+Then open the inbox for the welcome kit. Anything that failed for good: npm run dead-letters -- list
 
 Press Ctrl-C to stop.
 `);

@@ -110,7 +110,7 @@ const alias = z.looseObject({
   userId: identifier,
 });
 
-const incomingEvent = z.discriminatedUnion('type', [identify, track, page, screen, group, alias], {
+export const incomingEvent = z.discriminatedUnion('type', [identify, track, page, screen, group, alias], {
   error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${EVENT_TYPES.join(', ')}` : undefined),
 });
 type IncomingEvent = z.infer<typeof incomingEvent>;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Analytics } from '@segment/analytics-node';
 import { inject } from 'vitest';
+import { checkAnswer } from './openapi.ts';
 
 export interface StackInfo {
   api: string;
@@ -41,10 +42,7 @@ export async function post(path: string, body: unknown, headers: Record<string, 
     headers: { 'content-type': 'application/json', authorization: basicAuth(), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
-  };
+  return described('POST', path, response);
 }
 
 export async function admin(path: string, init: RequestInit = {}) {
@@ -56,10 +54,20 @@ export async function admin(path: string, init: RequestInit = {}) {
       ...init.headers,
     },
   });
-  return {
+  return described(init.method ?? 'GET', path, response);
+}
+
+/** The answer's status and JSON body, once checked against the API's description (`/openapi.json`). */
+async function described(method: string, path: string, response: Response) {
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown>;
+  await checkAnswer(stack().api, {
+    method,
+    path,
     status: response.status,
-    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
-  };
+    contentType: response.headers.get('content-type'),
+    body,
+  });
+  return { status: response.status, body };
 }
 
 /** A call the test needs to succeed (the local stack's own routes, a setup step): its body, or an error naming it. */
