@@ -853,10 +853,27 @@ describe('the console’s two-way pages in Chromium', () => {
       await reader.getByText(/can read the stage rules, not change it/).waitFor();
       expect(await reader.getByRole('button', { name: 'Save stage rules' }).count()).toBe(0);
       await reader.screenshot({ path: `${SHOTS}/30-read-only-lifecycle.png`, fullPage: true });
+      await nav.getByRole('link', { name: 'Broadcasts' }).click();
+      await reader.getByText(/can read broadcasts, not change it/).waitFor();
+      expect(await reader.getByRole('link', { name: 'New broadcast' }).count()).toBe(0);
     } finally {
       await reader.close();
       await admin(`/admin/tokens/${made.body.id}`, { method: 'DELETE' });
     }
+  });
+
+  it('reads the API reference: the routes by group, found by path, one route’s body, access and answers', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'API', exact: true }).click();
+    await page.getByRole('heading', { name: 'API reference', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Tracking API', level: 2 }).waitFor();
+    await page.getByLabel('Find a route').fill('dead-letters/redrive');
+    const route = page.locator('details.operation', { hasText: '/admin/dead-letters/redrive' });
+    await route.locator('summary').click();
+    await route.getByText('Request body (application/json)').waitFor();
+    expect(await route.innerText()).toMatch(/operations:write[\s\S]*ids[\s\S]*404/);
+    expect(await page.locator('details.operation').count()).toBe(1);
+    await shot('31-api-reference');
   });
 
   it('makes a webhook: problems next to their fields, the secret once, a test delivered, rotated, deleted', async () => {

@@ -161,7 +161,7 @@ function OperationView({
           const schema = Object.values(response.content ?? {})[0]?.schema;
           return (
             <li key={status}>
-              <strong>{status}</strong> {response.description}
+              <strong>{status}</strong> {inline(response.description)}
               {schema && status.startsWith('2') ? (
                 <SchemaView schema={schema} components={components} />
               ) : null}
