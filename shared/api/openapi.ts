@@ -215,14 +215,9 @@ export function jsonSchemaOf(
   } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   if (!defs || typeof defs !== 'object') return json;
   if (!components) return { ...json, $defs: defs };
-  const renamed = new Map<string, string>();
-  for (const name of Object.keys(defs)) {
-    const base = name.replace(/^_+/, '') || 'Schema';
-    let candidate = base;
-    for (let n = 2; candidate in components; n++) candidate = `${base}${n}`;
-    renamed.set(name, candidate);
-    components[candidate] = {};
-  }
+  // Each definition under its own name (a schema's `meta({ id })`), kept once when the same
+  // definition comes again; another under a taken name gets a number.
+  const renamed = new Map(Object.keys(defs).map((name) => [name, name.replace(/^_+/, '') || 'Schema']));
   const rewrite = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (!value || typeof value !== 'object') return value;
@@ -234,6 +229,16 @@ export function jsonSchemaOf(
       ),
     );
   };
+  const same = Object.entries(defs).every(([name, definition]) => {
+    const kept = components[renamed.get(name) ?? ''];
+    return kept === undefined || JSON.stringify(kept) === JSON.stringify(rewrite(definition));
+  });
+  if (!same)
+    for (const [name, base] of renamed) {
+      let candidate = base;
+      for (let n = 2; candidate in components; n++) candidate = `${base}${n}`;
+      renamed.set(name, candidate);
+    }
   for (const [name, definition] of Object.entries(defs))
     components[renamed.get(name) ?? name] = rewrite(definition);
   return rewrite(json) as Record<string, unknown>;

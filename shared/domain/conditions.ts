@@ -231,14 +231,18 @@ export type PerformedCondition = z.infer<typeof performedSchema>;
 export type LastPerformedCondition = z.infer<typeof lastPerformedSchema>;
 
 /** The schema of a condition, for types and JSON Schema; `parseCondition` is the validator. */
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(conditionSchema).min(1).max(MAX_CHILDREN) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1).max(MAX_CHILDREN) }),
-    z.strictObject({ not: conditionSchema }),
-    ...Object.values(LEAVES),
-  ]),
-);
+export const conditionSchema: z.ZodType<Condition> = z
+  .lazy(
+    () =>
+      z.union([
+        z.strictObject({ all: z.array(conditionSchema).min(1).max(MAX_CHILDREN) }),
+        z.strictObject({ any: z.array(conditionSchema).min(1).max(MAX_CHILDREN) }),
+        z.strictObject({ not: conditionSchema }),
+        ...Object.values(LEAVES),
+      ]),
+    // Named, so the API's description keeps this recursive shape once, as `Condition`.
+  )
+  .meta({ id: 'Condition' });
 
 export interface Problem {
   field: string;

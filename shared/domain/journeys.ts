@@ -102,38 +102,40 @@ export type Step =
   | { split: { percent: number; then: Step[]; else?: Step[] } };
 
 /** The schema of a step, for types and JSON Schema; `parseJourney` is the validator. */
-export const stepSchema: z.ZodType<Step> = z.lazy(() =>
-  z.union([
-    waitSchema,
-    sendSchema,
-    setTraitSchema,
-    pauseSchema,
-    exitSchema,
-    z.strictObject({
-      waitFor: z.strictObject({
-        event: eventName,
-        where: z.array(propertyFilterSchema).max(20).optional(),
-        timeout: durationSchema,
-        then: z.array(stepSchema).optional(),
-        timedOut: z.array(stepSchema).optional(),
+export const stepSchema: z.ZodType<Step> = z
+  .lazy(() =>
+    z.union([
+      waitSchema,
+      sendSchema,
+      setTraitSchema,
+      pauseSchema,
+      exitSchema,
+      z.strictObject({
+        waitFor: z.strictObject({
+          event: eventName,
+          where: z.array(propertyFilterSchema).max(20).optional(),
+          timeout: durationSchema,
+          then: z.array(stepSchema).optional(),
+          timedOut: z.array(stepSchema).optional(),
+        }),
       }),
-    }),
-    z.strictObject({
-      branch: z.strictObject({
-        if: conditionSchema,
-        then: z.array(stepSchema),
-        else: z.array(stepSchema).optional(),
+      z.strictObject({
+        branch: z.strictObject({
+          if: conditionSchema,
+          then: z.array(stepSchema),
+          else: z.array(stepSchema).optional(),
+        }),
       }),
-    }),
-    z.strictObject({
-      split: z.strictObject({
-        percent: z.number().int().min(1).max(99),
-        then: z.array(stepSchema),
-        else: z.array(stepSchema).optional(),
+      z.strictObject({
+        split: z.strictObject({
+          percent: z.number().int().min(1).max(99),
+          then: z.array(stepSchema),
+          else: z.array(stepSchema).optional(),
+        }),
       }),
-    }),
-  ]),
-);
+    ]),
+  )
+  .meta({ id: 'Step' });
 
 /** One event name, or a few that mean the same here (`Signed Up`, `Newsletter Subscribed`). */
 const eventNames = z.union([eventName, z.array(eventName).min(1, 'must name an event').max(10)]);

@@ -70,5 +70,11 @@ describe('the API description', () => {
     expect(text).not.toContain('#/$defs/');
     for (const [, name] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
       expect(document.components).toHaveProperty(['schemas', name as string]);
+    // A condition and a journey step are kept once each, by name, however many routes use them.
+    expect(Object.keys((document.components as { schemas: object }).schemas).sort()).toEqual([
+      'Condition',
+      'Error',
+      'Step',
+    ]);
   });
 });
