@@ -43,11 +43,17 @@ async function list() {
         letter.firstSeen,
         `${letter.summary.type}${letter.summary.customer ? ` (${letter.summary.customer})` : ''}`,
         letter.redrivable ? '' : '[cannot be redriven]',
-        `\n    ${letter.reason}`,
+        // One line a reason (a validation error's JSON spreads over many): the API has it whole.
+        `\n    ${oneLine(letter.reason)}`,
       ]
         .filter(Boolean)
         .join('  '),
     );
+}
+
+function oneLine(text: string, most = 240) {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > most ? `${line.slice(0, most - 1)}…` : line;
 }
 
 async function redrive() {

@@ -17,6 +17,7 @@ import { AuditLog } from './pages/audit.tsx';
 import { BroadcastCompose, BroadcastPage, Broadcasts } from './pages/broadcasts.tsx';
 import { CustomerPage, CustomerSearch } from './pages/customers.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
+import { DeadLetters } from './pages/dead-letters.tsx';
 import { JourneyEditor, Journeys } from './pages/journeys.tsx';
 import { Lifecycle } from './pages/lifecycle.tsx';
 import { SegmentEditor, Segments } from './pages/segments.tsx';
@@ -37,6 +38,7 @@ const PAGES = [
   { path: 'sources', title: 'Sources', reads: 'GET /admin/sources' },
   { path: 'webhooks', title: 'Webhooks', reads: 'GET /admin/webhooks' },
   { path: 'audit', title: 'Audit log', reads: 'GET /admin/audit' },
+  { path: 'dead-letters', title: 'Dead letters', reads: 'GET /admin/dead-letters' },
   { path: 'api', title: 'API', reads: 'GET /admin/me' },
 ] as const;
 
@@ -204,6 +206,8 @@ function Page({ section, item }: { section: string; item: string | undefined }) 
       return <AuditLog />;
     case 'api':
       return <ApiReference />;
+    case 'dead-letters':
+      return <DeadLetters />;
     case 'webhooks':
       if (item === 'new') return <WebhookCreate />;
       return item ? <WebhookPage key={item} id={item} /> : <Webhooks />;

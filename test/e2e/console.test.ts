@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { createTransport } from 'nodemailer';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -846,7 +847,7 @@ describe('the console’s two-way pages in Chromium', () => {
       await reader.getByRole('heading', { name: 'Customers per stage' }).waitFor();
       const nav = reader.getByRole('navigation', { name: 'Main' });
       await nav.getByRole('link', { name: 'Journeys' }).waitFor();
-      for (const hidden of ['Customers', 'Sources', 'Webhooks', 'Audit log'])
+      for (const hidden of ['Customers', 'Sources', 'Webhooks', 'Audit log', 'Dead letters'])
         expect(await nav.getByRole('link', { name: hidden }).count()).toBe(0);
       expect(await reader.getByRole('button', { name: 'Fit now' }).count()).toBe(0);
       await nav.getByRole('link', { name: 'Lifecycle rules' }).click();
@@ -860,6 +861,44 @@ describe('the console’s two-way pages in Chromium', () => {
       await reader.close();
       await admin(`/admin/tokens/${made.body.id}`, { method: 'DELETE' });
     }
+  });
+
+  it('lists a dead letter with its queue, customer and reason, and redrives it', async () => {
+    // A request send-message can never take (no campaign): three tries, then its dead-letter queue.
+    const poison = `dead-${Date.now().toString(36)}`;
+    const bus = new EventBridgeClient({
+      endpoint: stack().eventBridge,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await bus.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'lifecycle',
+            Source: 'lifecycle.engine',
+            DetailType: 'Message Requested',
+            Detail: JSON.stringify({ version: 1, customerId: poison }),
+          },
+        ],
+      }),
+    );
+    bus.destroy();
+    await expect
+      .poll(
+        async () => JSON.stringify((await admin('/admin/dead-letters')).body.letters ?? []).includes(poison),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('heading', { name: 'Dead letters', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: new RegExp(poison) });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/send-message[\s\S]*Message Requested[\s\S]*ZodError/);
+    await shot('32-dead-letters');
+    await row.getByRole('button', { name: 'Redrive' }).click();
+    await page.getByText(/^Sent back: 1\./).waitFor();
   });
 
   it('reads the API reference: the routes by group, found by path, one route’s body, access and answers', async () => {

@@ -1,0 +1,152 @@
+/**
+ * Dead letters: what the pipeline gave up on after its retries, by queue, with why; once the
+ * cause is fixed, sent back for another try (one, or all), each applied exactly once.
+ */
+import { useState } from 'preact/hooks';
+import type { DeadLetter } from '../../../shared/domain/dead-letters.ts';
+import { useCan } from '../access.tsx';
+import { api } from '../api.ts';
+import { Loading, messageOf, Status, useLoad } from '../components.tsx';
+import { when } from '../format.ts';
+
+interface Listing {
+  queues: { queue: string; count: number }[];
+  letters: DeadLetter[];
+}
+
+interface Redriven {
+  redriven: string[];
+  skipped: { id: string; why: string }[];
+}
+
+export function DeadLetters() {
+  const can = useCan();
+  const listing = useLoad(() => api<Listing>('/admin/dead-letters'), []);
+  const [said, setSaid] = useState<{ message?: string; tone: 'info' | 'error' }>({ tone: 'info' });
+  const [busy, setBusy] = useState(false);
+  const mayRedrive = can('POST /admin/dead-letters/redrive');
+
+  const redrive = async (ids?: string[]) => {
+    setBusy(true);
+    try {
+      const done = await api<Redriven>('/admin/dead-letters/redrive', {
+        method: 'POST',
+        body: ids ? { ids } : {},
+      });
+      const skipped = done.skipped.length ? `; ${done.skipped.length} cannot be redriven` : '';
+      setSaid({
+        message: `Sent back: ${done.redriven.length}${skipped}. A letter that fails again comes back here with a new id.`,
+        tone: 'info',
+      });
+      listing.reload();
+    } catch (error) {
+      setSaid({ message: messageOf(error), tone: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1>Dead letters</h1>
+      <p class="lead">
+        What the pipeline gave up on after its retries: a customer’s input (after ten receives), an email or a
+        webhook (after three tries), a scheduled run. Fix the cause, then send them back: each is applied
+        once, however much of it was applied before.
+      </p>
+      <Status message={said.message} tone={said.tone} />
+      <Loading state={listing}>
+        {({ queues, letters }) => (
+          <>
+            <ul class="queue-counts" aria-label="Letters per queue">
+              {queues.map(({ queue, count }) => (
+                <li key={queue}>
+                  <code>{queue}</code> {count}
+                </li>
+              ))}
+            </ul>
+            {letters.length === 0 ? (
+              <p class="empty">No dead letters.</p>
+            ) : (
+              <>
+                {mayRedrive ? (
+                  <div class="actions">
+                    <button
+                      type="button"
+                      disabled={busy || !letters.some((letter) => letter.redrivable)}
+                      onClick={() => void redrive()}
+                    >
+                      Redrive all
+                    </button>
+                  </div>
+                ) : null}
+                <div class="table-scroll">
+                  <table>
+                    <caption>{`${letters.length} dead letters, oldest first`}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">First seen</th>
+                        <th scope="col">Queue</th>
+                        <th scope="col">What</th>
+                        <th scope="col">Why</th>
+                        {mayRedrive ? <th scope="col">Redrive</th> : null}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {letters.map((letter) => (
+                        <tr key={letter.id}>
+                          <td>{when(letter.firstSeen)}</td>
+                          <td>
+                            <code>{letter.queue}</code>
+                            {letter.attempts ? <small>{` after ${letter.attempts} tries`}</small> : null}
+                          </td>
+                          <td>
+                            {letter.summary.type}
+                            {letter.summary.customer ? (
+                              <div>
+                                <small>{`customer ${letter.summary.customer}`}</small>
+                              </div>
+                            ) : null}
+                          </td>
+                          <td>
+                            <details>
+                              <summary>{firstLine(letter.reason)}</summary>
+                              <pre>{letter.reason}</pre>
+                            </details>
+                          </td>
+                          {mayRedrive ? (
+                            <td>
+                              {letter.redrivable ? (
+                                <button
+                                  type="button"
+                                  class="secondary"
+                                  disabled={busy}
+                                  aria-label={`Redrive ${letter.id}`}
+                                  onClick={() => void redrive([letter.id])}
+                                >
+                                  Redrive
+                                </button>
+                              ) : (
+                                <small>{letter.why ?? 'cannot be redriven'}</small>
+                              )}
+                            </td>
+                          ) : null}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </>
+            )}
+          </>
+        )}
+      </Loading>
+    </>
+  );
+}
+
+/** A reason's first line, short enough for a table cell (the whole of it opens below). */
+function firstLine(reason: string) {
+  const line = reason.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
