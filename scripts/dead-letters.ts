@@ -30,9 +30,12 @@ const api = adminApi(values.api ?? '', values.token ?? '');
 async function list() {
   const answer = await api('GET', '/admin/dead-letters');
   if (values.json) return console.log(JSON.stringify(answer));
-  const queues = answer.queues as { queue: string; count: number }[];
+  const queues = answer.queues as { queue: string; count: number; listed: number }[];
   const letters = answer.letters as DeadLetter[];
-  for (const { queue, count } of queues) console.log(`${queue.padEnd(18)} ${count}`);
+  for (const { queue, count, listed } of queues)
+    console.log(
+      `${queue.padEnd(18)} ${count}${listed < count ? ` (${listed} listed: redrive them to see the rest)` : ''}`,
+    );
   if (letters.length === 0) return console.log('no dead letters');
   console.log('');
   for (const letter of letters)
@@ -57,11 +60,15 @@ function oneLine(text: string, most = 240) {
 }
 
 async function redrive() {
-  const answer = await api('POST', '/admin/dead-letters/redrive', ids.length > 0 ? { ids } : {});
+  const answer = await api('POST', '/admin/dead-letters/redrive', ids.length > 0 ? { ids } : { all: true });
   const redriven = answer.redriven as string[];
   const skipped = answer.skipped as { id: string; why: string }[];
+  const failed = answer.failed as { id: string; why: string }[];
   console.log(`redriven: ${redriven.length}${redriven.length ? ` (${redriven.join(', ')})` : ''}`);
   for (const { id, why } of skipped) console.log(`skipped ${id}: ${why}`);
+  for (const { id, why } of failed) console.log(`failed ${id}: ${oneLine(why)}`);
+  if (answer.more) console.log('more letters are left: run it again');
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 try {

@@ -483,19 +483,27 @@ export interface FailureNotes {
   reasonOf(messageId: string): Promise<string | undefined>;
 }
 
+/** Which letters a redrive sends back: those named, or every one. */
+export type RedriveChoice = { ids: string[] } | { all: true };
+
+export type RedriveOutcome =
+  | {
+      found: true;
+      redriven: string[];
+      /** Letters that cannot go back (a stream batch's pointer, a record without its input). */
+      skipped: { id: string; why: string }[];
+      /** Letters whose send failed: still in their queue. */
+      failed: { id: string; why: string }[];
+      /** Letters are left that this call did not reach (its time, or the most a queue is read). */
+      more: boolean;
+    }
+  | { found: false; unknown: string[] };
+
 /** The dead-letter queues: read without taking anything, and letters sent back for another try. */
 export interface DeadLetterQueues {
-  list(): Promise<{ queues: { queue: string; count: number }[]; letters: DeadLetter[] }>;
-  /**
-   * Sends back the letters named (all when `ids` is undefined) and deletes them from their queue;
-   * names nothing and changes nothing when an id is in no queue.
-   */
-  redrive(
-    ids?: string[],
-  ): Promise<
-    | { found: true; redriven: string[]; skipped: { id: string; why: string }[] }
-    | { found: false; unknown: string[] }
-  >;
+  list(): Promise<{ queues: { queue: string; count: number; listed: number }[]; letters: DeadLetter[] }>;
+  /** Sends back the letters chosen and deletes them; when an id is in no queue, changes nothing. */
+  redrive(choice: RedriveChoice): Promise<RedriveOutcome>;
 }
 
 export interface TokenStore {

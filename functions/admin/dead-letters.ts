@@ -14,14 +14,20 @@ export interface DeadLetterDeps {
 /** At most this many ids a request: more is "all", which needs none. */
 const MOST_IDS = 100;
 
-export const redriveBody = z.strictObject({
-  ids: z
-    .array(z.string().min(1).max(128))
-    .min(1, 'name at least one id, or send {} to redrive every letter')
-    .max(MOST_IDS, `at most ${MOST_IDS} ids; send {} to redrive every letter`)
-    .optional()
-    .describe('The letters to send back; without it, every letter of every queue.'),
-});
+export const redriveBody = z
+  .strictObject({
+    ids: z
+      .array(z.string().min(1).max(128))
+      .min(1, 'name at least one id')
+      .max(MOST_IDS, `at most ${MOST_IDS} ids; send {"all": true} to redrive every letter`)
+      .optional()
+      .describe('The letters to send back, by id'),
+    all: z.literal(true).optional().describe('Every letter of every queue (instead of ids)'),
+  })
+  // Every letter goes back only when asked in so many words: an empty POST resends nothing.
+  .refine((body) => (body.ids === undefined) !== (body.all === undefined), {
+    message: 'name the letters in ids, or send {"all": true} to redrive every letter',
+  });
 
 export async function listDeadLetters(deps: DeadLetterDeps): Promise<Answer> {
   const { queues, letters } = await deps.queues.list();
@@ -31,8 +37,8 @@ export async function listDeadLetters(deps: DeadLetterDeps): Promise<Answer> {
 export async function redriveDeadLetters(body: unknown, deps: DeadLetterDeps): Promise<Answer> {
   const request = redriveBody.safeParse(body ?? {});
   if (!request.success) return invalid(problemsOf(request.error));
-  const ids = request.data.ids ? [...new Set(request.data.ids)] : undefined;
-  const outcome = await deps.queues.redrive(ids);
+  const { ids } = request.data;
+  const outcome = await deps.queues.redrive(ids ? { ids: [...new Set(ids)] } : { all: true });
   if (!outcome.found)
     return {
       status: 404,
@@ -42,5 +48,6 @@ export async function redriveDeadLetters(body: unknown, deps: DeadLetterDeps): P
         unknown: outcome.unknown,
       },
     };
-  return { status: 200, body: { redriven: outcome.redriven, skipped: outcome.skipped } };
+  const { found: _found, ...answer } = outcome;
+  return { status: 200, body: answer };
 }

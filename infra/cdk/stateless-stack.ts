@@ -238,10 +238,15 @@ export class StatelessStack extends Stack {
         );
       }
 
+      if (spec.events.length > 0 || (spec.schedules?.length ?? 0) > 0)
+        // Bus rules and schedules invoke asynchronously: a failure inside the function (after
+        // Lambda's own retries) lands in its dead-letter queue with the error and the input.
+        fn.configureAsyncInvoke({
+          retryAttempts: 2,
+          onFailure: new SqsDestination(this.deadLetterQueue(spec)),
+        });
       if (spec.events.length > 0) {
         const deadLetters = this.deadLetterQueue(spec);
-        // Failures inside the function (after Lambda's own retries) land here with the error.
-        fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
         for (const trigger of spec.events) {
           new Rule(this, trigger.rule, {
             eventBus: trigger.bus === 'default' ? defaultBus : props.bus,

@@ -37,7 +37,7 @@ export const errorAnswer = z.looseObject({
 
 const API_DESCRIPTION = `Lifecycle marketing on your own AWS account. Four kinds of routes:
 
-- **Tracking API** (\`/v1/*\`): Segment's HTTP tracking API; authenticate with a source's write key as HTTP Basic user (no password).
+- **Tracking API** (\`/v1/*\`): Segment's HTTP tracking API; authenticate with a source's write key as HTTP Basic user (no password), or, as analytics.js does, as \`writeKey\` in the body.
 - **Platform webhooks** (\`/webhooks/*\`): Shopify, WooCommerce and Stripe deliveries, verified by each platform's signature.
 - **Public pages** (\`/u/*\`, \`/f/*\`): one-click unsubscribe (RFC 8058), the preference page and feedback, opened from links in emails.
 - **Admin API** (\`/admin/*\`): Bearer token: the admin token, an API token (\`lct_...\`, scoped), or a marketer's Cognito access token (role from their group). Each operation names the scope an API token needs (\`x-required-scope\`) and the least role a person needs (\`x-least-role\`).
@@ -150,7 +150,7 @@ function operationOf(
     ...(path.startsWith('/admin/')
       ? { security: [{ bearer: [] }] }
       : path.startsWith('/v1/')
-        ? { security: [{ writeKey: [] }, {}] }
+        ? { security: [{ writeKey: [] }] }
         : { security: [] }),
     ...(parameters.length ? { parameters } : {}),
     ...(doc.body

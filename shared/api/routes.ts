@@ -1642,7 +1642,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       200: answer(
         'The dead letters',
         z.looseObject({
-          queues: z.array(z.looseObject({ queue: z.string(), count: z.number() })),
+          queues: z.array(
+            z.looseObject({
+              queue: z.string(),
+              count: z.number().describe('Letters in the queue (SQS’s approximate count)'),
+              listed: z
+                .number()
+                .describe('Of those, listed here: a FIFO queue hands out ten of one customer’s at a time'),
+            }),
+          ),
           letters: z.array(deadLetter),
         }),
       ),
@@ -1651,18 +1659,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /admin/dead-letters/redrive': {
     summary: 'Redrive dead letters',
     description:
-      'Sends letters back for another try: those named by id, or every one (`{}`). An id in no queue answers 404 and nothing is redriven.',
+      'Sends letters back for another try: those named in `ids`, or every one with `{"all": true}` (an empty body sends nothing). An id in no queue answers 404 and nothing is redriven. A call stops after about 20 s and answers `more: true`; call it again for the rest.',
     tag: 'Operations',
-    // `redriveDeadLetters` validates `body ?? {}`: no body redrives every letter, as `{}` does.
-    body: redriveBody.optional(),
+    body: redriveBody,
     responses: {
       200: answer(
-        'Redriven',
+        'What went back',
         z.looseObject({
-          redriven: z.array(z.string()),
+          redriven: z.array(z.string()).describe('The letters sent back (and deleted from their queue)'),
           skipped: z
             .array(z.looseObject({ id: z.string(), why: z.string() }))
-            .describe('Letters that cannot be redriven'),
+            .describe('Letters that cannot be redriven, with why'),
+          failed: z
+            .array(z.looseObject({ id: z.string(), why: z.string() }))
+            .describe('Letters whose send failed: still in their queue'),
+          more: z.boolean().describe('Letters are left that this call did not reach'),
         }),
       ),
       404: error('Some ids are in no dead-letter queue (`unknown` names them): nothing was redriven'),

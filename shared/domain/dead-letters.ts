@@ -44,7 +44,10 @@ export interface DeadLetter {
   firstSeen: string;
   /** Tries before it was set aside, when the queue or the record says. */
   attempts?: number;
-  /** What it is, without personal data: its type and the customer's key. */
+  /**
+   * What it is: its type and the customer's key (which may itself be personal data, an email
+   * address as the user id: the routes are the admin's alone). Never the traits or the address.
+   */
   summary: { type: string; customer?: string };
   redrivable: boolean;
   /** Why it cannot be redriven, when it cannot. */
@@ -86,35 +89,47 @@ export function readLetter(
     };
   }
 
-  // An invocation record: the function's input, and its error.
-  const record = isRecord(parsed) && isRecord(parsed.requestContext) && 'requestPayload' in parsed;
+  // An invocation record (Lambda's on-failure destination): the function's input, and its error.
+  // Lambda leaves the payload out when the record would be too large: then there is nothing to resend.
+  const record =
+    isRecord(parsed) &&
+    isRecord(parsed.requestContext) &&
+    ('functionArn' in parsed.requestContext || 'condition' in parsed.requestContext);
+  const hasInput = !record || 'requestPayload' in (parsed as Record<string, unknown>);
   const input = record ? (parsed as Record<string, unknown>).requestPayload : parsed;
-  const reason =
+  const reason = bounded(
     (record ? reasonOfRecord(parsed as Record<string, unknown>) : undefined) ??
-    (errorAttribute || notedReason || NO_REASON);
+      (errorAttribute || notedReason || NO_REASON),
+  );
   // A queue's own count starts again in the dead-letter queue: only a record says how often it was tried.
   const attempts = record ? attemptsOf(parsed as Record<string, unknown>) : undefined;
   const letter: DeadLetter = {
     ...base,
     reason,
     ...(attempts ? { attempts } : {}),
-    summary: summaryOf(input),
+    summary: hasInput ? summaryOf(input) : { type: 'invocation without its input' },
     redrivable: Boolean(source.redrive),
   };
-  if (!source.redrive) return { letter: { ...letter, why: 'this queue has nowhere to go back to' } };
+  const notRedrivable = (why: string): ReadLetter => ({ letter: { ...letter, redrivable: false, why } });
+  if (!source.redrive) return notRedrivable('this queue has nowhere to go back to');
   if ('queueUrl' in source.redrive) {
     const group = message.attributes.MessageGroupId;
-    if (!group) return { letter: { ...letter, redrivable: false, why: 'the message has no message group' } };
+    if (!group) return notRedrivable('the message has no message group');
     return { letter, plan: { to: 'queue', queueUrl: source.redrive.queueUrl, group, body: message.body } };
   }
+  if (!hasInput) return notRedrivable('Lambda left the input out of its record (too large to keep)');
+  // A function's input is JSON: a body that is not (nothing AWS writes) cannot be its input.
+  if (typeof input === 'string') return notRedrivable('the letter is not JSON, so it is no function’s input');
   return {
     letter,
-    plan: {
-      to: 'function',
-      functionName: source.redrive.functionName,
-      payload: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
-    },
+    plan: { to: 'function', functionName: source.redrive.functionName, payload: JSON.stringify(input ?? {}) },
   };
+}
+
+/** Reasons are kept whole up to a size a listing of hundreds of letters can carry. */
+const MOST_REASON_CHARS = 2000;
+function bounded(reason: string) {
+  return reason.length > MOST_REASON_CHARS ? `${reason.slice(0, MOST_REASON_CHARS - 1)}…` : reason;
 }
 
 /** The letter's type and customer, from an event (`detail-type`, `detail`) or a queued input. */
@@ -133,6 +148,9 @@ function reasonOfRecord(record: Record<string, unknown>): string | undefined {
   const context = record.responseContext;
   if (isRecord(context) && context.functionError)
     return `the function failed (${String(context.functionError)}; condition ${conditionOf(record)})`;
+  // EventAgeExceeded: never run, too old to try again.
+  if (isRecord(record.requestContext) && record.requestContext.condition)
+    return `Lambda gave up on it (condition ${conditionOf(record)})`;
   return undefined;
 }
 

@@ -128,7 +128,7 @@ describe('redriving dead letters', () => {
       body: JSON.stringify({ ids: [letter?.id] }),
     });
     expect(redrive.status).toBe(200);
-    expect(redrive.body).toEqual({ redriven: [letter?.id], skipped: [] });
+    expect(redrive.body).toEqual({ redriven: [letter?.id], skipped: [], failed: [], more: false });
     await idle();
     const after = await admin(`/admin/customers/${customer}`);
     const orders = after.body.orders as { orderId: string; revenue: number }[];
@@ -170,7 +170,12 @@ describe('redriving dead letters', () => {
     expect(await emailsTo(address)).toEqual([]);
 
     await local('/_local/faults', { method: 'PUT', body: '{}' });
-    const redrive = await admin('/admin/dead-letters/redrive', { method: 'POST', body: '{}' });
+    // An empty body sends nothing back: every letter goes only when asked in so many words.
+    const empty = await admin('/admin/dead-letters/redrive', { method: 'POST', body: '{}' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatch(/"all": true/);
+    expect(lettersOf(await deadLetters(), customer)).toHaveLength(1);
+    const redrive = await admin('/admin/dead-letters/redrive', { method: 'POST', body: '{"all":true}' });
     expect(redrive.status).toBe(200);
     expect(redrive.body.redriven).toContain(letter?.id);
     await idle();
@@ -182,7 +187,7 @@ describe('redriving dead letters', () => {
     expect(emails).toHaveLength(1);
     expect(lettersOf(await deadLetters(), customer)).toEqual([]);
     // A second redrive finds nothing of this customer's, and the email is not sent again.
-    await admin('/admin/dead-letters/redrive', { method: 'POST', body: '{}' });
+    await admin('/admin/dead-letters/redrive', { method: 'POST', body: '{"all":true}' });
     await idle();
     expect(await emailsTo(address)).toHaveLength(1);
   });

@@ -131,7 +131,7 @@ describe('a dead letter as each AWS service writes it', () => {
     expect(plan).toBeUndefined();
   });
 
-  it('takes a body that is not JSON as it is, still redrivable to a function', () => {
+  it('lists a body that is not JSON but does not send it to a function as its input', () => {
     const { letter, plan } = readLetter(functionQueue, {
       id: 'm-6',
       body: 'garbage',
@@ -140,16 +140,53 @@ describe('a dead letter as each AWS service writes it', () => {
     });
     expect(letter.summary.type).toBe('text');
     expect(letter.firstSeen).toBe('1970-01-01T00:00:00.000Z');
-    expect(plan).toEqual({ to: 'function', functionName: 'lifecycle-SendMessage', payload: 'garbage' });
+    expect(letter).toMatchObject({ redrivable: false, why: expect.stringMatching(/not JSON/) });
+    expect(plan).toBeUndefined();
+  });
+
+  it('does not resend a record whose input Lambda left out, nor take the record for the input', () => {
+    const { letter, plan } = readLetter(functionQueue, {
+      id: 'm-7',
+      body: JSON.stringify({
+        version: '1.0',
+        requestContext: { functionArn: 'arn', condition: 'EventAgeExceeded', approximateInvokeCount: 0 },
+        responseContext: { statusCode: 200 },
+      }),
+      attributes: { SentTimestamp: String(sent) },
+      messageAttributes: {},
+    });
+    expect(letter).toMatchObject({
+      reason: 'Lambda gave up on it (condition EventAgeExceeded)',
+      summary: { type: 'invocation without its input' },
+      redrivable: false,
+      why: expect.stringMatching(/left the input out/),
+    });
+    expect(plan).toBeUndefined();
+  });
+
+  it('keeps a reason whole up to 2,000 characters', () => {
+    const { letter } = readLetter(
+      inputsQueue,
+      {
+        id: 'm-8',
+        body: '{}',
+        attributes: { MessageGroupId: 'g' },
+        messageAttributes: {},
+      },
+      'x'.repeat(5000),
+    );
+    expect(letter.reason).toHaveLength(2000);
   });
 });
 
 describe('a redrive request', () => {
-  it('takes {} (every letter) or ids, and names what is wrong otherwise', () => {
-    expect(redriveBody.parse({})).toEqual({});
+  it('takes {"all": true} or ids, never neither (an empty POST sends nothing), and names what is wrong', () => {
+    expect(redriveBody.parse({ all: true })).toEqual({ all: true });
     expect(redriveBody.parse({ ids: ['a'] })).toEqual({ ids: ['a'] });
+    expect(redriveBody.safeParse({}).error?.issues[0]?.message).toMatch(/"all": true/);
+    expect(redriveBody.safeParse({ ids: ['a'], all: true }).success).toBe(false);
+    expect(redriveBody.safeParse({ all: false }).success).toBe(false);
     expect(redriveBody.safeParse({ ids: [] }).error?.issues[0]?.message).toMatch(/at least one id/);
-    expect(redriveBody.safeParse({ all: true }).success).toBe(false);
     expect(redriveBody.safeParse({ ids: Array.from({ length: 101 }, (_, i) => `m${i}`) }).success).toBe(
       false,
     );

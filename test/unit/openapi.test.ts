@@ -62,7 +62,8 @@ describe('the API description', () => {
     expect(Object.keys(schema?.properties ?? {})).toEqual(expect.arrayContaining(['name', 'scopes']));
     const redrive = ROUTE_DOCS['POST /admin/dead-letters/redrive']?.body;
     expect(redrive?.safeParse({ ids: [] }).success).toBe(false);
-    expect(redrive?.safeParse({}).success).toBe(true);
+    expect(redrive?.safeParse({}).success).toBe(false);
+    expect(redrive?.safeParse({ all: true }).success).toBe(true);
   });
 
   it('moves recursive definitions into the components, where references reach them', () => {

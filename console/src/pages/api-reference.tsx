@@ -105,6 +105,20 @@ export function ApiReference() {
                 );
               })}
               {shown.length === 0 ? <p>No route matches.</p> : null}
+              <section aria-labelledby="shapes-title">
+                <h2 id="shapes-title">Shared shapes</h2>
+                <p>Shapes that routes above use by name (recursive ones: a condition holds conditions).</p>
+                {Object.entries(doc.components.schemas)
+                  .filter(([name]) => name !== 'Error')
+                  .map(([name, schema]) => (
+                    <details class="operation" key={name} id={`shape-${name}`}>
+                      <summary>
+                        <code>{name}</code>
+                      </summary>
+                      <SchemaView schema={schema} components={{}} />
+                    </details>
+                  ))}
+              </section>
             </>
           );
         }}
@@ -253,6 +267,8 @@ function nested(schema: Schema): boolean {
 }
 
 function typeOf(schema: Schema): string {
+  // A shared shape (a condition, a journey step) goes by its name: it is shown once, below.
+  if (schema.$ref) return schema.$ref.split('/').at(-1) ?? 'anything';
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.enum) return `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`;
   if (schema.anyOf || schema.oneOf) return 'one of these';

@@ -22,13 +22,19 @@ import {
   readLetter,
   redriveDeduplicationId,
 } from '../../domain/dead-letters.ts';
-import type { DeadLetterQueues, FailureNotes } from '../../ports.ts';
+import type { DeadLetterQueues, FailureNotes, RedriveChoice, RedriveOutcome } from '../../ports.ts';
 import { sqsClient } from './customer-inputs.ts';
 
 /** Letters read from one queue at most: enough for anyone to look at; the count says the rest. */
 const MOST_PER_QUEUE = 500;
-/** How long a read keeps the letters out of sight: a redrive's sends fit well within it. */
-const HOLD_SECONDS = 60;
+/** How long a listing keeps the letters out of sight (it gives them back at once anyway). */
+const LIST_HOLD_SECONDS = 5;
+/** How long a redrive keeps them: its sends fit well within it. */
+const REDRIVE_HOLD_SECONDS = 60;
+/** A redrive stops sending after this long (the admin API answers within 29 s) and says there is more. */
+const REDRIVE_BUDGET_MS = 20_000;
+
+type Skipped = { id: string; why: string };
 
 let lambda: LambdaClient | undefined;
 function lambdaClient(): LambdaClient {
@@ -50,44 +56,90 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
   ) {}
 
   async list() {
-    const [queues, held] = await Promise.all([this.counts(), this.hold()]);
+    const queues = await this.counts();
+    const held = await this.hold(this.sources, LIST_HOLD_SECONDS);
     await this.release(held);
     const letters = held
       .map((entry) => entry.letter)
       .sort((a, b) => (a.firstSeen === b.firstSeen ? 0 : a.firstSeen < b.firstSeen ? -1 : 1));
-    return { queues, letters };
+    return {
+      queues: queues.map((queue) => ({
+        ...queue,
+        listed: letters.filter((letter) => letter.queue === queue.queue).length,
+      })),
+      letters,
+    };
   }
 
-  async redrive(ids?: string[]) {
-    const held = await this.hold();
-    const unknown = (ids ?? []).filter((id) => !held.some((entry) => entry.letter.id === id));
-    if (unknown.length > 0) {
-      await this.release(held);
-      return { found: false as const, unknown };
-    }
-    const chosen = ids ? held.filter((entry) => ids.includes(entry.letter.id)) : held;
-    await this.release(held.filter((entry) => !chosen.includes(entry)));
-    const redriven: string[] = [];
-    const skipped: { id: string; why: string }[] = [];
-    for (const entry of chosen) {
-      if (!entry.plan) {
-        skipped.push({ id: entry.letter.id, why: entry.letter.why ?? 'it cannot be redriven' });
-        await this.release([entry]);
-        continue;
+  async redrive(choice: RedriveChoice): Promise<RedriveOutcome> {
+    const started = Date.now();
+    const outcome = {
+      redriven: [] as string[],
+      skipped: [] as Skipped[],
+      failed: [] as Skipped[],
+      more: false,
+    };
+    /** What this call sent back or gave up on: a letter that dies again is not taken twice in one call. */
+    const seen = new Set<string>();
+    let sources = this.sources;
+    for (let round = 0; sources.length > 0; round++) {
+      const held = await this.hold(sources, REDRIVE_HOLD_SECONDS);
+      if (round === 0 && 'ids' in choice) {
+        const unknown = choice.ids.filter((id) => !held.some((entry) => entry.letter.id === id));
+        if (unknown.length > 0) {
+          await this.release(held);
+          return { found: false, unknown };
+        }
       }
-      await this.sendBack(entry);
-      await this.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: entry.source.url, ReceiptHandle: entry.receipt }),
+      const chosen = held.filter(
+        (entry) => !seen.has(entry.letter.id) && ('all' in choice || choice.ids.includes(entry.letter.id)),
       );
-      redriven.push(entry.letter.id);
+      await this.release(held.filter((entry) => !chosen.includes(entry)));
+      for (const [index, entry] of chosen.entries()) {
+        seen.add(entry.letter.id);
+        if (Date.now() - started > REDRIVE_BUDGET_MS) {
+          // The rest is given back at once, for the next call: better than a request cut off midway.
+          await this.release(chosen.slice(index));
+          outcome.more = true;
+          return { found: true, ...outcome };
+        }
+        if (!entry.plan) {
+          outcome.skipped.push({ id: entry.letter.id, why: entry.letter.why ?? 'it cannot be redriven' });
+          await this.release([entry]);
+          continue;
+        }
+        try {
+          const sentAs = await this.sendBack(entry);
+          if (sentAs) seen.add(sentAs);
+          await this.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: entry.source.url, ReceiptHandle: entry.receipt }),
+          );
+          outcome.redriven.push(entry.letter.id);
+        } catch (error) {
+          outcome.failed.push({
+            id: entry.letter.id,
+            why: error instanceof Error ? error.message : String(error),
+          });
+          await this.release([entry]).catch(() => undefined);
+        }
+      }
+      // A FIFO queue hands out ten of a customer's letters at a time: once those are back on their
+      // queue, the next ten come. Other queues were read whole in the first round.
+      if ('ids' in choice) break;
+      const drained = new Set(chosen.filter((entry) => entry.plan).map((entry) => entry.source.url));
+      sources = this.sources.filter(
+        (source) => source.redrive && 'queueUrl' in source.redrive && drained.has(source.url),
+      );
+      if (held.length >= MOST_PER_QUEUE) outcome.more = true;
     }
-    return { found: true as const, redriven, skipped };
+    return { found: true, ...outcome };
   }
 
-  private async sendBack({ plan, letter }: Held) {
-    if (!plan) return;
+  /** Sends the letter back; answers the id of the message it became, when it went to a queue. */
+  private async sendBack({ plan, letter }: Held): Promise<string | undefined> {
+    if (!plan) return undefined;
     if (plan.to === 'queue') {
-      await this.sqs.send(
+      const sent = await this.sqs.send(
         new SendMessageCommand({
           QueueUrl: plan.queueUrl,
           MessageBody: plan.body,
@@ -95,7 +147,7 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
           MessageDeduplicationId: redriveDeduplicationId(letter.id),
         }),
       );
-      return;
+      return sent.MessageId;
     }
     // Asynchronously, as the bus or the schedule invoked it: Lambda's retries and the
     // dead-letter queue stand behind it again.
@@ -106,6 +158,7 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
         Payload: new TextEncoder().encode(plan.payload),
       }),
     );
+    return undefined;
   }
 
   private async counts() {
@@ -125,30 +178,47 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
     );
   }
 
-  /** Every queue's letters, received and held out of sight (the queues side by side). */
-  private async hold(): Promise<Held[]> {
-    const perQueue = await Promise.all(this.sources.map((source) => this.holdFrom(source)));
-    return perQueue.flat();
-  }
-
-  private async holdFrom(source: DeadLetterSource): Promise<Held[]> {
-    const held: Held[] = [];
-    while (held.length < MOST_PER_QUEUE) {
-      const { Messages: messages = [] } = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: source.url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: HOLD_SECONDS,
-          // Long polling asks every server of a standard queue; it answers as soon as one has any.
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (messages.length === 0) break;
-      for (const message of messages) held.push(await this.read(source, message));
+  /**
+   * Every queue's letters, received and held out of sight for `seconds` (the queues side by side).
+   * When a queue cannot be read, what the others gave is handed back before the error goes on.
+   */
+  private async hold(sources: DeadLetterSource[], seconds: number): Promise<Held[]> {
+    const settled = await Promise.allSettled(sources.map((source) => this.holdFrom(source, seconds)));
+    const held = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) {
+      await this.release(held).catch(() => undefined);
+      throw failure.reason;
     }
     return held;
+  }
+
+  private async holdFrom(source: DeadLetterSource, seconds: number): Promise<Held[]> {
+    const held = new Map<string, Held>();
+    try {
+      while (held.size < MOST_PER_QUEUE) {
+        const { Messages: messages = [] } = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: source.url,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: seconds,
+            // Long polling asks every server of a standard queue; it answers as soon as one has any.
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        if (messages.length === 0) break;
+        // A standard queue may hand the same message out twice: it is held once.
+        for (const message of messages)
+          if (!held.has(message.MessageId ?? ''))
+            held.set(message.MessageId ?? '', await this.read(source, message));
+      }
+    } catch (error) {
+      await this.release([...held.values()]).catch(() => undefined);
+      throw error;
+    }
+    return [...held.values()];
   }
 
   private async read(source: DeadLetterSource, message: Message): Promise<Held> {
@@ -156,7 +226,11 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
     const messageAttributes = Object.fromEntries(
       Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
     );
-    const noted = source.redrive && 'queueUrl' in source.redrive ? await this.notes.reasonOf(id) : undefined;
+    // A reason that cannot be read now costs the reason, not the listing.
+    const noted =
+      source.redrive && 'queueUrl' in source.redrive
+        ? await this.notes.reasonOf(id).catch(() => undefined)
+        : undefined;
     return {
       source,
       receipt: message.ReceiptHandle ?? '',
