@@ -104,23 +104,25 @@ function operationOf(
   schemas: Record<string, unknown>,
 ): OpenApiOperation {
   const access = accessOf(routeKey);
-  const parameters = [
-    ...[...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    })),
-    ...Object.entries(doc.query?.shape ?? {}).map(([name, schema]) => {
+  const described = (place: 'path' | 'header' | 'query', shape: Record<string, unknown>) =>
+    Object.entries(shape).map(([name, schema]) => {
       const json = jsonSchemaOf(schema as z.ZodType, 'input', schemas);
       return {
         name,
-        in: 'query',
-        required: !(schema as z.ZodType).safeParse(undefined).success,
+        in: place,
+        required: place === 'path' || !(schema as z.ZodType).safeParse(undefined).success,
         ...(typeof json.description === 'string' ? { description: json.description } : {}),
         schema: withoutDescription(json),
       };
-    }),
+    });
+  const parameters = [
+    ...[...path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) =>
+      doc.path?.shape[name]
+        ? (described('path', { [name]: doc.path.shape[name] })[0] as Record<string, unknown>)
+        : { name, in: 'path', required: true, schema: { type: 'string' } },
+    ),
+    ...described('header', doc.headers?.shape ?? {}),
+    ...described('query', doc.query?.shape ?? {}),
   ];
   const responses: OpenApiOperation['responses'] = {};
   for (const [status, answer] of Object.entries(doc.responses))

@@ -33,6 +33,10 @@ export interface RouteDoc {
   summary: string;
   description?: string;
   tag: ApiTag;
+  /** Path parameters with more to say than "a string" (an enum, a description). */
+  path?: z.ZodObject;
+  /** Headers the route reads (a platform's signature), each a string on the wire. */
+  headers?: z.ZodObject;
   /** Query parameters, each a string on the wire. */
   query?: z.ZodObject;
   /** The JSON body, as the handler validates it. */

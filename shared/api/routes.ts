@@ -24,7 +24,7 @@ import { simulationSchema } from '../domain/journey-simulation.ts';
 import { journeySchema } from '../domain/journeys.ts';
 import { STAGES } from '../domain/profile.ts';
 import { lifecycleSchema, policySchema } from '../domain/rules.ts';
-import { incomingEvent } from '../domain/segment.ts';
+import { incomingEvent, TRACKING_PATHS } from '../domain/segment.ts';
 import { segmentSchema } from '../domain/segments.ts';
 import { newSourceSchema, rotationSchema, SOURCE_KINDS } from '../domain/sources.ts';
 import { webhookSchema } from '../domain/webhooks.ts';
@@ -117,8 +117,9 @@ const platformAccepted = z.looseObject({
   duplicate: z.boolean().optional().describe('The delivery was taken before (a platform’s retry)'),
 });
 
-const platformRoute = (platform: string, signature: string): RouteDoc => ({
+const platformRoute = (platform: string, signature: string, headers: z.ZodObject): RouteDoc => ({
   summary: `Receive a ${platform} webhook`,
+  headers,
   description: `${platform}’s delivery for the source named in the path: verified with the source’s signing secret over the raw body, taken once by its delivery id, mapped onto the Segment events a site sends and queued. A retried delivery answers 200 with \`duplicate: true\`.`,
   tag: 'Platform webhooks',
   rawBody: {
@@ -705,6 +706,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
 
   'POST /v1/{type}': {
     summary: 'Send tracking calls',
+    path: z.object({
+      type: z.enum(TRACKING_PATHS).describe('The call: one event, or a batch'),
+    }),
     description:
       'Segment’s HTTP tracking API: `type` is identify, track, page, screen, group or alias (or their one-letter forms i, t, p, s, g, a) for one call, batch (b) or import for many. Authenticate with the write key as the Basic user, or (analytics.js) as `writeKey` in a text/plain body. Each event of a batch is validated on its own: valid ones are taken, the others named; a retry with the same messageId is taken once.',
     tag: 'Tracking API',
@@ -724,14 +728,28 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /webhooks/shopify/{sourceId}': platformRoute(
     'Shopify',
     'Signed with `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256 of the raw body with the source’s signing secret); the topic is `X-Shopify-Topic` and the delivery id `X-Shopify-Webhook-Id`.',
+    z.object({
+      'X-Shopify-Hmac-Sha256': z.string().describe('Base64 HMAC-SHA256 of the raw body'),
+      'X-Shopify-Topic': z.string().describe('What happened, such as orders/paid'),
+      'X-Shopify-Webhook-Id': z.string().optional().describe('The delivery’s id: a retry is taken once'),
+    }),
   ),
   'POST /webhooks/woocommerce/{sourceId}': platformRoute(
     'WooCommerce',
     'Signed with `X-WC-Webhook-Signature` (base64 HMAC-SHA256 of the raw body with the webhook’s secret); the topic is `X-WC-Webhook-Topic` and the delivery id `X-WC-Webhook-Delivery-ID`. The form-encoded ping (`webhook_id=…`) WooCommerce sends a new webhook is answered 200.',
+    z.object({
+      'X-WC-Webhook-Signature': z
+        .string()
+        .optional()
+        .describe('Base64 HMAC-SHA256 of the raw body (not on the ping)'),
+      'X-WC-Webhook-Topic': z.string().optional().describe('What happened, such as order.updated'),
+      'X-WC-Webhook-Delivery-ID': z.string().optional().describe('The delivery’s id: a retry is taken once'),
+    }),
   ),
   'POST /webhooks/stripe/{sourceId}': platformRoute(
     'Stripe',
     'Signed with `Stripe-Signature` (`t=<unix seconds>,v1=<hex HMAC>`, no older than 5 minutes), verified by Stripe’s library; the topic is the event’s `type` and the delivery id its `id`.',
+    z.object({ 'Stripe-Signature': z.string().describe('t=<unix seconds>,v1=<hex HMAC-SHA256>') }),
   ),
 
   // Public pages: opened from the links in our emails (HTML, no login: the token is the key).

@@ -38,6 +38,9 @@ const PATH_ALIASES: Record<string, EventType | 'batch'> = {
   import: 'batch',
 };
 
+/** Every path the tracking API answers under `/v1/` (the API's description lists them). */
+export const TRACKING_PATHS = Object.keys(PATH_ALIASES) as [string, ...string[]];
+
 export function endpointKind(pathSegment: string): EventType | 'batch' | undefined {
   return PATH_ALIASES[pathSegment];
 }

@@ -4,6 +4,7 @@ import { FUNCTIONS } from '../../infra/topology.ts';
 import { type OpenApiOperation, openApiDocument } from '../../shared/api/openapi.ts';
 import { ROUTE_DOCS } from '../../shared/api/routes.ts';
 import { ROUTE_ACCESS } from '../../shared/domain/access.ts';
+import { TRACKING_PATHS } from '../../shared/domain/segment.ts';
 
 const document = openApiDocument(
   Object.entries(ROUTE_DOCS).map(([routeKey, doc]) => ({ routeKey, doc })),
@@ -64,6 +65,24 @@ describe('the API description', () => {
     expect(redrive?.safeParse({ ids: [] }).success).toBe(false);
     expect(redrive?.safeParse({}).success).toBe(false);
     expect(redrive?.safeParse({ all: true }).success).toBe(true);
+  });
+
+  it('names the tracking calls a path may take and the signature header each platform sends', () => {
+    const tracking = operations.find(({ routeKey }) => routeKey === 'POST /v1/{type}')?.operation;
+    expect(tracking?.parameters?.[0]).toMatchObject({
+      name: 'type',
+      in: 'path',
+      schema: { enum: TRACKING_PATHS },
+    });
+    expect(tracking?.security).toEqual([{ writeKey: [] }]);
+    const headers = (routeKey: string) =>
+      operations
+        .find((candidate) => candidate.routeKey === routeKey)
+        ?.operation.parameters?.filter((parameter) => parameter.in === 'header')
+        .map((parameter) => parameter.name);
+    expect(headers('POST /webhooks/shopify/{sourceId}')).toContain('X-Shopify-Hmac-Sha256');
+    expect(headers('POST /webhooks/woocommerce/{sourceId}')).toContain('X-WC-Webhook-Signature');
+    expect(headers('POST /webhooks/stripe/{sourceId}')).toEqual(['Stripe-Signature']);
   });
 
   it('moves recursive definitions into the components, where references reach them', () => {
