@@ -11,7 +11,7 @@
  * dev-admin-token); an API token needs `operations:read` to list and `operations:write` to redrive.
  */
 import { parseArgs } from 'node:util';
-import type { DeadLetter } from '../shared/domain/dead-letters.ts';
+import { type DeadLetter, reasonLine } from '../shared/domain/dead-letters.ts';
 import { adminApi } from './cli.ts';
 
 const USAGE = 'usage: npm run dead-letters -- list [--json] | redrive [ID ...]';
@@ -47,16 +47,11 @@ async function list() {
         `${letter.summary.type}${letter.summary.customer ? ` (${letter.summary.customer})` : ''}`,
         letter.redrivable ? '' : '[cannot be redriven]',
         // One line a reason (a validation error's JSON spreads over many): the API has it whole.
-        `\n    ${oneLine(letter.reason)}`,
+        `\n    ${reasonLine(letter.reason, 240)}`,
       ]
         .filter(Boolean)
         .join('  '),
     );
-}
-
-function oneLine(text: string, most = 240) {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > most ? `${line.slice(0, most - 1)}…` : line;
 }
 
 async function redrive() {
@@ -66,7 +61,7 @@ async function redrive() {
   const failed = answer.failed as { id: string; why: string }[];
   console.log(`redriven: ${redriven.length}${redriven.length ? ` (${redriven.join(', ')})` : ''}`);
   for (const { id, why } of skipped) console.log(`skipped ${id}: ${why}`);
-  for (const { id, why } of failed) console.log(`failed ${id}: ${oneLine(why)}`);
+  for (const { id, why } of failed) console.log(`failed ${id}: ${reasonLine(why, 240)}`);
   if (answer.more) console.log('more letters are left: run it again');
   if (failed.length > 0) process.exitCode = 1;
 }

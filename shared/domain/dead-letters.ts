@@ -129,7 +129,16 @@ export function readLetter(
 /** Reasons are kept whole up to a size a listing of hundreds of letters can carry. */
 const MOST_REASON_CHARS = 2000;
 function bounded(reason: string) {
-  return reason.length > MOST_REASON_CHARS ? `${reason.slice(0, MOST_REASON_CHARS - 1)}…` : reason;
+  return shortened(reason, MOST_REASON_CHARS);
+}
+
+/** A reason on one line of at most `most` characters (a table cell, a terminal's line). */
+export function reasonLine(reason: string, most: number): string {
+  return shortened(reason.replace(/\s+/g, ' ').trim(), most);
+}
+
+function shortened(text: string, most: number) {
+  return text.length > most ? `${text.slice(0, most - 1)}…` : text;
 }
 
 /** The letter's type and customer, from an event (`detail-type`, `detail`) or a queued input. */

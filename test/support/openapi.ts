@@ -41,7 +41,7 @@ class Checker {
   constructor(private readonly document: Document) {
     addFormats.default(this.ajv);
     // The components as a schema of their own, so references (recursive ones too) resolve into it.
-    this.ajv.addSchema({ $id: COMPONENTS_ID, components: this.inlined(document.components) });
+    this.ajv.addSchema({ $id: COMPONENTS_ID, components: this.referencingComponents(document.components) });
     this.templates = Object.keys(document.paths)
       .map((template) => ({
         template,
@@ -82,7 +82,7 @@ class Checker {
     if (!schema || !contentType?.includes('json')) return;
     let validate = this.validators.get(schema);
     if (!validate) {
-      validate = this.ajv.compile(this.inlined(schema) as object);
+      validate = this.ajv.compile(this.referencingComponents(schema) as object);
       this.validators.set(schema, validate);
     }
     if (!validate(body))
@@ -92,14 +92,14 @@ class Checker {
   }
 
   /** The schema with `#/components/schemas/…` references pointing into the document's components. */
-  private inlined(schema: unknown): unknown {
-    if (Array.isArray(schema)) return schema.map((item) => this.inlined(item));
+  private referencingComponents(schema: unknown): unknown {
+    if (Array.isArray(schema)) return schema.map((item) => this.referencingComponents(item));
     if (!schema || typeof schema !== 'object') return schema;
     return Object.fromEntries(
       Object.entries(schema).map(([key, value]) =>
         key === '$ref' && typeof value === 'string' && value.startsWith('#/components/')
           ? [key, `${COMPONENTS_ID}${value}`]
-          : [key, this.inlined(value)],
+          : [key, this.referencingComponents(value)],
       ),
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redriveBody } from '../../functions/admin/dead-letters.ts';
-import { type DeadLetterSource, readLetter } from '../../shared/domain/dead-letters.ts';
+import { type DeadLetterSource, readLetter, reasonLine } from '../../shared/domain/dead-letters.ts';
 
 const sent = Date.parse('2026-11-30T10:00:00Z');
 const functionQueue: DeadLetterSource = {
@@ -162,6 +162,14 @@ describe('a dead letter as each AWS service writes it', () => {
       why: expect.stringMatching(/left the input out/),
     });
     expect(plan).toBeUndefined();
+  });
+
+  it('puts a reason on one bounded line for a table cell or a terminal', () => {
+    expect(reasonLine('ZodError: [\n  {\n    "path": ["campaignId"]\n  }\n]', 80)).toBe(
+      'ZodError: [ { "path": ["campaignId"] } ]',
+    );
+    expect(reasonLine('x'.repeat(300), 120)).toHaveLength(120);
+    expect(reasonLine('x'.repeat(300), 120).endsWith('…')).toBe(true);
   });
 
   it('keeps a reason whole up to 2,000 characters', () => {

@@ -3,7 +3,7 @@
  * cause is fixed, sent back for another try (one, or all), each applied exactly once.
  */
 import { useState } from 'preact/hooks';
-import type { DeadLetter } from '../../../shared/domain/dead-letters.ts';
+import { type DeadLetter, reasonLine } from '../../../shared/domain/dead-letters.ts';
 import { useCan } from '../access.tsx';
 import { api } from '../api.ts';
 import { ConfirmDialog, Loading, messageOf, Status, useLoad } from '../components.tsx';
@@ -140,7 +140,7 @@ export function DeadLetters() {
                           </td>
                           <td>
                             <details>
-                              <summary>{firstLine(letter.reason)}</summary>
+                              <summary>{reasonLine(letter.reason, 120)}</summary>
                               <pre class="wrap">{letter.reason}</pre>
                             </details>
                           </td>
@@ -173,10 +173,4 @@ export function DeadLetters() {
       </Loading>
     </>
   );
-}
-
-/** A reason's first line, short enough for a table cell (the whole of it opens below). */
-function firstLine(reason: string) {
-  const line = reason.replace(/\s+/g, ' ').trim();
-  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 }
