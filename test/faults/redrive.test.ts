@@ -9,7 +9,17 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { afterAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_INPUTS_QUEUE } from '../../infra/topology.ts';
 import type { DeadLetter } from '../../shared/domain/dead-letters.ts';
-import { admin, emailsTo, eventually, idle, local, post, stack, uniqueId } from '../support/stack.ts';
+import {
+  admin,
+  daytimeZone,
+  emailsTo,
+  eventually,
+  idle,
+  local,
+  post,
+  stack,
+  uniqueId,
+} from '../support/stack.ts';
 
 interface Listing {
   queues: { queue: string; count: number }[];
@@ -155,7 +165,8 @@ describe('redriving dead letters', () => {
       event: 'Order Completed',
       messageId: `${customer}-o1`,
       properties: { order_id: `${customer}-o1`, revenue: 42 },
-      context: { traits: { email: address, firstName: 'Redrive' } },
+      // Where it is afternoon now: the contact policy's quiet hours would otherwise defer the kit.
+      context: { timezone: daytimeZone(), traits: { email: address, firstName: 'Redrive' } },
     });
     expect(sent.status).toBe(200);
     const listing = await eventually(deadLetters, (found) => lettersOf(found, customer).length > 0, 60_000);
